@@ -1,0 +1,120 @@
+"""The ``ketengraaf`` command. Exit codes come from :mod:`app.errors`:
+0 ok, 1 violations, 2 unreadable input, 3 configuration, 4 query, 5 store."""
+from __future__ import annotations
+
+import sys
+import time
+from functools import wraps
+
+import click
+
+from .errors import KetengraafError
+from .settings import Settings, markdown_table
+
+
+def _settings(**overrides) -> Settings:
+    return Settings.from_env({k: v for k, v in overrides.items() if v is not None})
+
+
+def reports_errors(fn):
+    """Turn a KetengraafError into its message on stderr and its exit code."""
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except KetengraafError as err:
+            click.echo(f"ketengraaf: {err.message}", err=True)
+            if err.detail:
+                click.echo(err.detail, err=True)
+            sys.exit(err.exit_code)
+    return wrapper
+
+
+store_option = click.option("--store", "store_dir", type=click.Path(file_okay=False),
+                            help="Store folder (setting store_dir).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ketengraaf")
+def main():
+    """ketengraaf: knowledge graph of chain collaboration in Dutch government."""
+
+
+@main.command()
+@store_option
+@click.option("--force", is_flag=True, help="Write a new generation even when nothing changed.")
+@click.argument("paths", nargs=-1, type=click.Path())
+@reports_errors
+def load(store_dir, force, paths):
+    """Load PATHS (default: ontology/, shapes/, data/) into a new store generation, atomically."""
+    from .loading import load_catalogue
+    settings = _settings(store_dir=store_dir)
+    started = time.perf_counter()
+    gen, changed = load_catalogue(settings, force=force, paths=paths or None)
+    took = time.perf_counter() - started
+    if changed:
+        click.echo(f"loaded {gen.triples:,} triples from {len(gen.sources)} files "
+                   f"into generation {gen.id} in {took:.2f} s")
+    else:
+        click.echo(f"unchanged: generation {gen.id} already holds these {len(gen.sources)} files "
+                   f"({gen.triples:,} triples); use --force to reload")
+    summary = gen.extra.get("validation") or {}
+    if summary:
+        click.echo("validation: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+
+
+@main.command()
+@store_option
+@reports_errors
+def stats(store_dir):
+    """Triples per named graph and instances per class in the current generation."""
+    from .store.oxigraph import OxigraphStore
+    store = OxigraphStore(_settings(store_dir=store_dir).store_dir)
+    gen = store.generation()
+    click.echo(f"generation {gen.id} (version {gen.version[:12]}), created {gen.created:%Y-%m-%d %H:%M:%S} UTC")
+    click.echo(f"\n{'triples':>9}  graph")
+    for s in sorted(gen.sources, key=lambda s: s.graph):
+        click.echo(f"{s.triples:>9,}  {s.graph}")
+    click.echo(f"{gen.triples:>9,}  total")
+    rows = store.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c")
+    click.echo(f"\n{'instances':>9}  class")
+    for r in rows:
+        click.echo(f"{int(r['n'].value):>9,}  {r['c'].value}")
+
+
+@main.command("settings")
+@click.option("--markdown", is_flag=True, help="Print the settings table as Markdown (docs/settings.md).")
+@reports_errors
+def settings_cmd(markdown):
+    """Show every setting with its current value, default and help."""
+    if markdown:
+        click.echo(markdown_table(), nl=False)
+        return
+    from .settings import SETTINGS
+    current = _settings().as_dict()
+    for s in SETTINGS:
+        click.echo(f"{s.name} = {current[s.name]}\n    {s.help}\n    env {s.env}, default {s.default}")
+
+
+@main.command()
+@click.option("--host", help="Listen address (setting host).")
+@click.option("--port", type=int, help="Port (setting port).")
+@click.option("--threads", type=int, help="WSGI threads (setting threads).")
+@store_option
+@reports_errors
+def serve(host, port, threads, store_dir):
+    """Serve the catalogue (browser, SPARQL endpoint) with waitress."""
+    import waitress
+
+    from . import create_app
+    settings = _settings(host=host, port=port, threads=threads, store_dir=store_dir)
+    app = create_app(settings)
+    click.echo(f"ketengraaf serving http://{settings.host}:{settings.port}/ "
+               f"({settings.threads} threads, store {settings.store_dir})")
+    waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
+                   ident="ketengraaf", clear_untrusted_proxy_headers=True,
+                   max_request_body_size=settings.max_request_bytes)
+
+
+if __name__ == "__main__":
+    main()

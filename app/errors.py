@@ -1,0 +1,136 @@
+"""One exception hierarchy. Each error knows its HTTP status and its CLI exit code.
+
+CLI exit codes (documented in the README):
+  0  success / the data conforms
+  1  the data does not conform (SHACL violations)
+  2  unreadable input: a file that does not parse, a missing file, bad arguments
+  3  configuration error
+  4  query error (malformed query, refused query, time-out)
+  5  store error (the store cannot be opened or written)
+"""
+from __future__ import annotations
+
+
+class KetengraafError(Exception):
+    """Base of every error ketengraaf reports to a person."""
+
+    status = 500
+    exit_code = 1
+    title = "Interne fout"
+
+    def __init__(self, message: str, *, detail: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.detail = detail
+
+    def to_dict(self) -> dict:
+        out = {"error": type(self).__name__, "status": self.status, "message": self.message}
+        if self.detail:
+            out["detail"] = self.detail
+        return out
+
+
+class ConfigError(KetengraafError):
+    status = 500
+    exit_code = 3
+    title = "Configuration error"
+
+
+class InputError(KetengraafError):
+    """Input that cannot be read: a file, a parameter, a request body."""
+
+    status = 400
+    exit_code = 2
+    title = "Bad input"
+
+
+class ParseError(InputError):
+    """An RDF file (or other source) that does not parse; carries file:line:col."""
+
+    def __init__(self, message: str, *, path: str | None = None, line: int | None = None,
+                 column: int | None = None, detail: str | None = None):
+        self.path, self.line, self.column = path, line, column
+        where = path or "<input>"
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        super().__init__(f"{where}: {message}", detail=detail)
+
+
+class ImportError_(InputError):
+    """An importer could not read its input (malformed XML, duplicate ids, ...)."""
+
+
+class NotFound(KetengraafError):
+    status = 404
+    exit_code = 2
+    title = "Not found"
+
+
+class NotAcceptable(KetengraafError):
+    status = 406
+    exit_code = 2
+    title = "Not acceptable"
+
+
+class UnsupportedMediaType(KetengraafError):
+    status = 415
+    exit_code = 2
+    title = "Unsupported media type"
+
+
+class MethodNotAllowed(KetengraafError):
+    status = 405
+    exit_code = 2
+    title = "Method not allowed"
+
+
+class RequestTooLarge(KetengraafError):
+    status = 413
+    exit_code = 2
+    title = "Request too large"
+
+
+class QueryError(KetengraafError):
+    """A query that is malformed (400) or refused before it runs."""
+
+    status = 400
+    exit_code = 4
+    title = "Query error"
+
+
+class QueryRefused(QueryError):
+    """A query refused for safety: SERVICE/LOAD/remote FROM, pathological nesting."""
+
+
+class QueryTimeout(KetengraafError):
+    status = 503
+    exit_code = 4
+    title = "Query time-out"
+
+
+class QueryCrashed(KetengraafError):
+    status = 500
+    exit_code = 4
+    title = "Query engine failure"
+
+
+class ResultTooLarge(KetengraafError):
+    status = 413
+    exit_code = 4
+    title = "Result too large"
+
+
+class StoreError(KetengraafError):
+    status = 503
+    exit_code = 5
+    title = "Store unavailable"
+
+
+class ValidationFailed(KetengraafError):
+    """Data that does not conform to the shapes (CLI exit 1)."""
+
+    status = 422
+    exit_code = 1
+    title = "Validation failed"

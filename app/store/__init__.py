@@ -1,0 +1,68 @@
+"""The store interface ketengraaf reads through, and how to open one.
+
+Today there is one backend, the embedded Oxigraph store on disk
+(:mod:`app.store.oxigraph`). It is organised in *generations*: every load
+writes a complete new store folder, then swaps a ``CURRENT`` pointer with an
+atomic rename. Readers therefore never see a half-loaded catalogue, and a
+generation never changes once written, so any number of processes (the web
+app, the query workers) may open it read-only at the same time.
+
+A remote SPARQL 1.1 backend (Fuseki, GraphDB, ``oxigraph serve``) can
+implement the same :class:`Store` interface later.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterator
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    path: str          # as given (relative to the checkout where possible)
+    graph: str         # named graph IRI
+    sha256: str
+    triples: int
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One immutable, fully loaded version of the catalogue."""
+
+    id: str
+    version: str                  # content hash: same sources -> same version (ETags)
+    created: datetime
+    path: str
+    sources: tuple[SourceInfo, ...]
+    triples: int
+    load_seconds: float
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def graphs(self) -> list[str]:
+        return [s.graph for s in self.sources]
+
+
+class Store(ABC):
+    """What the rest of ketengraaf needs from a store."""
+
+    @abstractmethod
+    def generation(self) -> Generation:
+        """The generation readers see now (raises StoreError when there is none)."""
+
+    @abstractmethod
+    def query(self, sparql: str, *, union: bool = True, default_graph: list[str] | None = None,
+              named_graphs: list[str] | None = None) -> Any:
+        """Run a trusted query (ketengraaf's own) in this process. Queries from users go
+        through :mod:`app.sparql.workers`, which can stop them."""
+
+    def select(self, sparql: str, **kw: Any) -> list[dict[str, Any]]:
+        """SELECT results as a list of {variable: pyoxigraph term or None}."""
+        res = self.query(sparql, **kw)
+        names = [v.value for v in res.variables]
+        return [{n: row[n] for n in names} for row in res]
+
+    @abstractmethod
+    def quads(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[Any]:
+        """Quads matching a pattern (pyoxigraph terms; None is a wildcard)."""

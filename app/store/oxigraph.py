@@ -1,0 +1,180 @@
+"""Embedded Oxigraph store on disk, in immutable generations.
+
+Layout of ``store_dir``::
+
+    CURRENT                      id of the generation readers use (swapped by rename)
+    generations/<id>/oxigraph/   the RocksDB store, written once, then opened read-only
+    generations/<id>/manifest.json
+    generations/<id>/validation.ttl   SHACL report of this generation (when validated)
+
+Only the loader writes, and only into a new generation folder; see
+``oxigraph-notes.md`` in the design notes for why readers must never open a
+store another process writes.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import threading
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pyoxigraph as ox
+
+from ..errors import StoreError
+from . import Generation, SourceInfo, Store
+
+KEEP_GENERATIONS = 3
+
+
+def _node(iri: str | None):
+    return None if iri is None else ox.NamedNode(iri)
+
+
+class OxigraphStore(Store):
+    """Reader of the current generation; reopens when ``CURRENT`` changes."""
+
+    def __init__(self, store_dir: str | os.PathLike):
+        self.dir = Path(store_dir)
+        self._lock = threading.Lock()
+        self._gen: Generation | None = None
+        self._ox: ox.Store | None = None
+        self._pointer_stat: tuple | None = None
+
+    # -- generations -------------------------------------------------------
+    @property
+    def pointer(self) -> Path:
+        return self.dir / "CURRENT"
+
+    def has_data(self) -> bool:
+        return self.pointer.exists()
+
+    def _refresh(self) -> None:
+        try:
+            st = self.pointer.stat()
+        except FileNotFoundError:
+            raise StoreError(f"no catalogue loaded in {self.dir}: run `ketengraaf load` first") from None
+        key = (st.st_mtime_ns, st.st_ino, st.st_size)
+        if key == self._pointer_stat and self._ox is not None:
+            return
+        with self._lock:
+            if key == self._pointer_stat and self._ox is not None:
+                return
+            gen = read_generation(self.dir, self.pointer.read_text().strip())
+            try:
+                store = ox.Store.read_only(str(Path(gen.path) / "oxigraph"))
+            except OSError as exc:
+                raise StoreError(f"cannot open store {gen.path}: {exc}") from exc
+            self._ox, self._gen, self._pointer_stat = store, gen, key
+
+    def generation(self) -> Generation:
+        self._refresh()
+        assert self._gen is not None
+        return self._gen
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        self._refresh()
+        assert self._ox is not None
+        return self._ox
+
+    # -- reading -------------------------------------------------------------
+    def query(self, sparql: str, *, union: bool = True, default_graph: list[str] | None = None,
+              named_graphs: list[str] | None = None) -> Any:
+        kw: dict[str, Any] = {}
+        if default_graph is not None:
+            kw["default_graph"] = [ox.NamedNode(g) for g in default_graph]
+        elif union:
+            kw["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        return self.oxigraph.query(sparql, **kw)
+
+    def quads(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[Any]:
+        s = _node(subject) if isinstance(subject, str) else subject
+        p = _node(predicate) if isinstance(predicate, str) else predicate
+        o = _node(obj) if isinstance(obj, str) else obj
+        g = _node(graph) if isinstance(graph, str) else graph
+        return self.oxigraph.quads_for_pattern(s, p, o, g)
+
+
+# -- writing (the loader) ----------------------------------------------------
+def read_generation(store_dir: Path, gen_id: str) -> Generation:
+    path = Path(store_dir) / "generations" / gen_id
+    try:
+        meta = json.loads((path / "manifest.json").read_text())
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"generation {gen_id} in {store_dir} is unreadable: {exc}") from exc
+    return Generation(
+        id=meta["id"], version=meta["version"], created=datetime.fromisoformat(meta["created"]),
+        path=str(path), sources=tuple(SourceInfo(**s) for s in meta["sources"]),
+        triples=meta["triples"], load_seconds=meta["load_seconds"], extra=meta.get("extra", {}))
+
+
+def current_generation(store_dir: Path) -> Generation | None:
+    pointer = Path(store_dir) / "CURRENT"
+    if not pointer.exists():
+        return None
+    return read_generation(Path(store_dir), pointer.read_text().strip())
+
+
+def write_generation(store_dir: Path, version: str, graphs: list[tuple[SourceInfo, list]],
+                     *, extra_files: dict[str, bytes] | None = None,
+                     extra: dict[str, Any] | None = None, started: float | None = None) -> Generation:
+    """Write a complete new generation and make it current, atomically.
+
+    ``graphs`` pairs each source with its triples (pyoxigraph ``Triple``s or
+    ``Quad``s whose graph is replaced by the source's graph). Nothing readers
+    see changes until the final rename of ``CURRENT``.
+    """
+    started = time.perf_counter() if started is None else started
+    store_dir = Path(store_dir)
+    gens = store_dir / "generations"
+    gens.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(timezone.utc)
+    gen_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + version[:12]
+    path = gens / gen_id
+    tmp = gens / (gen_id + ".tmp")
+    try:
+        tmp.mkdir()
+        store = ox.Store(str(tmp / "oxigraph"))
+        total = 0
+        for info, triples in graphs:
+            g = ox.NamedNode(info.graph)
+            store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
+            total += info.triples
+        store.flush()
+        store.optimize()
+        del store
+        for name, data in (extra_files or {}).items():
+            (tmp / name).write_bytes(data)
+        meta = {
+            "id": gen_id, "version": version, "created": now.isoformat(),
+            "sources": [vars(info) for info, _ in graphs], "triples": total,
+            "load_seconds": round(time.perf_counter() - started, 3), "extra": extra or {},
+        }
+        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2))
+        os.replace(tmp, path)
+        pointer_tmp = store_dir / "CURRENT.tmp"
+        pointer_tmp.write_text(gen_id + "\n")
+        os.replace(pointer_tmp, store_dir / "CURRENT")
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _collect_garbage(gens, keep=gen_id)
+    return read_generation(store_dir, gen_id)
+
+
+def _collect_garbage(gens: Path, keep: str) -> None:
+    """Remove all but the newest generations (readers reopen on the next request)."""
+    done = sorted((p for p in gens.iterdir() if p.is_dir() and not p.name.endswith(".tmp")),
+                  key=lambda p: p.name)
+    for old in done[:-KEEP_GENERATIONS]:
+        if old.name != keep:
+            shutil.rmtree(old, ignore_errors=True)
+    for stale in gens.glob("*.tmp"):
+        if time.time() - stale.stat().st_mtime > 3600:
+            shutil.rmtree(stale, ignore_errors=True)

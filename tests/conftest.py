@@ -1,0 +1,71 @@
+"""Shared fixtures: real apps on real files, a real HTTP server on loopback.
+
+``make_app_client(tmp_path, **settings)`` builds an app on its own store
+folder (Datasette's pattern); ``catalogue`` loads the shipped catalogue once
+per session; ``live_server`` serves it with waitress on 127.0.0.1.
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from app.settings import ROOT, Settings
+
+SHARED = ROOT.parent / "shared"
+needs_shared = pytest.mark.skipif(not SHARED.is_dir(),
+                                  reason=f"reference data {SHARED} is not present (CI has it)")
+
+
+def make_settings(store_dir: Path, **overrides) -> Settings:
+    return Settings.from_env({"store_dir": str(store_dir), **overrides}, environ={})
+
+
+def make_app_client(store_dir: Path, **overrides):
+    app = create_app(make_settings(store_dir, **overrides))
+    app.testing = True
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def catalogue_dir(tmp_path_factory) -> Path:
+    """A store folder holding the shipped catalogue, loaded once."""
+    from app.loading import load_catalogue
+    d = tmp_path_factory.mktemp("store")
+    load_catalogue(make_settings(d))
+    return d
+
+
+@pytest.fixture(scope="session")
+def app(catalogue_dir):
+    a = create_app(make_settings(catalogue_dir, load_on_start=False))
+    a.testing = True
+    return a
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+class LiveServer:
+    def __init__(self, app, host="127.0.0.1"):
+        import waitress
+        self.server = waitress.create_server(app, host=host, port=0, threads=8,
+                                             clear_untrusted_proxy_headers=True)
+        self.port = self.server.effective_port
+        self.url = f"http://{host}:{self.port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    srv = LiveServer(app)
+    yield srv
+    srv.stop()
