@@ -1,0 +1,369 @@
+"""UPL (Uniforme Productnamenlijst) CSV -> CPSV-AP public services and candidate chains.
+
+The UPL lists every government product with the layers that provide it (Rijk,
+Provincie, Waterschap, Gemeente), its audience (Burger, Bedrijf), some
+characteristics (Dienstenwet, Autonomie, Medebewind, Aanvraag, ...) and its
+legal basis (one row per legal basis, so a product can span several rows).
+
+Each product becomes a ``cpsv:PublicService`` under its official UPL IRI, with
+
+- ``dcterms:title`` / ``skos:prefLabel`` (nl) and ``dcterms:identifier``,
+- ``keten:bestuurslaag`` -> ``id/bestuurslaag/{rijk,provincie,waterschap,gemeente}``,
+- ``dcterms:audience`` -> ``id/doelgroep/{burger,bedrijf}`` (CPSV-AP: a skos:Concept),
+- ``cv:isClassifiedBy`` -> ``id/upl-kenmerk/<kenmerk>`` for the UPL's yes/no columns,
+- ``cv:hasLegalResource`` -> the OWMS IRI of each legal basis (an ``eli:LegalResource``
+  with its label and a ``rdfs:seeAlso`` link to the law text).
+
+Products that involve more than one government layer are candidate chains for
+the first chain-collaboration process (``id/ketenproces/vinden-en-verkennen``):
+they are also a ``keten:Ketenkandidaat`` with ``keten:kandidaatVoor`` that
+process and a ``keten:rang`` (see :func:`rank_candidates`).
+
+Bad input raises :class:`app.errors.ParseError` (an ``InputError``, exit 2)
+naming file:line; the output is written to a temporary file and renamed, so a
+failed import never leaves a half-written file.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, VOID, XSD
+
+from ..errors import InputError, ParseError
+from ..namespaces import CPSV, CV, ID, KETEN
+
+ELI = Namespace("http://data.europa.eu/eli/ontology#")
+UPL = Namespace("http://standaarden.overheid.nl/owms/terms/")
+
+SOURCE_REPO = "https://github.com/nl-portal/nl-portal-docker-compose"
+SOURCE_PATH = "imports/openproduct/init/UPL-actueel.csv"
+SOURCE_COMMIT = "bc1adb6"
+SOURCE_LICENCE = ("public Dutch government list (Uniforme Productnamenlijst, "
+                  "http://standaarden.overheid.nl/owms/terms/); no further licence terms "
+                  "are stated by the source repository")
+REGENERATE = "ketengraaf import upl ../shared/reference/upl/UPL-actueel.csv --out data/upl/upl.ttl"
+DATASET = ID["dataset/upl"]
+VINDEN_EN_VERKENNEN = ID["ketenproces/vinden-en-verkennen"]
+
+NAME, URI = "UniformeProductnaam", "URI"
+# column -> slug of the government layer (concepts in ontology/begrippen.ttl)
+LAYERS: dict[str, str] = {"Rijk": "rijk", "Provincie": "provincie", "Waterschap": "waterschap",
+                          "Gemeente": "gemeente"}
+# column -> (slug, nl label, en label, nl definition, en definition)
+AUDIENCES: dict[str, tuple[str, str, str, str, str]] = {
+    "Burger": ("burger", "burger", "citizen",
+               "Het product is bedoeld voor burgers (particulieren).",
+               "The product is meant for citizens (private persons)."),
+    "Bedrijf": ("bedrijf", "bedrijf", "business",
+                "Het product is bedoeld voor bedrijven en organisaties.",
+                "The product is meant for businesses and organisations."),
+}
+KENMERKEN: dict[str, tuple[str, str, str, str, str]] = {
+    "Dienstenwet": ("dienstenwet", "Dienstenwet", "Services Act",
+                    "Het product valt onder de Dienstenwet (Europese dienstenrichtlijn).",
+                    "The product falls under the Dutch Services Act (EU Services Directive)."),
+    "Autonomie": ("autonomie", "autonomie", "autonomy",
+                  "De overheidslaag regelt het product in eigen, autonome bevoegdheid.",
+                  "The government layer provides the product under its own, autonomous powers."),
+    "Medebewind": ("medebewind", "medebewind", "co-governance",
+                   "De overheidslaag voert voor dit product regels van een hogere overheid uit "
+                   "(medebewind).",
+                   "The government layer carries out rules of a higher government for this product "
+                   "(co-governance, medebewind)."),
+    "Aanvraag": ("aanvraag", "aanvraag", "application",
+                 "Het product wordt aangevraagd.", "The product is applied for."),
+    "Subsidie": ("subsidie", "subsidie", "subsidy",
+                 "Het product is een subsidie.", "The product is a subsidy."),
+    "Melding": ("melding", "melding", "notification",
+                "Het product is een melding aan de overheid.",
+                "The product is a notification to the government."),
+    "Verplichting": ("verplichting", "verplichting", "obligation",
+                     "Het product is een verplichting.", "The product is an obligation."),
+}
+LEGAL = ("Grondslag", "Grondslaglabel", "Grondslaglink")
+REQUIRED = (NAME, URI, *LAYERS, *AUDIENCES, *KENMERKEN, *LEGAL)
+FLAG_COLUMNS = (*LAYERS, *AUDIENCES, *KENMERKEN)
+# Rows that are not a product but a placeholder in the list itself: imported, never a candidate.
+PLACEHOLDERS = frozenset({"UPL-naam nog niet beschikbaar"})
+
+_IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
+
+
+@dataclass
+class Grondslag:
+    iri: str
+    labels: list[str] = field(default_factory=list)
+    links: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Product:
+    iri: str
+    name: str
+    layers: tuple[str, ...]
+    audiences: tuple[str, ...]
+    kenmerken: tuple[str, ...]
+    grondslagen: list[str]
+    lines: list[int]
+
+    @property
+    def is_candidate(self) -> bool:
+        return len(self.layers) > 1 and self.name not in PLACEHOLDERS
+
+    @property
+    def rank_key(self) -> tuple[int, int, int]:
+        """More layers, then broader audience, then medebewind (see :func:`rank_candidates`)."""
+        return (len(self.layers), len(self.audiences), int("medebewind" in self.kenmerken))
+
+
+@dataclass
+class UplData:
+    path: str
+    sha256: str
+    rows: int
+    products: list[Product]
+    grondslagen: dict[str, Grondslag]
+    ranks: dict[str, int]
+
+    @property
+    def candidates(self) -> list[Product]:
+        return sorted((p for p in self.products if p.iri in self.ranks),
+                      key=lambda p: (self.ranks[p.iri], p.name))
+
+
+def slug(text: str) -> str:
+    ascii_ = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-") or "product"
+
+
+def _decode(data: bytes, shown: str) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ParseError(f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                         path=shown, line=line, column=col) from None
+
+
+def _flag(value: str, column: str, shown: str, line: int) -> bool:
+    value = value.strip()
+    if value not in ("", "X", "x"):
+        raise ParseError(f"column {column}: expected 'X' or empty, found {value!r}", path=shown, line=line)
+    return bool(value)
+
+
+def _iri(value: str, column: str, shown: str, line: int) -> str:
+    value = value.strip()
+    if not _IRI.match(value):
+        raise ParseError(f"column {column}: not an absolute IRI: {value!r}", path=shown, line=line)
+    return value
+
+
+def read_upl(path: str | Path) -> UplData:
+    """Read and check the whole CSV; one :class:`Product` per UPL IRI, in file order."""
+    path = Path(path)
+    shown = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read: {exc.strerror or exc}") from None
+    text = _decode(data, shown)
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise ParseError("empty file: expected a header row with the UPL columns", path=shown, line=1) from None
+    except csv.Error as exc:
+        raise ParseError(f"malformed CSV: {exc}", path=shown, line=reader.line_num) from None
+    header = [h.strip() for h in header]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise ParseError(f"missing column(s) {', '.join(missing)}; the header has: {', '.join(header)}",
+                         path=shown, line=1)
+    index = {c: header.index(c) for c in REQUIRED}
+    products: dict[str, Product] = {}
+    by_name: dict[str, str] = {}
+    grondslagen: dict[str, Grondslag] = {}
+    rows = 0
+    while True:
+        start = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise ParseError(f"malformed CSV: {exc}", path=shown, line=start) from None
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise ParseError(f"{len(row)} fields, the header has {len(header)}", path=shown, line=start)
+        rows += 1
+        cell = {c: row[i] for c, i in index.items()}
+        name = cell[NAME].strip()
+        if not name:
+            raise ParseError(f"column {NAME} is empty", path=shown, line=start)
+        iri = _iri(cell[URI], URI, shown, start) if cell[URI].strip() else str(ID["upl/" + slug(name)])
+        flags = {c: _flag(cell[c], c, shown, start) for c in FLAG_COLUMNS}
+        product = Product(iri=iri, name=name,
+                          layers=tuple(s for c, s in LAYERS.items() if flags[c]),
+                          audiences=tuple(v[0] for c, v in AUDIENCES.items() if flags[c]),
+                          kenmerken=tuple(v[0] for c, v in KENMERKEN.items() if flags[c]),
+                          grondslagen=[], lines=[start])
+        seen = products.get(iri)
+        if seen is None:
+            if by_name.get(name, iri) != iri:
+                raise ParseError(f"product {name!r} has two IRIs: {by_name[name]} and {iri}", path=shown, line=start)
+            products[iri], by_name[name] = product, iri
+        else:
+            for attr in ("name", "layers", "audiences", "kenmerken"):
+                if getattr(seen, attr) != getattr(product, attr):
+                    raise ParseError(f"product {iri} differs from its row on line {seen.lines[0]} in {attr}: "
+                                     f"{getattr(product, attr)!r} vs {getattr(seen, attr)!r}",
+                                     path=shown, line=start)
+            seen.lines.append(start)
+            product = seen
+        basis, label, link = (cell[c].strip() for c in LEGAL)
+        if basis:
+            basis = _iri(basis, "Grondslag", shown, start)
+            g = grondslagen.setdefault(basis, Grondslag(basis))
+            if label and label not in g.labels:
+                g.labels.append(label)
+            if link and _iri(link, "Grondslaglink", shown, start) not in g.links:
+                g.links.append(link)
+            if basis not in product.grondslagen:
+                product.grondslagen.append(basis)
+        elif label or link:
+            raise ParseError("Grondslaglabel or Grondslaglink given without Grondslag", path=shown, line=start)
+    if not products:
+        raise ParseError("no product rows after the header", path=shown, line=2)
+    plist = list(products.values())
+    return UplData(path=shown, sha256=hashlib.sha256(data).hexdigest(), rows=rows, products=plist,
+                   grondslagen=grondslagen, ranks=rank_candidates(plist))
+
+
+def rank_candidates(products: list[Product]) -> dict[str, int]:
+    """Rank the candidate chains: IRI -> rank (1 = most promising).
+
+    Ordered by the number of government layers involved (more partners to
+    coordinate), then by audience breadth (citizens and businesses both), then
+    by medebewind (one layer carries out another's rules: a dependency between
+    layers by law). Equal keys share a rank (standard competition ranking:
+    1, 2, 2, 4); the name only orders the list, it does not rank.
+    """
+    cands = sorted((p for p in products if p.is_candidate), key=lambda p: p.rank_key, reverse=True)
+    ranks: dict[str, int] = {}
+    for pos, p in enumerate(cands, start=1):
+        prev = cands[pos - 2] if pos > 1 else None
+        ranks[p.iri] = ranks[prev.iri] if prev is not None and prev.rank_key == p.rank_key else pos
+    return ranks
+
+
+def _concepts(g: Graph, scheme: URIRef, labels: tuple[str, str], kind: str,
+              table: dict[str, tuple[str, str, str, str, str]]) -> None:
+    g.add((scheme, RDF.type, SKOS.ConceptScheme))
+    g.add((scheme, SKOS.prefLabel, Literal(labels[0], lang="nl")))
+    g.add((scheme, SKOS.prefLabel, Literal(labels[1], lang="en")))
+    for slug_, nl, en, def_nl, def_en in table.values():
+        c = ID[f"{kind}/{slug_}"]
+        g.add((c, RDF.type, SKOS.Concept))
+        g.add((c, SKOS.prefLabel, Literal(nl, lang="nl")))
+        g.add((c, SKOS.prefLabel, Literal(en, lang="en")))
+        g.add((c, SKOS.definition, Literal(def_nl, lang="nl")))
+        g.add((c, SKOS.definition, Literal(def_en, lang="en")))
+        g.add((c, SKOS.inScheme, scheme))
+        g.add((c, SKOS.topConceptOf, scheme))
+        g.add((scheme, SKOS.hasTopConcept, c))
+
+
+def to_graph(upl: UplData) -> Graph:
+    """The RDF of the whole list (products, legal bases, candidate marks, audience and kenmerk concepts)."""
+    g = Graph()
+    for prefix, ns in (("keten", KETEN), ("cpsv", CPSV), ("cv", CV), ("eli", ELI), ("dcterms", DCTERMS),
+                       ("skos", SKOS), ("void", VOID), ("upl", UPL), ("xsd", XSD)):
+        g.bind(prefix, ns)
+    g.bind("id", ID)
+    g.add((DATASET, RDF.type, VOID.Dataset))
+    g.add((DATASET, SKOS.prefLabel, Literal("Uniforme Productnamenlijst (UPL)", lang="nl")))
+    g.add((DATASET, SKOS.prefLabel, Literal("Uniform Product Names List (UPL)", lang="en")))
+    g.add((DATASET, DCTERMS.source, URIRef(f"{SOURCE_REPO}/blob/{SOURCE_COMMIT}/{SOURCE_PATH}")))
+    g.add((DATASET, DCTERMS.rights, Literal(SOURCE_LICENCE, lang="en")))
+    _concepts(g, ID["doelgroepen"], ("doelgroepen", "audiences"), "doelgroep", AUDIENCES)
+    _concepts(g, ID["upl-kenmerken"], ("UPL-kenmerken", "UPL characteristics"), "upl-kenmerk", KENMERKEN)
+    for p in upl.products:
+        s = URIRef(p.iri)
+        g.add((s, RDF.type, CPSV.PublicService))
+        g.add((s, DCTERMS.title, Literal(p.name, lang="nl")))
+        g.add((s, SKOS.prefLabel, Literal(p.name, lang="nl")))
+        g.add((s, DCTERMS.identifier, Literal(p.iri.rsplit("/", 1)[-1])))
+        g.add((s, VOID.inDataset, DATASET))
+        for layer in p.layers:
+            g.add((s, KETEN.bestuurslaag, ID["bestuurslaag/" + layer]))
+        for aud in p.audiences:
+            g.add((s, DCTERMS.audience, ID["doelgroep/" + aud]))
+        for k in p.kenmerken:
+            g.add((s, CV.isClassifiedBy, ID["upl-kenmerk/" + k]))
+        for basis in p.grondslagen:
+            g.add((s, CV.hasLegalResource, URIRef(basis)))
+        if p.iri in upl.ranks:
+            g.add((s, RDF.type, KETEN.Ketenkandidaat))
+            g.add((s, KETEN.kandidaatVoor, VINDEN_EN_VERKENNEN))
+            g.add((s, KETEN.rang, Literal(upl.ranks[p.iri], datatype=XSD.positiveInteger)))
+    for gs in upl.grondslagen.values():
+        r = URIRef(gs.iri)
+        g.add((r, RDF.type, ELI.LegalResource))
+        labels = gs.labels or [gs.iri.rsplit("/", 1)[-1].replace("_", " ")]
+        g.add((r, SKOS.prefLabel, Literal(labels[0], lang="nl")))
+        for alt in labels[1:]:
+            g.add((r, SKOS.altLabel, Literal(alt, lang="nl")))
+        for link in gs.links:
+            g.add((r, RDFS.seeAlso, URIRef(link)))
+    return g
+
+
+def header(upl: UplData) -> str:
+    cands = len(upl.ranks)
+    return "\n".join([
+        "# Generated by ketengraaf from the Uniforme Productnamenlijst (UPL). Do not edit by hand.",
+        f"# Source: {SOURCE_REPO}, {SOURCE_PATH}, commit {SOURCE_COMMIT}",
+        f"#   (read from {Path(upl.path).name}, sha256 {upl.sha256})",
+        f"# Licence: {SOURCE_LICENCE}.",
+        f"# Content: {upl.rows} rows, {len(upl.products)} products (cpsv:PublicService), "
+        f"{len(upl.grondslagen)} legal bases, {cands} candidate chains (keten:Ketenkandidaat).",
+        f"# Regenerate: {REGENERATE}",
+        "", ""])
+
+
+def serialize(upl: UplData) -> bytes:
+    body = to_graph(upl).serialize(format="turtle")
+    return (header(upl) + body).encode("utf-8")
+
+
+def write_atomic(out: str | Path, data: bytes) -> None:
+    """Write ``data`` to ``out`` through a temporary file in the same folder and a rename."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def import_upl(path: str | Path, out: str | Path) -> UplData:
+    """Read ``path``, write the Turtle to ``out`` atomically, return what was read."""
+    upl = read_upl(path)
+    write_atomic(out, serialize(upl))
+    return upl
