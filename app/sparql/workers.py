@@ -1,0 +1,267 @@
+"""A supervised pool of processes that run user queries, so a query can be stopped.
+
+pyoxigraph cannot cancel a running query, and some queries crash the whole
+process (see ``oxigraph-notes.md``). User queries therefore never run in the
+web process: each of N worker processes (``spawn`` context: a clean
+interpreter, never a fork of the threaded server) opens the current store
+generation read-only, runs one job at a time and serializes the answer itself.
+The request thread checks out an idle worker, sends the job over a pipe and
+waits at most the time limit. On a time-out it kills the worker (SIGKILL) and
+starts a replacement (503); when the worker dies (segfault, EOF) it starts a
+replacement and answers 500. Other requests keep being served meanwhile.
+"""
+from __future__ import annotations
+
+import io
+import multiprocessing as mp
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from itertools import islice
+
+from ..errors import KetengraafError, QueryCrashed, QueryError, QueryTimeout, ResultTooLarge
+
+STARTUP_TIMEOUT = 60.0          # seconds a new worker may take to import pyoxigraph (not counted as query time)
+_POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
+# the smallest serialized row per result format: below len(body) <= rows * this, no recount is needed
+_MIN_ROW_BYTES = {"XML": 17, "JSON": 2, "CSV": 2, "TSV": 1}
+
+
+@dataclass(frozen=True)
+class Job:
+    """One query for a worker (plain data: it crosses a pipe)."""
+
+    generation_path: str
+    query: str
+    default_graph: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    union: bool
+    kind: str                   # "results" or "graph"
+    engine_format: str          # member name of QueryResultsFormat / RdfFormat
+    max_results: int
+    max_bytes: int
+
+
+# -- inside the worker process ------------------------------------------------
+class _CappedBuffer(io.BytesIO):
+    def __init__(self, cap: int):
+        super().__init__()
+        self.cap, self.overflow = cap, False
+
+    def write(self, b) -> int:
+        if self.tell() + len(b) > self.cap:
+            self.overflow = True
+            raise ValueError("answer too large")
+        return super().write(b)
+
+
+def _too_large_bytes(job: Job) -> ResultTooLarge:
+    return ResultTooLarge(f"the answer is larger than {job.max_bytes:,} bytes (setting max_result_bytes); "
+                          "add a LIMIT or select fewer variables")
+
+
+def _too_many(job: Job, what: str) -> ResultTooLarge:
+    return ResultTooLarge(f"the answer has more than {job.max_results:,} {what} (setting max_results); "
+                          "add a LIMIT, or page with LIMIT/OFFSET")
+
+
+def syntax_error(exc: SyntaxError) -> QueryError:
+    """The parser's message with line and column (``error at 2:9: ...``)."""
+    msg = str(exc.msg if getattr(exc, "msg", None) else exc)
+    m = _POSITION.match(msg)
+    if m:
+        return QueryError(f"syntax error at line {m.group(1)}, column {m.group(2)}: {m.group(3)}")
+    return QueryError(f"syntax error: {msg}")
+
+
+def execute(store, job: Job) -> bytes:
+    """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError."""
+    import pyoxigraph as ox
+    kw: dict = {}
+    if job.default_graph is not None:
+        kw["default_graph"] = [ox.NamedNode(g) for g in job.default_graph]
+    elif job.union:
+        kw["use_default_graph_as_union"] = True
+    if job.named_graphs is not None:
+        kw["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    try:
+        result = store.query(job.query, **kw)
+    except SyntaxError as exc:
+        raise syntax_error(exc) from None
+    out = _CappedBuffer(job.max_bytes)
+    try:
+        if isinstance(result, ox.QueryTriples):
+            fmt = getattr(ox.RdfFormat, job.engine_format)
+            triples = list(islice(result, job.max_results + 1))
+            if len(triples) > job.max_results:
+                raise _too_many(job, "triples")
+            ox.serialize(triples, out, format=fmt)
+        else:
+            if job.kind != "results":
+                raise QueryError("query form and requested format do not match")
+            fmt = getattr(ox.QueryResultsFormat, job.engine_format)
+            result.serialize(out, format=fmt)
+    except (ValueError, OSError):
+        if out.overflow:
+            raise _too_large_bytes(job) from None
+        raise
+    body = out.getvalue()
+    if isinstance(result, ox.QuerySolutions) and len(body) > job.max_results * _MIN_ROW_BYTES[job.engine_format]:
+        rows = sum(1 for _ in islice(ox.parse_query_results(body, fmt), job.max_results + 1))
+        if rows > job.max_results:
+            raise _too_many(job, "rows")
+    return body
+
+
+def worker_main(conn) -> None:
+    """Loop of a worker process: receive a Job, reply ("ok", bytes) or ("error", class, message, detail)."""
+    import pyoxigraph as ox
+    store, opened = None, None
+    conn.send(("ready", os.getpid()))
+    while True:
+        try:
+            job: Job = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            if job.generation_path != opened:
+                store = None
+                store = ox.Store.read_only(os.path.join(job.generation_path, "oxigraph"))
+                opened = job.generation_path
+            reply = ("ok", execute(store, job))
+        except KetengraafError as err:
+            reply = ("error", type(err).__name__, err.message, err.detail)
+        except Exception as exc:  # an engine error (I/O, evaluation): report it, keep serving
+            reply = ("error", "QueryCrashed", f"the query engine failed: {exc}", None)
+        conn.send(reply)
+
+
+# -- in the web process ----------------------------------------------------------
+_ERRORS = {cls.__name__: cls for cls in (QueryError, QueryCrashed, ResultTooLarge, QueryTimeout)}
+
+
+class _Worker:
+    def __init__(self, ctx):
+        self.conn, child = ctx.Pipe(duplex=True)
+        self.proc = ctx.Process(target=worker_main, args=(child,), daemon=True, name="ketengraaf-query")
+        self.proc.start()
+        child.close()
+        self.ready = False
+
+    def wait_ready(self) -> None:
+        if self.ready:
+            return
+        if not self.conn.poll(STARTUP_TIMEOUT):
+            raise QueryCrashed(f"a query worker did not start within {STARTUP_TIMEOUT:.0f} s")
+        msg = self.conn.recv()
+        if msg[0] != "ready":
+            raise QueryCrashed(f"a query worker sent {msg[0]!r} instead of ready")
+        self.ready = True
+
+    def kill(self) -> None:
+        try:
+            self.proc.kill()
+        except (OSError, AttributeError):
+            pass
+        self.proc.join(5)
+        self.conn.close()
+
+
+class QueryPool:
+    """N worker processes; ``run(job, timeout)`` is thread-safe."""
+
+    def __init__(self, size: int, *, context: str = "spawn"):
+        self.size = max(1, size)
+        self._ctx = mp.get_context(context)
+        self._cond = threading.Condition()
+        self._idle: list[_Worker] = []
+        self._count = 0
+        self._closed = False
+        self.restarts = 0          # workers replaced after a time-out or crash
+
+    def start(self) -> "QueryPool":
+        with self._cond:
+            if self._closed:
+                raise QueryCrashed("the query pool is closed")
+            while self._count < self.size:
+                self._idle.append(_Worker(self._ctx))
+                self._count += 1
+            self._cond.notify_all()
+        return self
+
+    def _checkout(self, wait: float) -> _Worker:
+        deadline = time.monotonic() + wait
+        with self._cond:
+            if self._count < self.size and not self._closed:
+                self._idle.append(_Worker(self._ctx))
+                self._count += 1
+            while not self._idle:
+                left = deadline - time.monotonic()
+                if self._closed or left <= 0 or not self._cond.wait(left):
+                    if self._idle:
+                        break
+                    raise QueryTimeout(f"all {self.size} query workers are busy; try again in a moment "
+                                       "(setting query_workers)")
+            return self._idle.pop()
+
+    def _checkin(self, worker: _Worker) -> None:
+        with self._cond:
+            if self._closed:
+                worker.kill()
+                return
+            self._idle.append(worker)
+            self._cond.notify()
+
+    def _replace(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._cond:
+            self.restarts += 1
+            if self._closed:
+                self._count -= 1
+                return
+            self._idle.append(_Worker(self._ctx))
+            self._cond.notify()
+
+    def run(self, job: Job, timeout: float) -> bytes:
+        """The serialized answer; raises QueryTimeout (503), QueryCrashed (500) or the query's error."""
+        worker = self._checkout(timeout)
+        try:
+            worker.wait_ready()
+        except (KetengraafError, EOFError, OSError) as exc:
+            self._replace(worker)
+            raise QueryCrashed(f"a query worker failed to start: {exc}") from None
+        try:
+            worker.conn.send(job)
+            if not worker.conn.poll(timeout):
+                self._replace(worker)
+                raise QueryTimeout(
+                    f"the query ran longer than {timeout:g} s and was stopped (setting query_timeout); "
+                    "narrow it down or add a LIMIT")
+            reply = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError):
+            worker.proc.join(2)
+            code = worker.proc.exitcode
+            self._replace(worker)
+            how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+            raise QueryCrashed(f"the query crashed the query engine ({how}); the engine was restarted. "
+                               "Simplify the query (deep nesting, very many FILTERs)") from None
+        self._checkin(worker)
+        if reply[0] == "ok":
+            return reply[1]
+        _, name, message, detail = reply
+        raise _ERRORS.get(name, QueryCrashed)(message, detail=detail)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle, self._idle = self._idle, []
+            self._cond.notify_all()
+        for w in idle:
+            w.kill()
+
+    @property
+    def pids(self) -> list[int]:
+        with self._cond:
+            return [w.proc.pid for w in self._idle]
