@@ -317,7 +317,7 @@ def to_graph(upl: UplData) -> Graph:
         if p.iri in upl.ranks:
             g.add((s, RDF.type, KETEN.Ketenkandidaat))
             g.add((s, KETEN.kandidaatVoor, VINDEN_EN_VERKENNEN))
-            g.add((s, KETEN.rang, Literal(upl.ranks[p.iri], datatype=XSD.positiveInteger)))
+            g.add((s, KETEN.rang, Literal(upl.ranks[p.iri], datatype=XSD.integer)))
     for gs in upl.grondslagen.values():
         r = URIRef(gs.iri)
         g.add((r, RDF.type, ELI.LegalResource))

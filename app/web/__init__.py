@@ -5,4 +5,6 @@ from __future__ import annotations
 def blueprints() -> list:
     """Every blueprint, in registration order. Add a page type by adding a module and a line here."""
     bps: list = []
+    from .upl import bp as upl_bp
+    bps.append(upl_bp)
     return bps
