@@ -144,5 +144,9 @@ def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path]
                    ) -> tuple[Generation, bool]:
     """Load the configured sources (or ``paths``), validating them into the generation's report."""
     from .validation import validator_for_load
-    return load(settings.store_dir, list(paths) if paths is not None else settings.sources,
-                force=force, validator=validator_for_load)
+    if paths is None:
+        paths = list(settings.sources)
+        imports = Path(getattr(settings, "import_dir", "") or "")
+        if str(imports) and imports.is_dir() and any(collect_sources([imports])):
+            paths.append(imports)      # what `ketengraaf import` wrote (an additional source)
+    return load(settings.store_dir, list(paths), force=force, validator=validator_for_load)

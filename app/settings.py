@@ -78,6 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cors", True, "Send `Access-Control-Allow-Origin: *` on the SPARQL endpoint and data routes.", _bool),
     Setting("cache_entries", 512, "Answers kept in the in-memory result cache (0 turns it off).", int),
     Setting("default_lang", "nl", "Language of labels and interface text when the reader asks for none."),
+    Setting("import_dir", str(ROOT / "var" / "imports"),
+            "Folder where `ketengraaf import` (without --out) writes its RDF files; loaded with the sources.",
+            Path),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -131,9 +134,9 @@ def markdown_table() -> str:
              "| setting | environment variable | default | meaning |", "| --- | --- | --- | --- |"]
     for s in SETTINGS:
         default = s.default
-        if s.name in {"store_dir", "sources"}:
+        if s.name in {"store_dir", "sources", "import_dir"}:
             default = "(see meaning)"
         lines.append(f"| `{s.name}` | `{s.env}` | `{default}` | {s.help} |")
     lines += ["", "`store_dir` defaults to `var/store` in the checkout; `sources` to its "
-              "`ontology`, `shapes` and `data` folders.", ""]
+              "`ontology`, `shapes` and `data` folders; `import_dir` to `var/imports`.", ""]
     return "\n".join(lines)

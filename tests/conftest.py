@@ -20,7 +20,9 @@ needs_shared = pytest.mark.skipif(not SHARED.is_dir(),
 
 
 def make_settings(store_dir: Path, **overrides) -> Settings:
-    return Settings.from_env({"store_dir": str(store_dir), **overrides}, environ={})
+    # import_dir inside the test's store folder: a checkout's var/imports never leaks into tests
+    return Settings.from_env({"store_dir": str(store_dir), "import_dir": str(Path(store_dir) / "imports"),
+                              **overrides}, environ={})
 
 
 def make_app_client(store_dir: Path, **overrides):
