@@ -219,7 +219,10 @@ def test_cli_import(tmp_path):
 def test_query_returns_the_candidates_in_rank_order(turtle, data):
     st = ox.Store()
     st.load(path=str(turtle), format=ox.RdfFormat.TURTLE)
-    rows = list(st.query(QUERY.read_text(encoding="utf-8")))
+    from app.sparql.examples import parse_example
+    example = parse_example(QUERY)
+    assert example.title["nl"] and example.title["en"]
+    rows = list(st.query(example.query))
     assert [r["product"].value for r in rows] == [p.iri for p in data.candidates]
     assert [int(r["rang"].value) for r in rows] == [data.ranks[p.iri] for p in data.candidates]
     first = rows[0]

@@ -66,7 +66,9 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 def query_text() -> str:
-    return QUERY_FILE.read_text(encoding="utf-8")
+    """The example query with the standard prefixes it uses (the query page's own reading of it)."""
+    from ..sparql.examples import parse_example
+    return parse_example(QUERY_FILE).query
 
 
 def _layers_param() -> list[str]:
@@ -133,7 +135,7 @@ def ketenkandidaten():
     ui = ui_lang()
     text = {k: v[ui] for k, v in TEXT.items()}
     proces = snapshot().labels.label(str(VINDEN_EN_VERKENNEN), lang)
-    return render_template("upl_ketenkandidaten.html", items=items, text=text, ui_lang=ui,
+    return render_template("upl_ketenkandidaten.html", items=items, text=text,
                            layers=[(s, snapshot().labels.label(LAYER_BASE + s, lang)) for s in LAYER_SLUGS],
                            selected=layers, proces=proces, proces_url=local_url(str(VINDEN_EN_VERKENNEN)),
                            query=query_text())
