@@ -7,4 +7,6 @@ def blueprints() -> list:
     bps: list = []
     from .upl import bp as upl_bp
     bps.append(upl_bp)
+    from ..sparql.views import bp as sparql_bp  # /sparql, /.well-known/void
+    bps.append(sparql_bp)
     return bps

@@ -1,0 +1,67 @@
+"""Per-app state of the endpoint: settings, the answer cache and the query worker pool.
+
+The pool starts on the first query (or explicitly with :meth:`SparqlState.start`,
+which ``ketengraaf serve`` does) and stops at interpreter exit or on
+:meth:`SparqlState.close`.
+"""
+from __future__ import annotations
+
+import atexit
+import threading
+
+from flask import current_app
+
+from .cache import AnswerCache
+from .workers import Job, QueryPool
+
+
+class SparqlState:
+    def __init__(self, settings, cache: AnswerCache):
+        self.settings = settings
+        self.cache = cache
+        self._pool: QueryPool | None = None
+        self._lock = threading.Lock()
+        self._graphs: tuple[str, frozenset[str]] | None = None
+
+    @staticmethod
+    def store():
+        from .. import store
+        return store()
+
+    @property
+    def pool(self) -> QueryPool:
+        pool = self._pool
+        if pool is None:
+            with self._lock:
+                if self._pool is None:
+                    self._pool = QueryPool(self.settings.query_workers).start()
+                    atexit.register(self._pool.close)
+                pool = self._pool
+        return pool
+
+    def start(self) -> "SparqlState":
+        self.pool
+        return self
+
+    def close(self) -> None:
+        with self._lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()
+
+    def graphs(self, gen) -> frozenset[str]:
+        """Named graphs of ``gen`` (what FROM may name)."""
+        cached = self._graphs
+        if cached is None or cached[0] != gen.id:
+            cached = self._graphs = (gen.id, frozenset(gen.graphs))
+        return cached[1]
+
+    def run(self, gen, query: str, dataset, kind: str, fmt) -> bytes:
+        default, named, union = dataset
+        s = self.settings
+        job = Job(gen.path, query, default, named, union, kind, fmt.oxigraph, s.max_results, s.max_result_bytes)
+        return self.pool.run(job, s.query_timeout)
+
+
+def state() -> SparqlState:
+    return current_app.extensions["ketengraaf.sparql"]
