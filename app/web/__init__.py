@@ -5,6 +5,8 @@ from __future__ import annotations
 def blueprints() -> list:
     """Every blueprint, in registration order. Add a page type by adding a module and a line here."""
     bps: list = []
+    from . import common, ontology, overview, quality, resource, search
+    bps += [common.bp, overview.bp, resource.bp, ontology.bp, search.bp, quality.bp]
     from .upl import bp as upl_bp
     bps.append(upl_bp)
     from ..sparql.views import bp as sparql_bp  # /sparql, /.well-known/void

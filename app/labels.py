@@ -1,0 +1,130 @@
+"""IRI -> label, alternative labels and definition in the reader's language, with fallback.
+
+The fallback order for a reader who asks for ``lang`` is: ``lang`` itself (and
+its primary subtag, ``en`` for ``en-GB``), then ``nl``, then ``en``, then a
+literal without a language, then any language (alphabetically, so the choice
+is stable). Labels come from ``skos:prefLabel`` first, then ``rdfs:label``,
+``dcterms:title``, ``foaf:name`` and ``sh:name``; an IRI without any label gets
+its local name, so nothing is ever shown as a bare IRI when a better text
+exists.
+
+:class:`LabelIndex` reads every label of one store generation once (one pass
+over ``quads()`` per label property) and answers from dictionaries; the web
+layer keeps one per generation.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from .namespaces import qname
+
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+DCT = "http://purl.org/dc/terms/"
+
+LABEL_PROPERTIES = (SKOS + "prefLabel", RDFS + "label", DCT + "title", "http://xmlns.com/foaf/0.1/name",
+                    "http://www.w3.org/ns/shacl#name")
+ALT_PROPERTIES = (SKOS + "altLabel", SKOS + "hiddenLabel")
+DEFINITION_PROPERTIES = (SKOS + "definition", RDFS + "comment", DCT + "description")
+
+FALLBACK = ("nl", "en")
+
+_LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def valid_lang(tag: str) -> bool:
+    return bool(_LANG.match(tag or ""))
+
+
+def fallback_order(lang: str | None) -> list[str]:
+    """Languages to try, best first; ``""`` stands for a literal without language."""
+    order: list[str] = []
+    if lang:
+        lang = lang.lower()
+        order.append(lang)
+        if "-" in lang:
+            order.append(lang.split("-", 1)[0])
+    for fb in FALLBACK:
+        if fb not in order:
+            order.append(fb)
+    order.append("")
+    return order
+
+
+def pick(values: dict[str, str] | None, lang: str | None) -> tuple[str, str] | None:
+    """(text, language) of the best value for ``lang`` from {language: text}, or None."""
+    if not values:
+        return None
+    for cand in fallback_order(lang):
+        if cand in values:
+            return values[cand], cand
+    first = sorted(values)[0]
+    return values[first], first
+
+
+def local_name(iri: str) -> str:
+    """Readable fallback for an IRI without a label: its qname or last path segment."""
+    q = qname(iri)
+    if q:
+        return q
+    tail = re.split(r"[#/]", iri.rstrip("/#"))[-1] or iri
+    return unquote(tail).replace("_", " ")
+
+
+class LabelIndex:
+    """Labels, alternative labels and definitions of one store generation."""
+
+    def __init__(self, store) -> None:
+        self.labels: dict[str, dict[str, str]] = {}
+        self.alt: dict[str, list[tuple[str, str]]] = {}
+        self.definitions: dict[str, dict[str, str]] = {}
+        for prop in LABEL_PROPERTIES:
+            self._read(store, prop, self.labels)
+        for prop in DEFINITION_PROPERTIES:
+            self._read(store, prop, self.definitions)
+        for prop in ALT_PROPERTIES:
+            for q in store.quads(None, prop, None, None):
+                if _is_iri(q.subject) and _is_literal(q.object):
+                    self.alt.setdefault(q.subject.value, []).append((q.object.value, q.object.language or ""))
+
+    @staticmethod
+    def _read(store, prop: str, into: dict[str, dict[str, str]]) -> None:
+        for q in store.quads(None, prop, None, None):
+            if not (_is_iri(q.subject) and _is_literal(q.object)):
+                continue
+            per_lang = into.setdefault(q.subject.value, {})
+            lang = (q.object.language or "").lower()
+            # the first property in priority order wins; within one, keep the first value seen
+            per_lang.setdefault(lang, q.object.value)
+
+    def label(self, iri: str, lang: str | None) -> str:
+        got = pick(self.labels.get(iri), lang)
+        return got[0] if got else local_name(iri)
+
+    def label_lang(self, iri: str, lang: str | None) -> tuple[str, str | None]:
+        """(label, its language) where language is None when the label is the local name."""
+        got = pick(self.labels.get(iri), lang)
+        return (got[0], got[1]) if got else (local_name(iri), None)
+
+    def has_label(self, iri: str) -> bool:
+        return iri in self.labels
+
+    def definition(self, iri: str, lang: str | None) -> tuple[str, str] | None:
+        return pick(self.definitions.get(iri), lang)
+
+    def all_labels(self, iri: str) -> Iterable[tuple[str, str]]:
+        for lang, text in self.labels.get(iri, {}).items():
+            yield text, lang
+        yield from self.alt.get(iri, [])
+
+
+def _is_iri(term) -> bool:
+    return isinstance(term, ox.NamedNode)
+
+
+def _is_literal(term) -> bool:
+    return isinstance(term, ox.Literal)

@@ -1,0 +1,86 @@
+"""What every page shares: template helpers, the language switch, 404 pages with suggestions."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, current_app, request
+from werkzeug.exceptions import NotFound as WerkzeugNotFound
+
+from ..errors import NotFound
+from ..namespaces import qname
+from .i18n import UI_LANGS, reader_lang, t, ui_lang
+from .snapshot import snapshot
+from .urls import local_url
+
+bp = Blueprint("browser", __name__)
+
+# pages other parts of the app may add; shown in the header when their route exists
+OPTIONAL_NAV = (("/sparql", "SPARQL", "SPARQL"), ("/gemma", "GEMMA", "GEMMA"))
+
+
+def switch_lang_url(code: str) -> str:
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [code]
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
+def label(iri: str) -> str:
+    return snapshot().labels.label(iri, reader_lang())
+
+
+def _nav() -> list[tuple[str, str]]:
+    rules = {r.rule for r in current_app.url_map.iter_rules()}
+    ui = ui_lang()
+    return [(path, nl if ui == "nl" else en) for path, nl, en in OPTIONAL_NAV if path in rules]
+
+
+@bp.app_context_processor
+def helpers():
+    def lang_or_default():
+        try:
+            return reader_lang()
+        except Exception:       # a bad ?lang= on an error page: still render the page
+            return current_app.config["KETENGRAAF"].default_lang
+    return {"t": _safe_t, "reader_lang": lang_or_default, "ui_lang": _safe_ui_lang, "local_url": local_url,
+            "label": label, "qname": qname, "switch_lang_url": switch_lang_url, "ui_langs": UI_LANGS,
+            "nav_extra": _nav}
+
+
+def _safe_ui_lang() -> str:
+    try:
+        return ui_lang()
+    except Exception:
+        return "nl"
+
+
+def _safe_t(key: str, **fmt) -> str:
+    try:
+        return t(key, **fmt)
+    except Exception:
+        from .i18n import MESSAGES
+        text = MESSAGES[key]["nl"]
+        return text.format(**fmt) if fmt else text
+
+
+@bp.after_app_request
+def remember_lang(resp):
+    """A reader who switches language keeps it on the next pages (cookie ``lang``)."""
+    lang = request.args.get("lang")
+    if lang and resp.status_code < 400 and resp.mimetype == "text/html":
+        from ..labels import valid_lang
+        if valid_lang(lang) and request.cookies.get("lang") != lang.lower():
+            resp.set_cookie("lang", lang.lower(), max_age=365 * 24 * 3600, samesite="Lax")
+    return resp
+
+
+@bp.app_errorhandler(WerkzeugNotFound)
+def not_found(_err):
+    """Unknown routes get the same 404 as unknown resources, with close matches."""
+    from .. import error_response
+    from .search import suggestions
+    err = NotFound(f"no page at {request.path}")
+    try:
+        err.suggestions = suggestions(request.path)
+    except Exception:       # no store yet: a plain 404
+        err.suggestions = []
+    return error_response(err)

@@ -1,0 +1,183 @@
+"""Dereferencing: every IRI of the catalogue resolves to a page or to its data.
+
+Why direct content negotiation and not 303 redirects
+----------------------------------------------------
+``https://w3id.org/ketengraaf/id/...`` already reaches us through w3id.org's own
+redirect; a 303 on top of it would cost every RDF client and every browser a
+second round trip, and ``curl -H 'Accept: text/turtle' <IRI>`` would show a
+redirect instead of data. So ``/id/<path>``, ``/def``, ``/def/<Term>`` and
+``/resource?iri=`` answer directly: HTML for browsers, the description in the
+RDF format ``Accept`` asks for otherwise, always with ``Vary: Accept`` (so
+caches keep the representations apart), ``Content-Location`` naming the stable
+document that was served, and ``Link: rel="alternate"`` headers to every other
+representation. The stable documents are ``/page/<path>`` (always HTML) and
+``/data/<path>.<ext>`` (always one format); ``?format=<ext>`` works on every
+resource route. RDF answers keep the public IRIs; only links in HTML are
+rewritten (:func:`app.web.urls.local_url`).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from ..errors import InputError, NotFound
+from .describe import Viewer, description_quads, exists, inbound, own_quads
+from .http import HTML, add_links, conditional, negotiate, rdf_response, serialize
+from .i18n import reader_lang
+from .quality import report
+from .snapshot import snapshot
+from .urls import FORMATS, data_url, iri_for_id, iri_for_term, local_url, page_url
+
+bp = Blueprint("resource", __name__)
+
+INBOUND_SHOWN = 10
+INBOUND_PAGE = 50
+
+
+def alternates(iri: str) -> list[tuple[str, str, str]]:
+    links = [(page_url(iri), "alternate", "text/html")]
+    links += [(data_url(iri, f.ext), "alternate", f.mime) for f in FORMATS.values()]
+    return links
+
+
+def answer(iri: str, *, html_page=None, rdf_quads=None, content_location: bool = True) -> Response:
+    """HTML or RDF for ``iri`` by negotiation; 404 with suggestions when nothing is known about it."""
+    rep = negotiate()
+    snap = snapshot()
+    if not exists(snap, iri):
+        from .search import suggestions
+        raise NotFoundWithSuggestions(iri, suggestions(iri))
+    if rep == HTML:
+        def make():
+            body = (html_page or render_resource)(iri)
+            resp = Response(body, mimetype="text/html")
+            add_links(resp, alternates(iri)[1:])
+            if content_location:
+                resp.headers["Content-Location"] = page_url(iri)
+            return resp
+        return conditional(HTML, make)
+
+    def make_rdf():
+        quads = (rdf_quads or (lambda i: description_quads(snap.store, i)))(iri)
+        resp = rdf_response(quads, rep, links=[l for l in alternates(iri) if l[2] != rep.mime])
+        if content_location:
+            resp.headers["Content-Location"] = data_url(iri, rep.ext)
+        return resp
+    return conditional(rep.ext, make_rdf)
+
+
+class NotFoundWithSuggestions(NotFound):
+    def __init__(self, iri: str, suggestions: list[dict]):
+        super().__init__(f"nothing is known about {iri}")
+        self.iri = iri
+        self.suggestions = suggestions
+
+
+def render_resource(iri: str, **extra) -> str:
+    snap = snapshot()
+    lang = reader_lang()
+    view = Viewer(snap, lang)
+    title, title_lang = view.title(iri)
+    in_groups = []
+    for prop, subjects in inbound(snap, iri).items():
+        subjects.sort(key=lambda s: view.label(s).casefold())
+        shown = [(view.label(s), local_url(s)) for s in subjects[:INBOUND_SHOWN]]
+        more = None
+        if len(subjects) > INBOUND_SHOWN:
+            more = "/inbound?" + urlencode({"iri": iri, "p": prop})
+        in_groups.append({"prop": prop, "label": view.label(prop), "href": local_url(prop),
+                          "count": len(subjects), "items": shown, "more": more})
+    in_groups.sort(key=lambda g: (-g["count"], g["label"].casefold()))
+    jsonld = serialize(own_quads(snap.store, iri), FORMATS["jsonld"]).decode()
+    rep = report(snap)
+    from .overview import scheme_tree
+    from .ontology import term_extras
+    return render_template(
+        "resource.html", iri=iri, title=title, title_lang=title_lang, titles=view.all_titles(iri),
+        types=view.types(iri), definition=view.definition(iri), wiki=view.wiki_pages(iri),
+        groups=view.grouped(iri), inbound=in_groups, downloads=[(f, data_url(iri, f.ext)) for f in FORMATS.values()],
+        jsonld=jsonld.replace("<", "\\u003c"), shacl=rep.for_focus(iri), report_available=rep.available,
+        tree=scheme_tree(snap, iri, lang), term=term_extras(snap, iri, lang), lang=lang, **extra)
+
+
+@bp.get("/id/<path:path>")
+def by_id(path: str):
+    return answer(iri_for_id(path))
+
+
+@bp.get("/page/<path:path>")
+def page(path: str):
+    iri = iri_for_id(path)
+    if not exists(snapshot(), iri):
+        from .search import suggestions
+        raise NotFoundWithSuggestions(iri, suggestions(iri))
+    return conditional(HTML, lambda: Response(render_resource(iri), mimetype="text/html"), vary=("Accept-Language", "Cookie"))
+
+
+@bp.get("/data/<path:path>")
+def data(path: str):
+    stem, _, ext = path.rpartition(".")
+    if stem and ext in FORMATS:
+        iri, fmt = iri_for_id(stem), FORMATS[ext]
+    else:
+        iri, fmt = iri_for_id(path), negotiate(html=False)
+    snap = snapshot()
+    if not exists(snap, iri):
+        from .search import suggestions
+        raise NotFoundWithSuggestions(iri, suggestions(iri))
+    return conditional(fmt.ext, lambda: rdf_response(description_quads(snap.store, iri), fmt,
+                                                     links=[l for l in alternates(iri) if l[2] != fmt.mime]),
+                       vary=("Accept",))
+
+
+@bp.get("/def/<term>")
+def term(term: str):
+    stem, _, ext = term.rpartition(".")
+    if stem and ext in FORMATS and "format" not in request.args:
+        return _redirect_format(local_url(iri_for_term(stem)), ext)
+    return answer(iri_for_term(term))
+
+
+def _redirect_format(url: str, ext: str):
+    from flask import redirect
+    return redirect(url + ("&" if "?" in url else "?") + "format=" + ext, code=301)
+
+
+@bp.get("/resource")
+def resource():
+    iri = request.args.get("iri", "").strip()
+    if not iri:
+        raise InputError("parameter iri is missing: /resource?iri=<IRI of the resource>")
+    if ":" not in iri:
+        raise InputError(f"parameter iri: {iri!r} is not an absolute IRI")
+    return answer(iri)
+
+
+@bp.get("/inbound")
+def inbound_page():
+    iri = request.args.get("iri", "")
+    prop = request.args.get("p", "")
+    try:
+        page_no = max(1, int(request.args.get("page", "1")))
+    except ValueError:
+        raise InputError("parameter page: not a number") from None
+    snap = snapshot()
+    subjects = inbound(snap, iri).get(prop)
+    if not subjects:
+        raise NotFound(f"no resource links to {iri} through {prop}")
+
+    def make():
+        view = Viewer(snap, reader_lang())
+        subjects.sort(key=lambda s: view.label(s).casefold())
+        pages = (len(subjects) + INBOUND_PAGE - 1) // INBOUND_PAGE
+        if page_no > pages:
+            abort(404)
+        items = [(view.label(s), local_url(s)) for s in subjects[(page_no - 1) * INBOUND_PAGE:page_no * INBOUND_PAGE]]
+        link = lambda n: "/inbound?" + urlencode({"iri": iri, "p": prop, "page": n})  # noqa: E731
+        return Response(render_template(
+            "inbound.html", iri=iri, title=view.label(iri), href=local_url(iri), prop_label=view.label(prop),
+            prop_href=local_url(prop), items=items, count=len(subjects), page=page_no, pages=pages,
+            prev=link(page_no - 1) if page_no > 1 else None, next=link(page_no + 1) if page_no < pages else None),
+            mimetype="text/html")
+    return conditional(HTML, make)

@@ -1,0 +1,224 @@
+"""Search over labels, alternative labels and definitions, both languages; HTML and JSON.
+
+One in-memory index per store generation: every text normalised (accents
+stripped, case folded, punctuation to spaces) and joined into one string per
+kind, so a query is a handful of C-speed ``str.find`` calls plus a bisect, not
+a SPARQL ``CONTAINS`` per keystroke. Ranking tiers: exact label (0), label
+prefix (1), a word of the label starts with every query word (2), the label
+contains the query (3), the definition contains every query word (4);
+alternative labels rank just below labels of the same tier.
+"""
+from __future__ import annotations
+
+import bisect
+import difflib
+import re
+import unicodedata
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from ..errors import InputError
+from ..namespaces import RDFS
+from .http import HTML, conditional
+from .i18n import reader_lang
+from .snapshot import Snapshot, snapshot
+from .urls import id_path, local_url
+
+bp = Blueprint("search", __name__)
+
+MAX_LIMIT = 100
+_SPACE = re.compile(r"[^\w]+")
+
+
+def normalize(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_SPACE.sub(" ", stripped.casefold()).split())
+
+
+class _Blob:
+    """Texts joined by newlines; find every text containing a needle fast."""
+
+    def __init__(self, entries: list[tuple[str, str, bool]]):
+        self.entries = entries                       # (iri, normalised text, is_alt)
+        self.starts: list[int] = []
+        pos = 0
+        for _, text, _ in entries:
+            self.starts.append(pos)
+            pos += len(text) + 1
+        self.blob = "\n".join(text for _, text, _ in entries)
+
+    def containing(self, needle: str) -> set[int]:
+        hits: set[int] = set()
+        i = self.blob.find(needle)
+        while i != -1:
+            k = bisect.bisect_right(self.starts, i) - 1
+            hits.add(k)
+            nxt = self.starts[k + 1] if k + 1 < len(self.starts) else len(self.blob)
+            i = self.blob.find(needle, max(i + 1, nxt))
+        return hits
+
+
+class SearchIndex:
+    def __init__(self, snap: Snapshot):
+        self.snap = snap
+        labels = snap.labels
+        label_entries, def_entries = [], []
+        for iri in labels.labels.keys() | labels.alt.keys():
+            seen = set()
+            for text in labels.labels.get(iri, {}).values():
+                n = normalize(text)
+                if n and n not in seen:
+                    seen.add(n)
+                    label_entries.append((iri, n, False))
+            for text, _lang in labels.alt.get(iri, []):
+                n = normalize(text)
+                if n and n not in seen:
+                    seen.add(n)
+                    label_entries.append((iri, n, True))
+        for iri, per_lang in labels.definitions.items():
+            for text in per_lang.values():
+                n = normalize(text)
+                if n:
+                    def_entries.append((iri, n, False))
+        self.labels = _Blob(label_entries)
+        self.defs = _Blob(def_entries)
+        self.subclasses = _subclass_closure(snap)
+
+    def search(self, q: str, *, types: list[str] = (), limit: int = 20) -> tuple[list[dict], int, dict]:
+        """(best hits, total hits, {type IRI: hits}) for query ``q``."""
+        nq = normalize(q)
+        if not nq:
+            return [], 0, {}
+        words = nq.split()
+        longest = max(words, key=len)
+        best: dict[str, tuple[float, str]] = {}
+        for k in self.labels.containing(longest):
+            iri, text, alt = self.labels.entries[k]
+            if not all(w in text for w in words):
+                continue
+            tier = _tier(text, nq, words) + (0.5 if alt else 0)
+            if iri not in best or tier < best[iri][0]:
+                best[iri] = (tier, text)
+        for k in self.defs.containing(longest):
+            iri, text, _ = self.defs.entries[k]
+            if iri not in best and all(w in text for w in words):
+                best[iri] = (4, text)
+        wanted = set()
+        for t in types:
+            wanted |= self.subclasses.get(t, {t})
+        facets: dict[str, int] = {}
+        hits = []
+        for iri, (tier, text) in best.items():
+            its = self.snap.types.get(iri, [])
+            for t in its:
+                facets[t] = facets.get(t, 0) + 1
+            if wanted and not wanted.intersection(its):
+                continue
+            hits.append((tier, iri))
+        lang = reader_lang()
+        labels = self.snap.labels
+        hits.sort(key=lambda h: (h[0], len(labels.label(h[1], lang)), labels.label(h[1], lang).casefold(), h[1]))
+        out = []
+        for tier, iri in hits[:limit]:
+            d = labels.definition(iri, lang)
+            out.append({"iri": iri, "label": labels.label(iri, lang), "href": local_url(iri),
+                        "types": [{"iri": t, "label": labels.label(t, lang)} for t in self.snap.types.get(iri, [])],
+                        "definition": d[0] if d else None, "rank": _TIER_NAMES[int(tier)]})
+        return out, len(hits), facets
+
+
+_TIER_NAMES = ("exact", "prefix", "word", "contains", "definition")
+
+
+def _tier(text: str, nq: str, words: list[str]) -> int:
+    if text == nq:
+        return 0
+    if text.startswith(nq):
+        return 1
+    tokens = text.split()
+    if all(any(tok.startswith(w) for tok in tokens) for w in words):
+        return 2
+    return 3
+
+
+def _subclass_closure(snap: Snapshot) -> dict[str, set[str]]:
+    import pyoxigraph as ox
+    direct: dict[str, set[str]] = {}
+    for q in snap.store.quads(None, ox.NamedNode(str(RDFS.subClassOf)), None, None):
+        if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
+            direct.setdefault(q.object.value, set()).add(q.subject.value)
+    closure: dict[str, set[str]] = {}
+    for cls in direct:
+        seen, stack = {cls}, [cls]
+        while stack:
+            for sub in direct.get(stack.pop(), ()):
+                if sub not in seen:
+                    seen.add(sub)
+                    stack.append(sub)
+        closure[cls] = seen
+    return closure
+
+
+def index(snap: Snapshot | None = None) -> SearchIndex:
+    return (snap or snapshot()).extra("search-index", SearchIndex)
+
+
+def suggestions(iri_or_path: str, limit: int = 8) -> list[dict]:
+    """Close matches for something that was not found: by its last segment's words, then by spelling."""
+    snap = snapshot()
+    tail = re.split(r"[/#=?]", iri_or_path.rstrip("/"))[-1]
+    words = re.sub(r"[-_.+%]+", " ", tail).strip()
+    hits: list[dict] = []
+    if words:
+        hits, _, _ = index(snap).search(words, limit=limit)
+        if not hits:
+            for w in sorted(words.split(), key=len, reverse=True)[:3]:
+                more, _, _ = index(snap).search(w, limit=limit)
+                hits += [h for h in more if h["iri"] not in {x["iri"] for x in hits}]
+    path = id_path(iri_or_path) or iri_or_path.lstrip("/").removeprefix("id/").removeprefix("page/")
+    local = {id_path(s): s for s in snap.extra("id-subjects", lambda sn: [s for s in sn.subjects if id_path(s)])}
+    for p in difflib.get_close_matches(path, list(local), n=limit, cutoff=0.6):
+        iri = local[p]
+        if iri not in {h["iri"] for h in hits}:
+            hits.append({"iri": iri, "label": snap.labels.label(iri, reader_lang()), "href": local_url(iri)})
+    return hits[:limit]
+
+
+def _params() -> tuple[str, list[str], int]:
+    q = request.args.get("q", "")
+    if len(q) > 200:
+        raise InputError("parameter q: longer than 200 characters")
+    try:
+        limit = int(request.args.get("limit", "20"))
+    except ValueError:
+        raise InputError("parameter limit: not a number") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"parameter limit: must be between 1 and {MAX_LIMIT}")
+    return q, request.args.getlist("type"), limit
+
+
+@bp.get("/api/search")
+def api_search():
+    q, types, limit = _params()
+
+    def make():
+        hits, total, _ = index().search(q, types=types, limit=limit)
+        resp = jsonify(query=q, total=total, results=hits)
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        return resp
+    return conditional("json", make, vary=("Accept-Language", "Cookie"))
+
+
+@bp.get("/search")
+def search_page():
+    q, types, _ = _params()
+
+    def make():
+        hits, total, facets = index().search(q, types=types, limit=MAX_LIMIT) if q else ([], 0, {})
+        lang = reader_lang()
+        labels = snapshot().labels
+        facet_list = sorted(((t, labels.label(t, lang), n) for t, n in facets.items()), key=lambda f: (-f[2], f[1]))
+        return Response(render_template("search.html", q=q, hits=hits, total=total, facets=facet_list[:20],
+                                        types=types), mimetype="text/html")
+    return conditional(HTML, make)

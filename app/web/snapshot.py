@@ -1,0 +1,82 @@
+"""What the web layer keeps per store generation.
+
+A generation never changes once written, so everything derived from it (labels,
+types, counts, the search index, the parsed SHACL report) is built once, on
+first use, and dropped when ``CURRENT`` points to a new generation. A page
+request then costs only its own ``quads()`` lookups.
+"""
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from typing import Any, Callable
+
+import pyoxigraph as ox
+
+from ..labels import LabelIndex
+from ..namespaces import RDF
+
+RDF_TYPE = str(RDF.type)
+
+_lock = threading.Lock()
+_snapshots: dict[str, "Snapshot"] = {}
+
+
+class Snapshot:
+    """Per-generation facts: labels, types, subjects, class counts, plus lazily built extras."""
+
+    def __init__(self, store, gen) -> None:
+        self.store = store
+        self.gen = gen
+        self.labels = LabelIndex(store)
+        self.types: dict[str, list[str]] = {}
+        self.subjects: set[str] = set()
+        for q in store.quads(None, None, None, None):
+            s = q.subject
+            if isinstance(s, ox.NamedNode):
+                self.subjects.add(s.value)
+                if q.predicate.value == RDF_TYPE and isinstance(q.object, ox.NamedNode):
+                    ts = self.types.setdefault(s.value, [])
+                    if q.object.value not in ts:
+                        ts.append(q.object.value)
+        counts: Counter = Counter()
+        for ts in self.types.values():
+            counts.update(ts)
+        self.class_counts: list[tuple[str, int]] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        self._extras: dict[str, Any] = {}
+        self._extra_lock = threading.Lock()
+
+    def extra(self, name: str, build: Callable[["Snapshot"], Any]) -> Any:
+        """A derived structure, built once per generation (search index, report, ontology)."""
+        try:
+            return self._extras[name]
+        except KeyError:
+            pass
+        with self._extra_lock:
+            if name not in self._extras:
+                self._extras[name] = build(self)
+            return self._extras[name]
+
+    def instances(self, cls: str) -> list[str]:
+        return [s for s, ts in self.types.items() if cls in ts]
+
+
+def snapshot(store=None) -> Snapshot:
+    """The snapshot of the store's current generation (built on first use)."""
+    if store is None:
+        from .. import store as current_store
+        store = current_store()
+    gen = store.generation()
+    key = f"{store.dir}\0{gen.id}"
+    snap = _snapshots.get(key)
+    if snap is not None:
+        return snap
+    with _lock:
+        snap = _snapshots.get(key)
+        if snap is None:
+            snap = Snapshot(store, gen)
+            prefix = f"{store.dir}\0"
+            for old in [k for k in _snapshots if k.startswith(prefix)]:
+                del _snapshots[old]
+            _snapshots[key] = snap
+    return snap

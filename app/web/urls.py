@@ -1,0 +1,122 @@
+"""Public IRIs <-> local URLs, and the RDF formats the browser serves.
+
+The data keeps its public IRIs (setting ``public_base``, by default
+``https://w3id.org/ketengraaf/``); only links in HTML pages point to this server:
+
+=========================================  =====================================
+public IRI                                 local URL (``local_url``)
+=========================================  =====================================
+``<base>id/<path>``                        ``/id/<path>`` (HTML or RDF by Accept)
+``<base>def``                              ``/def`` (the ontology documentation)
+``<base>def#<Term>``                       ``/def/<Term>`` (one term)
+any other IRI with data in the store       ``/resource?iri=<IRI>``
+any other IRI                              the IRI itself (an external link)
+=========================================  =====================================
+
+Stable documents per resource: ``/page/<path>`` (always HTML) and
+``/data/<path>.<ext>`` (always that RDF format); every other resource route
+takes ``?format=<ext>``. Other modules (SPARQL result tables, GEMMA pages)
+import :func:`local_url` from here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import quote, urlencode
+
+import pyoxigraph as ox
+from flask import current_app, has_request_context, request
+
+
+@dataclass(frozen=True)
+class RdfFormat:
+    ext: str
+    mime: str
+    name: str
+    oxigraph: ox.RdfFormat
+    quads: bool = False      # serializes named graphs (TriG)
+
+
+# extension -> format (a registry: add a format by adding a line)
+FORMATS: dict[str, RdfFormat] = {f.ext: f for f in (
+    RdfFormat("ttl", "text/turtle", "Turtle", ox.RdfFormat.TURTLE),
+    RdfFormat("nt", "application/n-triples", "N-Triples", ox.RdfFormat.N_TRIPLES),
+    RdfFormat("jsonld", "application/ld+json", "JSON-LD", ox.RdfFormat.JSON_LD),
+    RdfFormat("rdf", "application/rdf+xml", "RDF/XML", ox.RdfFormat.RDF_XML),
+    RdfFormat("trig", "application/trig", "TriG", ox.RdfFormat.TRIG, quads=True),
+    RdfFormat("nq", "application/n-quads", "N-Quads", ox.RdfFormat.N_QUADS, quads=True),
+)}
+BY_MIME: dict[str, RdfFormat] = {f.mime: f for f in FORMATS.values()}
+BY_MIME.update({"application/x-turtle": FORMATS["ttl"], "text/n3": FORMATS["ttl"],
+                "application/json": FORMATS["jsonld"], "application/xml": FORMATS["rdf"],
+                "text/plain": FORMATS["nt"]})
+
+
+def public_base() -> str:
+    return current_app.config["KETENGRAAF"].public_base
+
+
+def _root() -> str:
+    return request.script_root if has_request_context() else ""
+
+
+def id_path(iri: str) -> str | None:
+    """``keten/vth`` for ``<base>id/keten/vth``, else None."""
+    prefix = public_base() + "id/"
+    if iri.startswith(prefix) and len(iri) > len(prefix) and "#" not in iri and "?" not in iri:
+        return iri[len(prefix):]
+    return None
+
+
+def def_term(iri: str) -> str | None:
+    """``Keten`` for ``<base>def#Keten``, ``""`` for the ontology ``<base>def`` itself, else None."""
+    base = public_base() + "def"
+    if iri == base or iri == base + "#":
+        return ""
+    if iri.startswith(base + "#") and "/" not in iri[len(base) + 1:]:
+        return iri[len(base) + 1:]
+    return None
+
+
+def iri_for_id(path: str) -> str:
+    return public_base() + "id/" + path
+
+
+def iri_for_term(term: str) -> str:
+    return public_base() + "def" + ("#" + term if term else "")
+
+
+def local_url(iri: str, *, external_if_unknown: bool = True) -> str:
+    """Where a public IRI is shown on this server (see the table in the module docstring)."""
+    root = _root()
+    path = id_path(iri)
+    if path is not None:
+        return f"{root}/id/{quote(path, safe='/-_.~()')}"
+    term = def_term(iri)
+    if term is not None:
+        return f"{root}/def/{quote(term, safe='-_.~')}" if term else f"{root}/def"
+    if external_if_unknown:
+        from .snapshot import snapshot
+        if iri not in snapshot().subjects:
+            return iri
+    return f"{root}/resource?{urlencode({'iri': iri})}"
+
+
+def data_url(iri: str, ext: str) -> str:
+    """Stable URL of the resource's description in one RDF format."""
+    path = id_path(iri)
+    if path is not None:
+        return f"{_root()}/data/{quote(path, safe='/-_.~()')}.{ext}"
+    base = local_url(iri, external_if_unknown=False)
+    return base + ("&" if "?" in base else "?") + "format=" + ext
+
+
+def page_url(iri: str) -> str:
+    """Stable URL of the resource's HTML page."""
+    path = id_path(iri)
+    if path is not None:
+        return f"{_root()}/page/{quote(path, safe='/-_.~()')}"
+    return local_url(iri, external_if_unknown=False)
+
+
+def is_local(iri: str) -> bool:
+    return id_path(iri) is not None or def_term(iri) is not None
