@@ -1,0 +1,135 @@
+"""Every shape has a valid and an invalid example, and the tests run both (OGC GeoSPARQL style).
+
+Examples live in ``tests/fixtures/shapes/<ShapeId>/valid-*.ttl`` and ``invalid-*.ttl``. An invalid
+example declares what must fire, one line per result focus:
+``# expect: <ShapeId> <focus IRI>`` (a literal focus node is written in double quotes).
+Each example is validated with the shipped ontology mixed in (for rdfs:subClassOf) against all
+shipped shapes: a valid example yields no result at all; an invalid one yields results of exactly
+the expected shapes on exactly the expected focus nodes.
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyshacl
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH
+
+from app.loading import parse_file
+from app.settings import ROOT
+from app.validation import SHAPES_NS, shapes_graph, validate_graph
+from app.validation.engine import ONTOLOGY_DIR, _parse_dir, add_triples
+
+FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
+EXPECT = re.compile(r"^#\s*expect:\s*(\S+)\s+(.+?)\s*$", re.M)
+
+SHAPES = shapes_graph()
+SHAPE_IDS = sorted(str(s)[len(SHAPES_NS):] for t in (SH.NodeShape, SH.PropertyShape)
+                   for s in SHAPES.subjects(RDF.type, t) if str(s).startswith(SHAPES_NS))
+EXAMPLES = sorted(FIXTURES.glob("*/*.ttl"))
+
+
+@pytest.fixture(scope="module")
+def ontology() -> Graph:
+    g = Graph()
+    for src in _parse_dir(ONTOLOGY_DIR, set()):
+        add_triples(g, src.triples)
+    assert len(g), f"no ontology in {ONTOLOGY_DIR}"
+    return g
+
+
+def run(example: Path, ontology: Graph):
+    data = Graph()
+    for t in ontology:
+        data.add(t)
+    add_triples(data, parse_file(example).triples)
+    return validate_graph(data, SHAPES)
+
+
+def expected(example: Path) -> set[tuple[str, str]]:
+    out = set()
+    for shape, focus in EXPECT.findall(example.read_text(encoding="utf-8")):
+        out.add((shape, focus[1:-1] if focus.startswith('"') else focus))
+    return out
+
+
+def _id(p: Path) -> str:
+    return f"{p.parent.name}/{p.stem}"
+
+
+def test_shapes_found():
+    assert len(SHAPE_IDS) >= 20, SHAPE_IDS
+
+
+@pytest.mark.parametrize("shape", SHAPE_IDS)
+def test_every_shape_has_valid_and_invalid_examples(shape):
+    folder = FIXTURES / shape
+    assert list(folder.glob("valid-*.ttl")), f"{shape}: no valid example in {folder}"
+    assert list(folder.glob("invalid-*.ttl")), f"{shape}: no invalid example in {folder}"
+
+
+def test_every_example_folder_names_a_shape():
+    unknown = sorted({p.parent.name for p in EXAMPLES} - set(SHAPE_IDS))
+    assert not unknown, f"example folders without a shape: {unknown}"
+    names = [p.name for p in EXAMPLES if not p.name.startswith(("valid-", "invalid-"))]
+    assert not names, f"examples must be named valid-*.ttl or invalid-*.ttl: {names}"
+
+
+@pytest.mark.parametrize("example", [p for p in EXAMPLES if p.name.startswith("valid-")], ids=_id)
+def test_valid_example_yields_no_result(example, ontology):
+    assert not expected(example), f"{example.name}: a valid example declares no '# expect:'"
+    report = run(example, ontology)
+    fired = [(r.shape_id, str(r.focus), r.message("en")) for r in report.results]
+    assert fired == [], f"{_id(example)} should be valid but: {fired}"
+
+
+@pytest.mark.parametrize("example", [p for p in EXAMPLES if p.name.startswith("invalid-")], ids=_id)
+def test_invalid_example_fires_exactly_the_expected_shape(example, ontology):
+    want = expected(example)
+    assert want, f"{example}: an invalid example declares '# expect: <ShapeId> <focus>'"
+    assert {s for s, _ in want} == {example.parent.name}, "an invalid example expects its own shape"
+    report = run(example, ontology)
+    got = {(r.shape_id, str(r.focus)) for r in report.results}
+    assert got == want, f"{_id(example)}: expected {sorted(want)}, got {sorted(got)}"
+    for r in report.results:
+        assert r.messages.keys() >= {"nl", "en"}, r.messages
+
+
+def _texts(shape: URIRef, prop) -> dict[str, str]:
+    return {o.language: str(o) for o in SHAPES.objects(shape, prop) if isinstance(o, Literal) and o.language}
+
+
+@pytest.mark.parametrize("shape", SHAPE_IDS)
+def test_shape_is_documented_in_dutch_and_english(shape):
+    node = URIRef(SHAPES_NS + shape)
+    for prop in (SH.name, SH.description, SH.message):
+        texts = _texts(node, prop)
+        assert {"nl", "en"} <= texts.keys(), f"{shape}: {prop.n3()} needs nl and en, has {sorted(texts)}"
+        assert all(t.strip() for t in texts.values())
+    severities = set(SHAPES.objects(node, SH.severity))
+    assert len(severities) == 1 and severities <= {SH.Violation, SH.Warning, SH.Info}, severities
+
+
+def test_client_goal_preference_is_a_warning_and_the_rest_violations():
+    warnings = {s for s in SHAPE_IDS if (URIRef(SHAPES_NS + s), SH.severity, SH.Warning) in SHAPES}
+    assert warnings == {"KlantdoelOrkestratie"}
+
+
+def test_shapes_pass_shacl_shacl():
+    shacl_shacl = Path(pyshacl.__file__).parent / "assets" / "shacl-shacl.ttl"
+    conforms, _graph, text = pyshacl.validate(SHAPES, shacl_graph=Graph().parse(shacl_shacl))
+    assert conforms, text
+
+
+def test_shapes_graph_passes_meta_validation_in_use(ontology):
+    example = next(p for p in EXAMPLES if p.name.startswith("valid-"))
+    data = Graph()
+    add_triples(data, parse_file(example).triples)
+    conforms, _g, text = pyshacl.validate(data, shacl_graph=SHAPES, ont_graph=ontology, meta_shacl=True)
+    assert conforms, text
+
+
+def test_shapes_live_in_the_shipped_folder():
+    assert (ROOT / "shapes" / "keten-shapes.ttl").is_file()
