@@ -1,0 +1,143 @@
+"""The SHACL engine: rdflib graphs built for the purpose, validated with pySHACL.
+
+pySHACL over an Oxigraph-backed graph is slower than over an rdflib memory
+graph (docs: oxigraph-notes), so the parsed sources (pyoxigraph triples) are
+copied into a plain rdflib graph. The data graph holds the data files plus the
+ontology, so ``sh:targetClass`` and ``sh:class`` honour ``rdfs:subClassOf``.
+
+:func:`validate_graph` is the one place pySHACL is called. Incremental
+validation later (only the focus nodes a change can affect) belongs behind the
+same function, e.g. by passing pySHACL's ``focus_nodes``/``use_shapes``.
+"""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Iterable
+
+import pyoxigraph as ox
+import pyshacl
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, SH, XSD
+
+from ..errors import ConfigError, InputError
+from ..loading import ParsedSource, collect_sources, display_path, parse_file
+from ..settings import ROOT
+from .report import Report
+
+SHAPES_DIR = ROOT / "shapes"
+ONTOLOGY_DIR = ROOT / "ontology"
+
+_XSD_STRING = str(XSD.string)
+_SHAPE_TYPES = {str(SH.NodeShape), str(SH.PropertyShape)}
+
+
+def to_rdflib(term):
+    """A pyoxigraph term as an rdflib term."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        return Literal(term.value) if datatype == _XSD_STRING else Literal(term.value, datatype=URIRef(datatype))
+    raise InputError(f"cannot validate RDF-star triple terms: {term}")
+
+
+def add_triples(graph: Graph, triples: Iterable) -> Graph:
+    for t in triples:
+        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    return graph
+
+
+def is_shapes_source(source: ParsedSource) -> bool:
+    """A file that declares SHACL shapes belongs to the shapes graph, not to the data."""
+    rdf_type = str(RDF.type)
+    return any(t.predicate.value == rdf_type and isinstance(t.object, ox.NamedNode)
+               and t.object.value in _SHAPE_TYPES for t in source.triples)
+
+
+def _parse_dir(folder: Path, skip: set[str]) -> list[ParsedSource]:
+    if not folder.is_dir():
+        return []
+    return [parse_file(f) for f in collect_sources([folder]) if display_path(f) not in skip]
+
+
+def source_index(sources: Iterable[ParsedSource]) -> dict:
+    """Subject -> file it is described in (the file typing it wins, else the first one naming it)."""
+    typed, named = {}, {}
+    rdf_type = str(RDF.type)
+    for src in sources:
+        for t in src.triples:
+            s = to_rdflib(t.subject)
+            named.setdefault(s, src.info.path)
+            if t.predicate.value == rdf_type:
+                typed.setdefault(s, src.info.path)
+    return {**named, **typed}
+
+
+def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path = SHAPES_DIR,
+                 ontology_dir: Path = ONTOLOGY_DIR) -> tuple[Graph, Graph, dict]:
+    """(data graph, shapes graph, subject -> source file) for the parsed sources.
+
+    Files declaring shapes form the shapes graph (the shipped ``shapes/`` when none
+    is given); everything else is data. The shipped ontology is mixed into the data
+    unless its files are among the sources already."""
+    shapes = [p for p in parsed if is_shapes_source(p)]
+    data = [p for p in parsed if not is_shapes_source(p)]
+    if not shapes:
+        shapes = _parse_dir(shapes_dir, set())
+        if not shapes:
+            raise InputError(f"no SHACL shapes found in the sources nor in {display_path(shapes_dir)}")
+    given = {p.info.path for p in parsed}
+    ontology = _parse_dir(ontology_dir, given)
+    data_graph, shapes_graph = Graph(), Graph()
+    for src in data + ontology:
+        add_triples(data_graph, src.triples)
+    for src in shapes:
+        add_triples(shapes_graph, src.triples)
+    return data_graph, shapes_graph, source_index(data)
+
+
+def validate_graph(data_graph: Graph, shapes_graph: Graph, *, ont_graph: Graph | None = None,
+                   sources: dict | None = None) -> Report:
+    """Validate ``data_graph`` (plus ``ont_graph`` when given) against ``shapes_graph``.
+
+    No inference: the class hierarchy comes from the ontology triples in the data.
+    Warnings and infos do not make the report non-conforming (``Report.conforms``)."""
+    started = time.perf_counter()
+    _conforms, report_graph, _text = pyshacl.validate(
+        data_graph, shacl_graph=shapes_graph, ont_graph=ont_graph, inference="none",
+        allow_warnings=True, inplace=ont_graph is None, advanced=False)
+    took = time.perf_counter() - started
+    if not isinstance(report_graph, Graph):     # pySHACL's ValidationFailure: the shapes cannot be used
+        raise ConfigError(f"the SHACL shapes cannot be used: {getattr(report_graph, 'message', report_graph)}")
+    _language_tagged_messages(report_graph, shapes_graph)
+    return Report.from_graph(report_graph, data_graph=data_graph, sources=sources or {}, took=took)
+
+
+def _language_tagged_messages(report_graph: Graph, shapes_graph: Graph) -> None:
+    """pySHACL drops the language tag of sh:message on SPARQL-based results; put the
+    shape's own (language-tagged) messages back on every result of that shape."""
+    for result, shape in list(report_graph.subject_objects(SH.sourceShape)):
+        messages = [m for m in shapes_graph.objects(shape, SH.message) if isinstance(m, Literal)]
+        if messages and any(m.language for m in messages):
+            report_graph.remove((result, SH.resultMessage, None))
+            for m in messages:
+                report_graph.add((result, SH.resultMessage, m))
+
+
+def validate_sources(parsed: list[ParsedSource], **dirs) -> Report:
+    """Validate parsed sources (data, maybe ontology and shapes) as :func:`build_graphs` splits them."""
+    data_graph, shapes_graph, sources = build_graphs(parsed, **dirs)
+    return validate_graph(data_graph, shapes_graph, sources=sources)
+
+
+def shapes_graph(shapes_dir: Path = SHAPES_DIR) -> Graph:
+    """The shipped shapes as one rdflib graph."""
+    g = Graph()
+    for src in _parse_dir(shapes_dir, set()):
+        add_triples(g, src.triples)
+    return g

@@ -1,0 +1,196 @@
+"""The validation report model: what a person (or the web layer) needs of a SHACL report.
+
+A :class:`Report` wraps the SHACL report graph (``sh:ValidationReport``) and
+reads its results into :class:`Result` objects: focus node and its labels,
+shape ID, severity, messages per language, path, offending value and the source
+file of the focus node. The graph written to ``validation.ttl`` carries the
+focus labels (``skos:prefLabel`` / ``rdfs:label``) and each result's source file
+(``dcterms:source``) too, so :func:`read_report` gives back the same model.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS
+from rdflib.term import Node
+
+from ..errors import InputError
+
+SHAPES_NS = "https://w3id.org/ketengraaf/def/shapes#"
+SEVERITIES = ("Violation", "Warning", "Info")          # most severe first
+LABEL_PROPERTIES = (SKOS.prefLabel, RDFS.label)
+
+
+def _pick(texts: dict[str, str], lang: str) -> str | None:
+    """The text in ``lang``, else Dutch or English, else one without language, else any."""
+    for key in (lang, "nl", "en", ""):
+        if key in texts:
+            return texts[key]
+    return next(iter(texts.values()), None)
+
+
+def _local(iri: Node | None) -> str | None:
+    if iri is None:
+        return None
+    text = str(iri)
+    return text.rsplit("#", 1)[-1] if "#" in text else text.rsplit("/", 1)[-1]
+
+
+def path_text(graph: Graph, path: Node | None) -> str | None:
+    """A SHACL property path as SPARQL-like text (``keten:heeftDoel`` is shown as its IRI)."""
+    if path is None:
+        return None
+    if isinstance(path, URIRef):
+        return str(path)
+    inverse = graph.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + (path_text(graph, inverse) or "?")
+    if graph.value(path, RDF.first) is not None:
+        return "/".join(path_text(graph, p) or "?" for p in graph.items(path))
+    alternatives = graph.value(path, SH.alternativePath)
+    if alternatives is not None:
+        return "(" + "|".join(path_text(graph, p) or "?" for p in graph.items(alternatives)) + ")"
+    for prop, mark in ((SH.zeroOrMorePath, "*"), (SH.oneOrMorePath, "+"), (SH.zeroOrOnePath, "?")):
+        inner = graph.value(path, prop)
+        if inner is not None:
+            return (path_text(graph, inner) or "?") + mark
+    return str(path)
+
+
+@dataclass(frozen=True)
+class Result:
+    focus: Node
+    shape: Node
+    severity: str                       # Violation | Warning | Info
+    messages: dict[str, str] = field(default_factory=dict)
+    path: str | None = None
+    value: Node | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    source: str | None = None
+    component: str | None = None        # e.g. MinCountConstraintComponent
+
+    @property
+    def shape_id(self) -> str:
+        text = str(self.shape)
+        return text[len(SHAPES_NS):] if text.startswith(SHAPES_NS) else (
+            _local(self.shape) if isinstance(self.shape, URIRef) else text)
+
+    def message(self, lang: str = "nl") -> str:
+        return _pick(self.messages, lang) or f"{self.shape_id}: {self.component or 'constraint'} failed"
+
+    def label(self, lang: str = "nl") -> str | None:
+        return _pick(self.labels, lang)
+
+
+def _texts(graph: Graph, subject: Node, predicate) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for o in sorted(graph.objects(subject, predicate), key=str):
+        if isinstance(o, Literal):
+            out.setdefault(o.language or "", str(o))
+    return out
+
+
+def _labels(graph: Graph, node: Node) -> dict[str, str]:
+    for prop in LABEL_PROPERTIES:
+        found = _texts(graph, node, prop)
+        if found:
+            return found
+    return {}
+
+
+class Report:
+    def __init__(self, graph: Graph, results: list[Result], took: float | None = None):
+        self.graph = graph
+        self.took = took
+        rank = {s: i for i, s in enumerate(SEVERITIES)}
+        self.results = sorted(results, key=lambda r: (r.source or "~", str(r.focus), rank.get(r.severity, 9),
+                                                      r.shape_id, r.path or "", str(r.value)))
+
+    @classmethod
+    def from_graph(cls, graph: Graph, *, data_graph: Graph | None = None, sources: dict | None = None,
+                   took: float | None = None) -> "Report":
+        """Read a SHACL report graph. With ``data_graph``, focus labels and source files are
+        looked up and written into the report graph; without, they are read from it."""
+        results = []
+        for node in graph.subjects(RDF.type, SH.ValidationResult):
+            focus = graph.value(node, SH.focusNode)
+            if data_graph is not None:
+                labels = _labels(data_graph, focus)
+                source = (sources or {}).get(focus)
+                for prop in LABEL_PROPERTIES:
+                    for o in data_graph.objects(focus, prop):
+                        graph.add((focus, prop, o))
+                if source:
+                    graph.set((node, DCTERMS.source, Literal(source)))
+            else:
+                labels = _labels(graph, focus)
+                found = graph.value(node, DCTERMS.source)
+                source = str(found) if found is not None else None
+            results.append(Result(
+                focus=focus, shape=graph.value(node, SH.sourceShape),
+                severity=_local(graph.value(node, SH.resultSeverity)) or "Violation",
+                messages=_texts(graph, node, SH.resultMessage),
+                path=path_text(graph, graph.value(node, SH.resultPath)),
+                value=graph.value(node, SH.value), labels=labels, source=source,
+                component=_local(graph.value(node, SH.sourceConstraintComponent))))
+        for report in graph.subjects(RDF.type, SH.ValidationReport):
+            graph.set((report, SH.conforms, Literal(not any(r.severity == "Violation" for r in results))))
+        return cls(graph, results, took)
+
+    # ---- summaries
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    @property
+    def violations(self) -> int:
+        return self.count("Violation")
+
+    @property
+    def warnings(self) -> int:
+        return self.count("Warning")
+
+    @property
+    def infos(self) -> int:
+        return self.count("Info")
+
+    @property
+    def conforms(self) -> bool:
+        """No violations (warnings and infos are allowed)."""
+        return self.violations == 0
+
+    def summary(self) -> dict:
+        return {"conforms": self.conforms, "violations": self.violations,
+                "warnings": self.warnings, "infos": self.infos}
+
+    # ---- lookups
+    def results_for(self, iri: str | Node) -> list[Result]:
+        """Results whose focus node is ``iri``."""
+        key = str(iri)
+        return [r for r in self.results if str(r.focus) == key]
+
+    def by_focus(self) -> dict[Node, list[Result]]:
+        groups: dict[Node, list[Result]] = {}
+        for r in self.results:
+            groups.setdefault(r.focus, []).append(r)
+        return groups
+
+    def shapes_fired(self) -> set[str]:
+        return {r.shape_id for r in self.results}
+
+    def to_turtle(self) -> bytes:
+        return self.graph.serialize(format="turtle", encoding="utf-8")
+
+
+def read_report(path: str | Path) -> Report:
+    """Read a stored report (``validation.ttl`` of a generation) back into the model."""
+    path = Path(path)
+    g = Graph()
+    try:
+        g.parse(path, format="turtle")
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such validation report") from None
+    except Exception as exc:  # rdflib raises several parser exception types
+        raise InputError(f"{path}: not a readable Turtle report: {exc}") from None
+    return Report.from_graph(g)
