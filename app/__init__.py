@@ -55,8 +55,9 @@ def store() -> OxigraphStore:
 
 
 def wants_html() -> bool:
-    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "text/html" and request.accept_mimetypes["text/html"] > request.accept_mimetypes["*/*"]
+    # HTML only for a reader that names it (browsers do); werkzeug counts */* as a match for
+    # text/html, so comparing qualities would never choose HTML. curl's */* gets JSON.
+    return any(value in ("text/html", "application/xhtml+xml") and q > 0 for value, q in request.accept_mimetypes)
 
 
 def error_response(err: KetengraafError):
