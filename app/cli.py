@@ -107,13 +107,38 @@ def serve(host, port, threads, store_dir):
     import waitress
 
     from . import create_app
+    from .store.oxigraph import current_generation
     settings = _settings(host=host, port=port, threads=threads, store_dir=store_dir)
+    if store_dir and current_generation(settings.store_dir) is not None:
+        settings = settings.replace(load_on_start=False)   # serve what `ketengraaf load --store` put there
     app = create_app(settings)
+    sparql = app.extensions["ketengraaf.sparql"].start()   # query worker processes, stopped on exit
     click.echo(f"ketengraaf serving http://{settings.host}:{settings.port}/ "
-               f"({settings.threads} threads, store {settings.store_dir})")
-    waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
-                   ident="ketengraaf", clear_untrusted_proxy_headers=True,
-                   max_request_body_size=settings.max_request_bytes)
+               f"({settings.threads} threads, {settings.query_workers} query workers, store {settings.store_dir})")
+    try:
+        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
+                       ident="ketengraaf", clear_untrusted_proxy_headers=True,
+                       max_request_body_size=settings.max_request_bytes)
+    finally:
+        sparql.close()
+
+
+@main.command()
+@click.argument("query")
+@click.option("--endpoint", metavar="URL", help="Ask this SPARQL 1.1 endpoint instead of the embedded store.")
+@click.option("--format", "fmt", metavar="NAME",
+              help="Answer format: json, xml, csv, tsv (SELECT/ASK; default tsv); turtle, ntriples, jsonld, "
+                   "rdfxml, trig, nquads (CONSTRUCT/DESCRIBE; default turtle).")
+@store_option
+@reports_errors
+def query(query, endpoint, fmt, store_dir):
+    """Run QUERY (text, @file.rq, or - for stdin) and print the answer."""
+    from .sparql.command import read_query, run_local, run_remote
+    settings = _settings(store_dir=store_dir)
+    text = read_query(query)
+    body = run_remote(text, endpoint, fmt, settings.query_timeout) if endpoint else run_local(text, settings, fmt)
+    sys.stdout.buffer.write(body if body.endswith(b"\n") or not body else body + b"\n")
+    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,72 @@
+"""``ketengraaf query``: run a query on the embedded store (same guards, same worker
+isolation and time limit as the endpoint) or on any SPARQL 1.1 endpoint (SPARQLWrapper)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import InputError, QueryError
+from . import guards
+from .formats import formats_for, negotiate
+
+DEFAULTS = {"results": "tsv", "graph": "turtle"}
+
+
+def read_query(text: str) -> str:
+    """``QUERY`` itself, or the file named by ``@file.rq``, or stdin for ``-``."""
+    if text == "-":
+        import sys
+        return sys.stdin.read()
+    if text.startswith("@"):
+        path = Path(text[1:])
+        try:
+            return path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such query file") from None
+        except UnicodeDecodeError as exc:
+            raise InputError(f"{path}: not UTF-8 (byte {exc.start})") from None
+    return text
+
+
+def run_local(query: str, settings, fmt_name: str | None) -> bytes:
+    from ..store.oxigraph import OxigraphStore
+    from .examples import with_prefixes
+    from .workers import Job, QueryPool
+    query = with_prefixes(query)
+    store = OxigraphStore(settings.store_dir)
+    gen = store.generation()
+    info = guards.check(query, settings, frozenset(gen.graphs))
+    fmt = negotiate(info.kind, None, (fmt_name or DEFAULTS[info.kind],), allow_html=False)
+    default, named = (tuple(info.from_graphs), tuple(info.from_named)) \
+        if info.from_graphs or info.from_named else (None, None)
+    job = Job(gen.path, query, default, named, default is None and settings.union_default_graph,
+              info.kind, fmt.oxigraph, settings.max_results, settings.max_result_bytes)
+    pool = QueryPool(1).start()
+    try:
+        return pool.run(job, settings.query_timeout)
+    finally:
+        pool.close()
+
+
+def run_remote(query: str, endpoint: str, fmt_name: str | None, timeout: float) -> bytes:
+    from SPARQLWrapper import SPARQLWrapper
+    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+    info = guards.scan(query)
+    if info.is_update:
+        raise QueryError("ketengraaf query only sends queries, not updates")
+    fmt = negotiate(info.kind, None, (fmt_name or DEFAULTS[info.kind],), allow_html=False)
+    sw = SPARQLWrapper(endpoint)
+    sw.setQuery(query)
+    sw.setMethod("POST")
+    sw.setOnlyConneg(True)
+    sw.addCustomHttpHeader("Accept", fmt.media_type)
+    sw.setTimeout(int(max(1, timeout)))
+    try:
+        return sw.query().response.read()
+    except SPARQLWrapperException as exc:
+        raise QueryError(f"{endpoint}: {exc}") from None
+    except OSError as exc:
+        raise QueryError(f"{endpoint}: cannot reach the endpoint: {exc}") from None
+
+
+def format_names() -> list[str]:
+    return [f.name for f in formats_for("results") + formats_for("graph")]
