@@ -141,5 +141,58 @@ def query(query, endpoint, fmt, store_dir):
     sys.stdout.flush()
 
 
+@main.group("import")
+def import_group():
+    """Import an outside source (ArchiMate, UPL, ...) as RDF; see app/importers/."""
+
+
+@import_group.command("archimate")
+@click.argument("path", type=click.Path())
+@click.option("--scope", default="all", show_default=True,
+              help="Part of the model: all, or procesarchitectuur (GEMMA's process architecture).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write the two Turtle files here (e.g. data/gemma) instead of importing into the store.")
+@click.option("--format", "fmt", default="auto", show_default=True, help="auto, coarchi or ameff.")
+@click.option("--name", help="Base name of the files (default: the scope, or the model name for all).")
+@click.option("--commit", help="Git commit of the source, recorded as provenance (default: detected).")
+@click.option("--source-url", help="IRI of the source, recorded as provenance.")
+@click.option("--strict", is_flag=True, help="Fail (exit 2) on any problem instead of reporting it.")
+@store_option
+@reports_errors
+def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict, store_dir):
+    """Import the ArchiMate model at PATH (Archi collaboration folder or exchange file).
+
+    Writes archimate-<name>.ttl (raw content) and <name>.ttl (mapped onto keten:).
+    Without --out they go to the setting import_dir and a new store generation
+    is loaded; items that cannot be read are reported at the end."""
+    from pathlib import Path
+
+    from .importers import publish, write_files
+    from .importers.archimate import run
+    from .importers.progress import Progress
+    settings = _settings(store_dir=store_dir)
+    progress = Progress(label="archimate")
+    started = time.perf_counter()
+    target = out_dir or str(settings.import_dir / "archimate")
+    command = " ".join(["ketengraaf import archimate", path, "--scope", scope]
+                       + (["--commit", commit] if commit else []) + (["--out", out_dir] if out_dir else []))
+    result = run(path, out_dir=target, scope=scope, fmt=fmt, name=name, commit=commit, source_url=source_url,
+                 strict=strict, command=command, progress=progress)
+    progress.done()
+    if out_dir:
+        status = write_files(out_dir, result.files)
+    else:
+        gen, changed, status = publish(settings, "archimate", result.files)
+        click.echo(f"store: generation {gen.id} ({gen.triples:,} triples)" + ("" if changed else ", unchanged"))
+    took = time.perf_counter() - started
+    for file_name, what in status.items():
+        click.echo(f"{what}: {Path(target) / file_name}")
+    click.echo("imported " + ", ".join(f"{v:,} {k}" for k, v in result.counts.items()) + f" in {took:.2f} s")
+    for problem in result.problems:
+        click.echo(f"problem: {problem}", err=True)
+    if result.problems:
+        click.echo(f"{len(result.problems)} item(s) left out; see the problems above", err=True)
+
+
 if __name__ == "__main__":
     main()

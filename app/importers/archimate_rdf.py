@@ -37,6 +37,7 @@ OWL = "http://www.w3.org/2002/07/owl#"
 FOAF = "http://xmlns.com/foaf/0.1/"
 
 GEMMA_ONLINE = "https://www.gemmaonline.nl/index.php/GEMMA/id-"
+NORA_ONLINE = "https://www.noraonline.nl/wiki/"
 WIKI_GEMMA = N(str(ID) + "wiki/gemma-online")
 WIKI_NORA = N(str(ID) + "wiki/nora-online")
 EUPL = N("https://spdx.org/licenses/EUPL-1.2")
@@ -203,11 +204,13 @@ class RdfBuilder:
                     page = N(url)
                 except ValueError:
                     continue
-                self.add(s, keten("wikiPagina"), page)
                 self.add(s, N(RDFS + "seeAlso"), page)
+                if not url.startswith(NORA_ONLINE):      # a wiki page only when it is one on NORA online
+                    continue
+                self.add(s, keten("wikiPagina"), page)
                 self.add(page, RDF_TYPE, keten("WikiPagina"))
                 self.add(page, keten("wiki"), WIKI_NORA)
-                title = unquote(url.rstrip("/").rsplit("/", 1)[-1]).replace("_", " ")
+                title = unquote(url[len(NORA_ONLINE):]).replace("_", " ")
                 self.add(page, N(SKOS + "prefLabel"), ox.Literal(title, language="nl"))
 
     def _provenance(self, g, p: Provenance, mnode) -> None:
