@@ -64,6 +64,27 @@ def load(store_dir, force, paths):
 
 
 @main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--lang", type=click.Choice(["nl", "en"]), help="Language of messages and labels (setting default_lang).")
+@click.option("--format", "fmt", default="text", show_default=True, help="Report format: text, turtle or json-ld.")
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
+@reports_errors
+def validate(paths, lang, fmt, strict):
+    """Validate PATHS (default: ontology/, shapes/, data/) against the shipped shapes and ontology.
+
+    Exit 0 when the data conforms (warnings allowed unless --strict), 1 on violations, 2 on unreadable input."""
+    from .errors import ValidationFailed
+    from .loading import parse_sources
+    from .validation import render, validate_sources
+    settings = _settings()
+    report = validate_sources(parse_sources(list(paths) or settings.sources))
+    click.echo(render(report, fmt, lang or settings.default_lang), nl=False)
+    if report.violations or (strict and report.warnings):
+        counts = f"{report.violations} violation(s), {report.warnings} warning(s)"
+        raise ValidationFailed("the data does not conform: " + counts + (" (--strict)" if strict else ""))
+
+
+@main.command()
 @store_option
 @reports_errors
 def stats(store_dir):

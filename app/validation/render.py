@@ -48,6 +48,8 @@ def _term(node) -> str:
     if isinstance(node, URIRef):
         return qname(str(node)) or f"<{node}>"
     if isinstance(node, Literal):
+        if node.datatype is not None:
+            return f'"{node}"^^' + (qname(str(node.datatype)) or f"<{node.datatype}>")
         return node.n3()
     return f"_:{node}" if node is not None else ""
 

@@ -1,0 +1,107 @@
+"""`ketengraaf validate`: exit codes, formats, languages, --strict, broken input."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from rdflib import Graph
+from rdflib.namespace import SH
+
+from app.cli import main
+
+FIX = Path(__file__).parent / "fixtures" / "shapes"
+VALID = FIX / "KetenHeeftDoel" / "valid-orkestratie.ttl"
+WARNING = FIX / "KlantdoelOrkestratie" / "invalid-estafette-met-klantdoel.ttl"
+VIOLATION = FIX / "KetenHeeftDoel" / "invalid-geen-doel.ttl"
+
+
+def run(*args):
+    return CliRunner().invoke(main, ["validate", *map(str, args)], env={"KETENGRAAF_DEFAULT_LANG": "nl"})
+
+
+def test_shipped_catalogue_conforms():
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert "De gegevens voldoen aan de vormregels." in result.output
+
+
+def test_valid_file_exits_0():
+    result = run(VALID)
+    assert result.exit_code == 0, result.output
+    assert "0 overtredingen, 0 waarschuwingen, 0 meldingen" in result.output
+
+
+def test_violation_exits_1_and_names_shape_focus_and_file():
+    result = run(VIOLATION)
+    assert result.exit_code == 1, result.output
+    out = result.output
+    assert "<https://w3id.org/ketengraaf/id/keten/omgevingsvergunning-brandveiligheid>" in out
+    assert '"Omgevingsvergunning met brandveiligheidsadvies"' in out
+    assert "[overtreding] KetenHeeftDoel: De keten heeft geen gedeeld doel (keten:heeftDoel)." in out
+    assert "pad: keten:heeftDoel" in out
+    assert "tests/fixtures/shapes/KetenHeeftDoel/invalid-geen-doel.ttl" in out
+    assert "the data does not conform: 1 violation(s), 0 warning(s)" in out
+
+
+def test_english_messages():
+    result = run(VIOLATION, "--lang", "en")
+    assert result.exit_code == 1
+    assert "[violation] KetenHeeftDoel: The chain has no shared goal (keten:heeftDoel)." in result.output
+    assert '"Environmental permit with fire-safety advice"' in result.output
+    assert "1 violation, 0 warnings, 0 infos" in result.output
+
+
+def test_warnings_pass_unless_strict():
+    lenient = run(WARNING)
+    assert lenient.exit_code == 0, lenient.output
+    assert "[waarschuwing] KlantdoelOrkestratie" in lenient.output
+    strict = run(WARNING, "--strict")
+    assert strict.exit_code == 1
+    assert "(--strict)" in strict.output
+    assert run(VALID, "--strict").exit_code == 0
+
+
+def test_turtle_format_parses():
+    result = run(VIOLATION, WARNING, "--format", "turtle")
+    assert result.exit_code == 1
+    turtle = result.output[: result.output.rindex("ketengraaf: ")]
+    g = Graph().parse(data=turtle, format="turtle")
+    assert len(list(g.subjects(None, SH.ValidationResult))) == 2
+    langs = {m.language for m in g.objects(None, SH.resultMessage)}
+    assert langs == {"nl", "en"}
+
+
+def test_jsonld_format_parses():
+    result = CliRunner().invoke(main, ["validate", str(WARNING), "--format", "json-ld"])
+    assert result.exit_code == 0, result.output
+    json.loads(result.output)
+    g = Graph().parse(data=result.output, format="json-ld")
+    severities = set(g.objects(None, SH.resultSeverity))
+    assert severities == {SH.Warning}
+
+
+def test_broken_turtle_names_file_line_and_column(tmp_path):
+    broken = tmp_path / "kapot.ttl"
+    broken.write_text('@prefix keten: <https://w3id.org/ketengraaf/def#> .\n'
+                      '<https://w3id.org/ketengraaf/id/keten/x> a keten:Keten ;\n'
+                      '    keten:heeftDoel .\n', encoding="utf-8")
+    result = run(broken)
+    assert result.exit_code == 2
+    assert f"{broken}:3:" in result.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--format", "xml"], "unknown report format 'xml'"),
+    (["does/not/exist.ttl"], "no such file or folder"),
+])
+def test_bad_arguments_exit_2(args, message):
+    result = run(*args)
+    assert result.exit_code == 2
+    assert message in result.output
+
+
+def test_unknown_language_is_refused():
+    result = run(VALID, "--lang", "de")
+    assert result.exit_code == 2

@@ -1,0 +1,169 @@
+"""The validation module: engine on rdflib graphs, report model, renderers, stored reports."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import SH
+
+from app.errors import ConfigError, InputError
+from app.loading import load, parse_file, parse_sources
+from app.settings import ROOT
+from app.validation import (RENDERERS, Report, Result, build_graphs, read_report, render, validate_graph,
+                            validate_sources, validator_for_load)
+
+FIX = Path(__file__).parent / "fixtures" / "shapes"
+ID = "https://w3id.org/ketengraaf/id/"
+VTH = ID + "keten/vth"
+KLANTDOEL = FIX / "KlantdoelOrkestratie" / "invalid-estafette-met-klantdoel.ttl"      # 1 warning
+PERIODE = FIX / "DeelnamePeriode" / "invalid-einde-voor-begin.ttl"                     # 1 violation
+TWO_ROLES = FIX / "DeelnameEenRol" / "invalid-twee-rollen.ttl"                         # 1 violation
+
+
+@pytest.fixture(scope="module")
+def mixed() -> Report:
+    """A warning (SPARQL-based shape) and a violation (core shape), from two files."""
+    return validate_sources([parse_file(KLANTDOEL), parse_file(PERIODE)])
+
+
+def test_summary_counts_severities(mixed):
+    assert mixed.summary() == {"conforms": False, "violations": 1, "warnings": 1, "infos": 0}
+    assert {r.shape_id for r in mixed.results} == {"KlantdoelOrkestratie", "DeelnamePeriode"}
+
+
+def test_warnings_alone_conform():
+    report = validate_sources([parse_file(KLANTDOEL)])
+    assert report.conforms and report.warnings == 1 and report.violations == 0
+
+
+def test_result_carries_focus_label_path_value_and_source(mixed):
+    (warning,) = mixed.results_for(VTH)
+    assert warning.severity == "Warning"
+    assert warning.label("nl") == "VTH-keten"
+    assert warning.label("en") == "Permits, supervision and enforcement chain"
+    assert warning.path == "https://w3id.org/ketengraaf/def#heeftDoel"
+    assert warning.value == URIRef(ID + "doel/veilige-leefomgeving")
+    assert warning.source == "tests/fixtures/shapes/KlantdoelOrkestratie/invalid-estafette-met-klantdoel.ttl"
+    (violation,) = mixed.results_for(ID + "deelname/omgevingsvergunning-veiligheidsregio")
+    assert violation.source.endswith("invalid-einde-voor-begin.ttl")
+    assert violation.component == "LessThanOrEqualsConstraintComponent"
+
+
+def test_messages_in_both_languages_also_for_sparql_shapes(mixed):
+    """pySHACL drops the language of sh:message on SPARQL-based results; the engine restores it."""
+    for r in mixed.results:
+        assert set(r.messages) == {"nl", "en"}, r.messages
+    (warning,) = mixed.results_for(VTH)
+    assert warning.message("nl").startswith("De keten heeft een klantdoel")
+    assert warning.message("en").startswith("The chain has a client goal")
+    tagged = {m.language for m in mixed.graph.objects(None, SH.resultMessage)}
+    assert tagged == {"nl", "en"}
+
+
+def test_message_and_label_fall_back_to_the_other_language():
+    r = Result(focus=URIRef(VTH), shape=URIRef("https://w3id.org/ketengraaf/def/shapes#X"), severity="Violation",
+               messages={"en": "only English"}, labels={"nl": "alleen Nederlands"})
+    assert r.message("nl") == "only English"
+    assert r.label("en") == "alleen Nederlands"
+    assert r.shape_id == "X"
+    bare = Result(focus=URIRef(VTH), shape=URIRef("https://example.org/s#Y"), severity="Info", component="Z")
+    assert "Y" in bare.message("nl") and bare.label("nl") is None
+
+
+def test_ontology_is_mixed_in_so_subclasses_are_targeted():
+    """The fixture types its chain keten:Orkestratieketen only; keten:Keten shapes reach it via the ontology."""
+    data, shapes, _sources = build_graphs([parse_file(FIX / "KetenHeeftDoel" / "invalid-geen-doel.ttl")])
+    assert (URIRef("https://w3id.org/ketengraaf/def#Orkestratieketen"),
+            URIRef("http://www.w3.org/2000/01/rdf-schema#subClassOf"),
+            URIRef("https://w3id.org/ketengraaf/def#Keten")) in data
+    report = validate_graph(data, shapes)
+    assert [r.shape_id for r in report.results] == ["KetenHeeftDoel"]
+
+
+def test_shape_files_among_the_sources_become_the_shapes_graph(tmp_path):
+    """Given sources with shapes, those shapes are used (not the shipped ones) and are not data."""
+    only = tmp_path / "only-periode.ttl"
+    shipped = Graph().parse(ROOT / "shapes" / "deelname-shapes.ttl")
+    keep = URIRef("https://w3id.org/ketengraaf/def/shapes#DeelnamePeriode")
+    g = Graph()
+    for p, o in shipped.predicate_objects(keep):
+        g.add((keep, p, o))
+    g.serialize(only, format="turtle")
+    parsed = [parse_file(only), parse_file(TWO_ROLES), parse_file(PERIODE)]
+    data, shapes, _ = build_graphs(parsed)
+    assert (keep, None, None) not in data and len(shapes) == len(g)
+    report = validate_graph(data, shapes)
+    assert [r.shape_id for r in report.results] == ["DeelnamePeriode"]
+
+
+def test_unusable_shapes_are_a_config_error():
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> .
+        <https://example.org/s> a sh:NodeShape ; sh:targetNode <https://example.org/x> ;
+            sh:sparql [ sh:select "SELECT $this WHERE { VALUES ?x { 1 } }" ] .
+        """, format="turtle")
+    with pytest.raises(ConfigError, match="SHACL shapes cannot be used"):
+        validate_graph(Graph(), shapes)
+
+
+def test_renderer_registry_has_the_three_formats(mixed):
+    assert {"text", "turtle", "json-ld"} <= set(RENDERERS)
+    with pytest.raises(InputError, match="unknown report format 'xml'"):
+        render(mixed, "xml")
+
+
+def test_text_groups_results_by_focus_node(tmp_path):
+    report = validate_sources([parse_file(FIX / "KetenEenModel" / "invalid-twee-modellen.ttl"),
+                               parse_file(KLANTDOEL)])
+    text = render(report, "text", "nl")
+    focus_lines = [line for line in text.splitlines() if line.startswith("<https://w3id.org/ketengraaf/id/keten/vth>")]
+    # both files describe <keten/vth>: all its results sit under one heading
+    assert len(focus_lines) == 1 and '"VTH-keten"' in focus_lines[0]
+    assert "[overtreding] KetenEenModel" in text and "[waarschuwing] KlantdoelOrkestratie" in text
+    assert "1 overtreding, 1 waarschuwing, 0 meldingen; duur" in text
+    english = render(report, "text", "en")
+    assert "1 violation, 1 warning, 0 infos; took" in english and "does NOT conform" in english
+
+
+def test_turtle_and_jsonld_are_the_same_report_graph(mixed):
+    turtle = Graph().parse(data=render(mixed, "turtle"), format="turtle")
+    doc = render(mixed, "json-ld")
+    json.loads(doc)
+    jsonld = Graph().parse(data=doc, format="json-ld")
+    for g in (turtle, jsonld):
+        assert len(list(g.subjects(None, SH.ValidationResult))) == 2
+        assert (None, SH.conforms, Literal(False)) in g
+
+
+def test_validator_for_load_and_read_report_round_trip(tmp_path):
+    parsed = parse_sources([KLANTDOEL, PERIODE])
+    turtle, summary = validator_for_load(parsed)
+    assert summary == {"conforms": False, "violations": 1, "warnings": 1, "infos": 0}
+    stored = tmp_path / "validation.ttl"
+    stored.write_bytes(turtle)
+    back = read_report(stored)
+    assert back.summary() == summary
+    original = validate_sources(parsed)
+    key = lambda r: (r.shape_id, str(r.focus), r.severity, r.path, r.value, r.source,
+                     tuple(sorted(r.messages.items())), tuple(sorted(r.labels.items())))
+    assert sorted(map(key, back.results)) == sorted(map(key, original.results))
+    assert back.results_for(VTH)[0].label("en") == "Permits, supervision and enforcement chain"
+    assert back.results_for(ID + "nothing/here") == []
+
+
+def test_read_report_errors(tmp_path):
+    with pytest.raises(InputError, match="no such validation report"):
+        read_report(tmp_path / "missing.ttl")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("this is not turtle .")
+    with pytest.raises(InputError, match="not a readable Turtle report"):
+        read_report(bad)
+
+
+def test_load_stores_the_report_in_the_generation(tmp_path):
+    gen, changed = load(tmp_path / "store", [KLANTDOEL], validator=validator_for_load)
+    assert changed and gen.extra["validation"] == {"conforms": True, "violations": 0, "warnings": 1, "infos": 0}
+    report = read_report(Path(gen.path) / "validation.ttl")
+    assert [r.shape_id for r in report.results_for(VTH)] == ["KlantdoelOrkestratie"]
