@@ -36,6 +36,8 @@ def negotiate(*, html: bool = True) -> str | RdfFormat:
     offers = (["text/html", "application/xhtml+xml"] if html else []) + list(BY_MIME)
     if not html:
         offers.insert(0, "text/turtle")
+    if not request.accept_mimetypes:         # no Accept header means */*
+        return HTML if html else FORMATS["ttl"]
     best = request.accept_mimetypes.best_match(offers)
     if best is None:
         raise NotAcceptable("none of the requested media types can be served; available: "

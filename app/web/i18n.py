@@ -125,6 +125,8 @@ def reader_lang() -> str:
         return g.reader_lang
     lang = request.args.get("lang")
     if lang is not None and not valid_lang(lang):
+        from .. import settings
+        g.reader_lang = settings().default_lang      # the error page itself renders in the default
         raise InputError(f"parameter lang: {lang!r} is not a language tag (use e.g. nl or en)")
     if not lang:
         cookie = request.cookies.get("lang", "")

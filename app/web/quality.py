@@ -2,7 +2,7 @@
 
 Each generation folder holds ``validation.ttl``, the SHACL validation report
 of the catalogue written at load time. It is read once per generation (rdflib;
-it is small) into :class:`Report`: results by focus node and by shape. Each
+through :func:`app.validation.read_report`) into :class:`Report`: results by focus node and by shape. Each
 result is told in plain language: the result's own ``sh:resultMessage``, else
 the shape's ``sh:message`` from the store, in the reader's language.
 """
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from flask import Blueprint, render_template
-from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDF, SH
+from rdflib import BNode, URIRef
+from rdflib.namespace import SH
 
 from ..labels import pick
 from .http import HTML, conditional
@@ -35,6 +35,7 @@ class Result:
     value: str | None = None
     value_is_iri: bool = False
     component: str | None = None
+    path_text: str | None = None        # a complex path (inverse, sequence) as text
 
     def message(self, lang: str) -> str:
         got = pick(self.messages, lang)
@@ -61,14 +62,6 @@ class Report:
                                                       kv[0] or "~"))
 
 
-def _literals(graph: Graph, node, prop) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for o in graph.objects(node, prop):
-        if isinstance(o, Literal):
-            out.setdefault((o.language or "").lower(), str(o))
-    return out
-
-
 def _shape_messages(snap: Snapshot, shape: str) -> dict[str, str]:
     import pyoxigraph as ox
     out: dict[str, str] = {}
@@ -79,40 +72,30 @@ def _shape_messages(snap: Snapshot, shape: str) -> dict[str, str]:
 
 
 def read_report(snap: Snapshot) -> Report:
+    """The generation's ``validation.ttl`` through :func:`app.validation.read_report`, indexed for pages."""
+    from ..validation import read_report as read_stored
     path = Path(snap.gen.path) / "validation.ttl"
     try:
-        data = path.read_bytes()
+        if not path.read_bytes().strip():
+            return Report(available=False)
     except OSError:
         return Report(available=False)
-    if not data.strip():
-        return Report(available=False)
-    graph = Graph()
-    graph.parse(data=data, format="turtle")
-    report_node = next(graph.subjects(RDF.type, SH.ValidationReport), None)
-    if report_node is None:
-        return Report(available=False)
-    conforms = graph.value(report_node, SH.conforms)
-    report = Report(available=True, conforms=bool(conforms.toPython()) if conforms is not None else None)
-    for node in graph.objects(report_node, SH.result):
-        focus = graph.value(node, SH.focusNode)
-        sev = graph.value(node, SH.resultSeverity)
-        shape = graph.value(node, SH.sourceShape)
-        path_ = graph.value(node, SH.resultPath)
-        value = graph.value(node, SH.value)
-        comp = graph.value(node, SH.sourceConstraintComponent)
-        shape_iri = str(shape) if isinstance(shape, URIRef) else None
-        messages = _literals(graph, node, SH.resultMessage)
-        if shape_iri:
-            messages = {**messages, **_shape_messages(snap, shape_iri)} if not messages or \
-                set(messages) == {""} else messages
+    stored = read_stored(path)
+    report = Report(available=True, conforms=stored.conforms)
+    for r in stored.results:
+        shape_iri = str(r.shape) if isinstance(r.shape, URIRef) else None
+        messages = dict(r.messages)
+        if shape_iri and set(messages) <= {""}:     # no language-tagged message: the shape's own
+            messages = {**messages, **_shape_messages(snap, shape_iri)}
+        simple = bool(r.path) and r.path.startswith(("http://", "https://")) and "/http" not in r.path \
+            and r.path[-1] not in "*+?)"
+        path_iri = r.path if simple else None
         result = Result(
-            focus=str(focus) if isinstance(focus, URIRef) else None,
-            severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
-            shape=shape_iri, messages=messages,
-            path=str(path_) if isinstance(path_, URIRef) else None,
-            value=None if value is None or isinstance(value, BNode) else str(value),
-            value_is_iri=isinstance(value, URIRef),
-            component=str(comp).rsplit("#", 1)[-1] if comp else None)
+            focus=str(r.focus) if isinstance(r.focus, URIRef) else None,
+            severity=r.severity, shape=shape_iri, messages=messages,
+            path=path_iri, path_text=None if path_iri else r.path,
+            value=None if r.value is None or isinstance(r.value, BNode) else str(r.value),
+            value_is_iri=isinstance(r.value, URIRef), component=r.component)
         report.results.append(result)
         if result.focus:
             report.by_focus.setdefault(result.focus, []).append(result)
