@@ -45,14 +45,13 @@ class Format:
 
 # Server preference order per kind: the first is the answer to */* (SPARQL XML / RDF/XML).
 FORMATS: tuple[Format, ...] = (
-    Format("xml", "results", ("application/sparql-results+xml", "application/xml", "text/xml"),
+    Format("xml", "results", ("application/sparql-results+xml", "application/xml"),
            "SPARQL XML", "srx", ("srx", "sparql-results+xml"), "XML"),
-    Format("json", "results", ("application/sparql-results+json", "application/json", "text/javascript",
-                               "application/javascript"),
+    Format("json", "results", ("application/sparql-results+json", "application/json"),
            "SPARQL JSON", "srj", ("srj", "sparql-results+json"), "JSON"),
     Format("csv", "results", ("text/csv",), "CSV", "csv", (), "CSV"),
     Format("tsv", "results", ("text/tab-separated-values",), "TSV", "tsv", (), "TSV"),
-    Format("rdfxml", "graph", ("application/rdf+xml", "application/xml", "text/xml"),
+    Format("rdfxml", "graph", ("application/rdf+xml", "application/xml"),
            "RDF/XML", "rdf", ("xml", "rdf", "rdf+xml", "rdf/xml"), "RDF_XML"),
     Format("turtle", "graph", ("text/turtle", "application/turtle", "application/x-turtle", "text/n3",
                                "text/rdf+n3", "application/n3"),

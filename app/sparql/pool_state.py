@@ -56,10 +56,11 @@ class SparqlState:
             cached = self._graphs = (gen.id, frozenset(gen.graphs))
         return cached[1]
 
-    def run(self, gen, query: str, dataset, kind: str, fmt) -> bytes:
+    def run(self, gen, query: str, dataset, kind: str, fmt, base_iri: str | None = None) -> bytes:
         default, named, union = dataset
         s = self.settings
-        job = Job(gen.path, query, default, named, union, kind, fmt.oxigraph, s.max_results, s.max_result_bytes)
+        job = Job(gen.path, query, default, named, union, kind, fmt.oxigraph, s.max_results, s.max_result_bytes,
+                  base_iri)
         return self.pool.run(job, s.query_timeout)
 
 

@@ -105,13 +105,14 @@ def endpoint():
     if fmt is HTML:
         return query_page(req, info=info)
     dataset = req.dataset(info, st.settings.union_default_graph)
-    key = (gen.version, req.query, dataset, fmt.name)
+    base = request.base_url
+    key = (gen.version, req.query, dataset, fmt.name, base)
     etag, modified = _validators(gen, repr(key[1:]))
     if _not_modified(etag):
         return _answer(b"", fmt.content_type, etag, modified, status=304)
     body = st.cache.get(key)
     if body is None:
-        body = st.run(gen, req.query, dataset, info.kind, fmt)
+        body = st.run(gen, req.query, dataset, info.kind, fmt, base)
         st.cache.put(key, body)
     return _answer(body, fmt.content_type, etag, modified)
 
@@ -162,10 +163,10 @@ def query_page(req, *, error: KetengraafError | None = None, info=None):
         dataset = req.dataset(info, st.settings.union_default_graph)
         page_fmt = BY_NAME["json"] if info.kind == "results" else BY_NAME["ntriples"]
         try:
-            key = (gen.version, req.query, dataset, page_fmt.name)
+            key = (gen.version, req.query, dataset, page_fmt.name, request.base_url)
             body = st.cache.get(key)
             if body is None:
-                body = st.run(gen, req.query, dataset, info.kind, page_fmt)
+                body = st.run(gen, req.query, dataset, info.kind, page_fmt, request.base_url)
                 st.cache.put(key, body)
             table = result_table(body, info.kind, lang)
         except KetengraafError as err:

@@ -42,6 +42,7 @@ class Job:
     engine_format: str          # member name of QueryResultsFormat / RdfFormat
     max_results: int
     max_bytes: int
+    base_iri: str | None = None  # relative IRIs in the query resolve against it (the endpoint URL)
 
 
 # -- inside the worker process ------------------------------------------------
@@ -79,7 +80,7 @@ def syntax_error(exc: SyntaxError) -> QueryError:
 def execute(store, job: Job) -> bytes:
     """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError."""
     import pyoxigraph as ox
-    kw: dict = {}
+    kw: dict = {"base_iri": job.base_iri} if job.base_iri else {}
     if job.default_graph is not None:
         kw["default_graph"] = [ox.NamedNode(g) for g in job.default_graph]
     elif job.union:
