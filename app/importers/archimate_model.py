@@ -193,7 +193,7 @@ def parse_xml(data: bytes, file: str) -> ET.Element:
     "invalid token".
     """
     declared = _DECLARED_ENCODING.match(data)
-    if declared is None or declared.group(1).lower().replace("_", "-") in {b"utf-8", b"utf8"}:
+    if declared is None or declared.group(1).lower().replace(b"_", b"-") in {b"utf-8", b"utf8"}:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as exc:

@@ -9,6 +9,8 @@ def blueprints() -> list:
     bps += [common.bp, overview.bp, resource.bp, ontology.bp, search.bp, quality.bp]
     from .upl import bp as upl_bp
     bps.append(upl_bp)
+    from .gemma import bp as gemma_bp  # /gemma, /gemma/processen, /gemma/bouwstenen, /gemma/rollen
+    bps.append(gemma_bp)
     from ..sparql.views import bp as sparql_bp  # /sparql, /.well-known/void
     bps.append(sparql_bp)
     return bps

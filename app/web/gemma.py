@@ -1,0 +1,140 @@
+"""GEMMA's process architecture in the browser.
+
+- ``/gemma``: what was imported from GEMMA, with counts and links;
+- ``/gemma/processen``: the process landscape as a nested tree (``keten:GemmaProces``
+  and ``keten:onderdeelVan``), each node linking to its resource page and to GEMMA online;
+- ``/gemma/bouwstenen``: the process building blocks (``keten:Procesbouwsteen``) with
+  their GEMMA online links; ``/gemma/rollen``: GEMMA's actors and roles.
+
+The data comes from ``data/gemma/`` (``ketengraaf import archimate``).
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+
+from flask import Blueprint, render_template
+
+from ..namespaces import sparql_prefixes
+from .i18n import reader_lang, ui_lang
+from .urls import local_url
+
+bp = Blueprint("gemma", __name__)
+
+GEMMA_ONLINE = "https://www.gemmaonline.nl/"
+
+TEXT: dict[str, dict[str, str]] = {
+    "title": {"nl": "GEMMA-procesarchitectuur", "en": "GEMMA process architecture"},
+    "intro": {"nl": "Uit het ArchiMate-model van de GEMMA (VNG Realisatie, EUPL) geïmporteerd: het "
+                    "processenlandschap, de procesbouwstenen en de actoren en rollen.",
+              "en": "Imported from the GEMMA ArchiMate model (VNG Realisatie, EUPL): the process landscape, "
+                    "the process building blocks and the actors and roles."},
+    "processen": {"nl": "Processenlandschap", "en": "Process landscape"},
+    "processen_intro": {"nl": "De processen van de GEMMA, van procescluster naar bedrijfsproces. "
+                              "Processen die bij een van de vier ketensamenwerkingsprocessen horen, zijn gemarkeerd.",
+                        "en": "GEMMA's processes, from process cluster down to business process. Processes that "
+                              "belong to one of the four chain-collaboration processes are marked."},
+    "bouwstenen": {"nl": "Procesbouwstenen", "en": "Process building blocks"},
+    "bouwstenen_intro": {"nl": "De procesbouwstenencatalogus van de GEMMA: herbruikbare stappen (services) "
+                               "waaruit processen worden opgebouwd.",
+                         "en": "GEMMA's catalogue of process building blocks: reusable steps (services) "
+                               "that processes are built from."},
+    "rollen": {"nl": "Actoren en rollen", "en": "Actors and roles"},
+    "rollen_intro": {"nl": "Actoren en rollen die de GEMMA onderkent; rollen die onder een andere vallen, "
+                           "staan eronder.",
+                     "en": "Actors and roles GEMMA recognises; roles grouped under another are listed below it."},
+    "gemma_online": {"nl": "GEMMA online", "en": "GEMMA online"},
+    "none": {"nl": "Niets gevonden: is de GEMMA geïmporteerd (data/gemma/)?",
+             "en": "Nothing found: has GEMMA been imported (data/gemma/)?"},
+    "count": {"nl": "{n} stuks", "en": "{n} items"},
+    "ketenproces": {"nl": "ketensamenwerkingsproces", "en": "chain-collaboration process"},
+    "name": {"nl": "Naam", "en": "Name"},
+    "definition": {"nl": "Omschrijving", "en": "Description"},
+}
+
+_NODES = sparql_prefixes(["keten", "skos", "rdfs"]) + """
+SELECT ?node ?parent ?page (GROUP_CONCAT(DISTINCT STR(?kp); separator=" ") AS ?kps) WHERE {
+  ?node a <%(cls)s> .
+  OPTIONAL { ?node <%(up)s> ?parent . ?parent a <%(cls)s> }
+  OPTIONAL { ?node keten:wikiPagina ?page FILTER(STRSTARTS(STR(?page), "https://www.gemmaonline.nl/")) }
+  OPTIONAL { ?node keten:ketenproces ?kp }
+} GROUP BY ?node ?parent ?page
+"""
+
+
+def _text() -> dict[str, str]:
+    ui = ui_lang()
+    return {k: v[ui] for k, v in TEXT.items()}
+
+
+def _tree(cls: str, up: str) -> tuple[list[dict], int]:
+    """Nodes of class ``cls`` as a forest along ``up`` (child -> parent), sorted by label."""
+    from .. import store
+    from .snapshot import snapshot
+    labels, lang = snapshot().labels, reader_lang()
+    nodes: dict[str, dict] = {}
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for row in store().query(_NODES % {"cls": cls, "up": up}):
+        iri = row["node"].value
+        node = nodes.get(iri)
+        if node is None:
+            node = nodes[iri] = {
+                "iri": iri, "label": labels.label(iri, lang), "url": local_url(iri),
+                "gemma": row["page"].value if row["page"] is not None else None,
+                "ketenprocessen": [{"iri": k, "label": labels.label(k, lang), "url": local_url(k)}
+                                   for k in sorted(row["kps"].value.split())] if row["kps"] else [],
+                "children": []}
+            nodes[iri]["parents"] = set()
+        parent = row["parent"].value if row["parent"] is not None else None
+        if parent is not None and parent not in node["parents"]:
+            node["parents"].add(parent)
+            children[parent].append(iri)
+    for parent, kids in children.items():
+        if parent in nodes:
+            nodes[parent]["children"] = sorted((nodes[k] for k in set(kids)), key=lambda n: n["label"].lower())
+    roots = [n for n in nodes.values() if not (n["parents"] & nodes.keys())]
+    return sorted(roots, key=lambda n: n["label"].lower()), len(nodes)
+
+
+@bp.get("/gemma")
+def index():
+    from .. import store
+    counts = {}
+    for key, cls in (("processen", "GemmaProces"), ("bouwstenen", "Procesbouwsteen"), ("rollen", "GemmaRol")):
+        rows = store().select(sparql_prefixes(["keten"]) + f"SELECT (COUNT(DISTINCT ?s) AS ?n) "
+                                                           f"WHERE {{ ?s a keten:{cls} }}")
+        counts[key] = int(rows[0]["n"].value)
+    return render_template("gemma.html", text=_text(), counts=counts)
+
+
+@bp.get("/gemma/processen")
+def processen():
+    roots, total = _tree("https://w3id.org/ketengraaf/def#GemmaProces",
+                         "https://w3id.org/ketengraaf/def#onderdeelVan")
+    return render_template("gemma_processen.html", text=_text(), roots=roots, total=total)
+
+
+@bp.get("/gemma/rollen")
+def rollen():
+    roots, total = _tree("https://w3id.org/ketengraaf/def#GemmaRol", "http://purl.org/dc/terms/isPartOf")
+    return render_template("gemma_processen.html", text={**_text(), "processen": _text()["rollen"],
+                                                         "processen_intro": _text()["rollen_intro"]},
+                           roots=roots, total=total)
+
+
+@bp.get("/gemma/bouwstenen")
+def bouwstenen():
+    from .. import store
+    from .snapshot import snapshot
+    labels, lang = snapshot().labels, reader_lang()
+    query = sparql_prefixes(["keten", "skos"]) + """
+SELECT ?b (SAMPLE(?page) AS ?gemma) (SAMPLE(?def) AS ?definition) WHERE {
+  ?b a keten:Procesbouwsteen .
+  OPTIONAL { ?b keten:wikiPagina ?page FILTER(STRSTARTS(STR(?page), "https://www.gemmaonline.nl/")) }
+  OPTIONAL { ?b skos:definition ?def }
+} GROUP BY ?b"""
+    items = [{"iri": r["b"].value, "label": labels.label(r["b"].value, lang), "url": local_url(r["b"].value),
+              "gemma": r["gemma"].value if r["gemma"] is not None else None,
+              "definition": r["definition"].value if r["definition"] is not None else ""}
+             for r in store().query(query)]
+    items.sort(key=lambda i: i["label"].lower())
+    return render_template("gemma_bouwstenen.html", text=_text(), items=items)
