@@ -215,5 +215,31 @@ def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict
         click.echo(f"{len(result.problems)} item(s) left out; see the problems above", err=True)
 
 
+@import_group.command("upl")
+@click.argument("path", type=click.Path())
+@click.option("--out", type=click.Path(dir_okay=False),
+              help="Write the Turtle to this file (e.g. data/upl/upl.ttl) instead of importing into the store.")
+@store_option
+@reports_errors
+def import_upl(path, out, store_dir):
+    """Import the UPL product list (CSV at PATH) as CPSV-AP public services with candidate chains.
+
+    Without --out the file goes to <import_dir>/upl/upl.ttl and a new store generation is loaded."""
+    from .importers import publish
+    from .importers.upl import import_upl as run, read_upl, serialize
+    settings = _settings(store_dir=store_dir)
+    started = time.perf_counter()
+    if out:
+        upl, status = run(path, out)
+        click.echo(f"{status}: {out}")
+    else:
+        upl = read_upl(path)
+        gen, changed, status_by = publish(settings, "upl", {"upl.ttl": serialize(upl)})
+        click.echo(f"{status_by['upl.ttl']}: {settings.import_dir / 'upl' / 'upl.ttl'}")
+        click.echo(f"store: generation {gen.id} ({gen.triples:,} triples)" + ("" if changed else ", unchanged"))
+    click.echo(f"imported {upl.rows:,} rows, {len(upl.products):,} products, {len(upl.grondslagen):,} legal bases, "
+               f"{len(upl.ranks):,} candidate chains in {time.perf_counter() - started:.2f} s")
+
+
 if __name__ == "__main__":
     main()

@@ -176,7 +176,7 @@ def test_not_utf8(tmp_path):
 
 
 @pytest.mark.parametrize("mutate, expected", [
-    (lambda row: row + ",extra", "19 fields, the header has 18"),
+    (lambda row: row + ",extra", "20 fields, the header has 19"),
     (lambda row: row.replace(",X,", ",ja,", 1), "expected 'X' or empty, found 'ja'"),
     (lambda row: row.replace("http://standaarden", "standaarden", 1), "column URI: not an absolute IRI"),
     (lambda row: "," + row.split(",", 1)[1], "column UniformeProductnaam is empty"),
@@ -213,6 +213,20 @@ def test_cli_import(tmp_path):
     assert res.exit_code == 0, res.output
     assert "18 products" in res.output and "12 candidate chains" in res.output
     assert len(triples(out)) > 100
+    again = CliRunner().invoke(main, ["import", "upl", str(FIXTURE), "--out", str(out)])
+    assert again.exit_code == 0 and f"unchanged: {out}" in again.output
+
+
+def test_cli_import_into_the_store(tmp_path):
+    from app.store.oxigraph import OxigraphStore
+    env = {"KETENGRAAF_STORE_DIR": str(tmp_path / "store"), "KETENGRAAF_IMPORT_DIR": str(tmp_path / "imports"),
+           "KETENGRAAF_SOURCES": str(ROOT / "ontology")}
+    res = CliRunner().invoke(main, ["import", "upl", str(FIXTURE)], env=env)
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "imports" / "upl" / "upl.ttl").is_file() and "store: generation" in res.output
+    rows = OxigraphStore(tmp_path / "store").select(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/ketengraaf/def#Ketenkandidaat> }")
+    assert int(rows[0]["n"].value) == 12
 
 
 # -- query and page --------------------------------------------------------------
@@ -285,7 +299,7 @@ def test_full_file_every_product_once(tmp_path):
     assert sorted(p.iri for p in got.products) == sorted(set(uris))
     assert len(got.ranks) == sum(1 for p in got.products if len(p.layers) > 1) - 1   # minus the placeholder
     out = tmp_path / "upl.ttl"
-    U.write_atomic(out, U.serialize(got))
+    out.write_bytes(U.serialize(got))
     ts = triples(out)
     services = [t.subject.value for t in ts if t.object == ox.NamedNode(PS)]
     assert len(services) == len(set(services)) == 1214

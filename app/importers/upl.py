@@ -28,9 +28,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import os
 import re
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -348,22 +346,11 @@ def serialize(upl: UplData) -> bytes:
     return (header(upl) + body).encode("utf-8")
 
 
-def write_atomic(out: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``out`` through a temporary file in the same folder and a rename."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def import_upl(path: str | Path, out: str | Path) -> tuple[UplData, str]:
+    """Read ``path`` and write its Turtle to the file ``out`` (by rename, never half-written).
 
-
-def import_upl(path: str | Path, out: str | Path) -> UplData:
-    """Read ``path``, write the Turtle to ``out`` atomically, return what was read."""
+    Returns what was read and ``"written"`` or ``"unchanged"``."""
+    from . import write_files
     upl = read_upl(path)
-    write_atomic(out, serialize(upl))
-    return upl
+    out = Path(out)
+    return upl, write_files(out.parent, {out.name: serialize(upl)})[out.name]
