@@ -110,10 +110,20 @@ def execute(store, job: Job) -> bytes:
         raise
     body = out.getvalue()
     if isinstance(result, ox.QuerySolutions) and len(body) > job.max_results * _MIN_ROW_BYTES[job.engine_format]:
-        rows = sum(1 for _ in islice(ox.parse_query_results(body, fmt), job.max_results + 1))
+        rows = _count_rows(body, fmt, job.max_results + 1)
         if rows > job.max_results:
             raise _too_many(job, "rows")
     return body
+
+
+def _count_rows(body: bytes, fmt, most: int) -> int:
+    """Rows in a serialized answer (counting stops at ``most``); CSV is lossy, so it is read as CSV."""
+    import pyoxigraph as ox
+    if fmt == ox.QueryResultsFormat.CSV:
+        import csv
+        return max(0, sum(1 for _ in islice(csv.reader(io.StringIO(body.decode("utf-8"), newline="")),
+                                            most + 1)) - 1)
+    return sum(1 for _ in islice(ox.parse_query_results(body, fmt), most))
 
 
 def worker_main(conn) -> None:
