@@ -263,6 +263,8 @@ def test_page_lists_ranked_candidates(upl_client, data):
     assert 'href="/resource?iri=' + quote(T + "bezwaar", safe="") + '"' in html   # the product's page
     en = upl_client.get("/upl/ketenkandidaten?lang=en").get_data(as_text=True)
     assert "How the list is ranked" in en
+    home = upl_client.get("/?lang=en", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<a href="/upl/ketenkandidaten">Candidate chains</a>' in home      # reachable from the home page
 
 
 def test_json_variants_agree(upl_client, data):
