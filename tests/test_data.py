@@ -254,6 +254,24 @@ def test_gemma_element_links_use_object_ids(g):
                 assert re.fullmatch(r"https://www\.gemmaonline\.nl/index\.php/GEMMA/id-" + UUID, str(term)), term
 
 
+def test_gemma_references_have_the_class_the_property_expects(g):
+    """Where the GEMMA import is present (data/gemma/), the GEMMA elements the chains point to
+    have the class the property's range names (a GEMMA process for keten:landschapsproces, ...)."""
+    gemma = collect_sources([ROOT / "data" / "gemma"]) if (ROOT / "data" / "gemma").is_dir() else []
+    if not gemma:
+        pytest.skip("no GEMMA import in data/gemma/ (ketengraaf import archimate writes it)")
+    imported = Graph()
+    for f in gemma:
+        imported.parse(f, format="turtle")
+    problems = []
+    for prop in (KETEN.landschapsproces, KETEN.gebruiktBouwsteen, KETEN.gemmaRol):
+        expected = g.value(prop, RDFS.range)
+        for s, o in g.subject_objects(prop):
+            if str(o).startswith(str(ID) + "gemma/") and (o, RDF.type, expected) not in imported:
+                problems.append(f"{s} {prop} {o}: not a {expected} in data/gemma/")
+    assert not problems, "\n".join(problems)
+
+
 @needs_shared
 def test_gemma_object_ids_exist_in_the_gemma_model(g):
     ids = {m for s, p, o in g for t in (s, o) if isinstance(t, URIRef)
