@@ -1,0 +1,68 @@
+"""Example queries answer real questions on the shipped catalogue; the query command."""
+from __future__ import annotations
+
+import json
+from urllib.parse import quote
+
+import pytest
+from click.testing import CliRunner
+
+from app.cli import main
+from app.sparql.examples import examples, parse_example
+from app.sparql.guards import scan
+
+EXAMPLES = examples()
+
+
+def test_every_example_has_titles_and_a_query_form():
+    assert len(EXAMPLES) >= 6
+    for ex in EXAMPLES:
+        assert ex.title["nl"] and ex.description.get("nl"), ex.path
+        assert scan(ex.query).form in {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}, ex.path
+
+
+def test_header_parsing(tmp_path):
+    p = tmp_path / "x.rq"
+    p.write_text("# title: Vraag\n# title@en: Question\n# description: Uitleg\n\nSELECT * { ?s skos:prefLabel ?l }\n")
+    ex = parse_example(p)
+    assert ex.text("title", "en") == "Question" and ex.text("description", "en") == "Uitleg"
+    assert ex.query.startswith("PREFIX skos: <http://www.w3.org/2004/02/skos/core#>")
+
+
+@pytest.mark.parametrize("ex", EXAMPLES, ids=[e.slug for e in EXAMPLES])
+def test_example_returns_results_on_the_shipped_catalogue(client, ex):
+    r = client.get("/sparql?query=" + quote(ex.query), headers={"Accept": "application/sparql-results+json"})
+    assert r.status_code == 200, r.data
+    rows = json.loads(r.data)["results"]["bindings"]
+    assert rows, f"{ex.path.name} returns no results"
+
+
+def test_query_page_lists_the_examples(client):
+    page = client.get("/sparql", headers={"Accept": "text/html"}).get_data(as_text=True)
+    for ex in EXAMPLES:
+        assert f'data-example="{ex.slug}"' in page
+
+
+def test_cli_query_local_formats_and_errors(catalogue_dir, tmp_path):
+    runner = CliRunner()
+    store = ["--store", str(catalogue_dir)]
+    r = runner.invoke(main, ["query", "SELECT (COUNT(*) AS ?n) WHERE { ?s a keten:Deelname }", *store])
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[0] == "?n" and int(r.output.splitlines()[1].split("^^")[0].strip('"')) > 0
+    f = tmp_path / "q.rq"
+    f.write_text("CONSTRUCT WHERE { ?k a keten:Deelname } LIMIT 2")
+    r = runner.invoke(main, ["query", f"@{f}", "--format", "ntriples", *store])
+    assert r.exit_code == 0 and r.output.count(" .\n") == 2
+    r = runner.invoke(main, ["query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", *store])
+    assert r.exit_code == 4 and "SERVICE" in r.output
+    r = runner.invoke(main, ["query", "SELECT * WHERE { ?s }", *store])
+    assert r.exit_code == 4 and "line 1" in r.output
+    r = runner.invoke(main, ["query", "@/nonexistent.rq", *store])
+    assert r.exit_code == 2
+
+
+def test_cli_query_remote_endpoint(live_server):
+    r = CliRunner().invoke(main, ["query", "ASK { ?s a <http://www.w3.org/2002/07/owl#Class> }",
+                                  "--endpoint", live_server.url + "/sparql", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["boolean"] is True
