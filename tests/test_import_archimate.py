@@ -283,3 +283,21 @@ def test_full_model(tmp_path):
     assert int(next(iter(unresolved))["n"].value) == 0
     again = run(MODEL, out_dir=tmp_path, scope="all", commit="13846a5")
     assert all(same_content(result.files[n], again.files[n]) for n in result.files)
+
+
+def test_links_from_the_chains_resolve():
+    """data/gemma/koppelingen.ttl: subjects exist in data/ketens/, objects have the class the link expects."""
+    from app.settings import ROOT
+    s = ox.Store()
+    for f in [*(ROOT / "data" / "ketens").glob("*.ttl"), *(ROOT / "data" / "gemma").glob("*.ttl")]:
+        s.load(path=str(f), format=ox.RdfFormat.TURTLE)
+    links = ox.Store()
+    links.load(path=str(ROOT / "data" / "gemma" / "koppelingen.ttl"), format=ox.RdfFormat.TURTLE)
+    expected = {"landschapsproces": "GemmaProces", "gebruiktBouwsteen": "Procesbouwsteen", "gemmaRol": "GemmaRol"}
+    quads = list(links.quads_for_pattern(None, None, None))
+    assert len(quads) >= 10
+    for q in quads:
+        prop = q.predicate.value.rsplit("#", 1)[-1]
+        assert any(True for _ in s.quads_for_pattern(q.subject, RDF_TYPE, None)), q.subject
+        cls = ox.NamedNode(KETEN + expected[prop])
+        assert any(True for _ in s.quads_for_pattern(q.object, RDF_TYPE, cls)), (q.object, cls)
