@@ -105,7 +105,7 @@ def endpoint():
     if fmt is HTML:
         return query_page(req, info=info)
     dataset = req.dataset(info, st.settings.union_default_graph)
-    base = request.base_url
+    base = _base_iri()
     key = (gen.version, req.query, dataset, fmt.name, base)
     etag, modified = _validators(gen, repr(key[1:]))
     if _not_modified(etag):
@@ -115,6 +115,13 @@ def endpoint():
         body = st.run(gen, req.query, dataset, info.kind, fmt, base)
         st.cache.put(key, body)
     return _answer(body, fmt.content_type, etag, modified)
+
+
+def _base_iri() -> str:
+    """The endpoint URL, base of relative IRIs in queries (cheaper than ``request.base_url``)."""
+    env = request.environ
+    return f"{env.get('wsgi.url_scheme', 'http')}://{request.host}{env.get('SCRIPT_NAME', '')}" \
+        f"{env.get('PATH_INFO', '/sparql')}"
 
 
 def _wants_html(accept: str | None, req) -> bool:
@@ -163,10 +170,10 @@ def query_page(req, *, error: KetengraafError | None = None, info=None):
         dataset = req.dataset(info, st.settings.union_default_graph)
         page_fmt = BY_NAME["json"] if info.kind == "results" else BY_NAME["ntriples"]
         try:
-            key = (gen.version, req.query, dataset, page_fmt.name, request.base_url)
+            key = (gen.version, req.query, dataset, page_fmt.name, _base_iri())
             body = st.cache.get(key)
             if body is None:
-                body = st.run(gen, req.query, dataset, info.kind, page_fmt, request.base_url)
+                body = st.run(gen, req.query, dataset, info.kind, page_fmt, _base_iri())
                 st.cache.put(key, body)
             table = result_table(body, info.kind, lang)
         except KetengraafError as err:
