@@ -1,0 +1,172 @@
+"""The browser in a real browser: Playwright driving Debian's Chromium against a live server.
+
+Skips with a reason when playwright or /usr/bin/chromium is missing. Set
+KETENGRAAF_SCREENSHOTS=1 to (re)write docs/screenshots/*.png.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from urllib.parse import urldefrag, urljoin, urlparse
+
+import pytest
+
+from conftest import LiveServer, make_app_client
+from web_helpers import FIXTURES
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+BROWSER_PAGES = 250          # pages opened in Chromium (console errors, rendering)
+CHECKED_PAGES = 2000         # pages whose status is checked in all
+# data downloads (not pages) and example queries (run by the SPARQL tests) are not crawled
+SKIP = re.compile(r"(/data/|[?&]format=|/static/|/sparql\?|/\.well-known/|\.(ttl|nt|jsonld|rdf|trig|nq)$)")
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def fixture_server(tmp_path_factory):
+    client = make_app_client(tmp_path_factory.mktemp("browser") / "store", sources=str(FIXTURES))
+    srv = LiveServer(client.application)
+    yield srv
+    srv.stop()
+
+
+def _page(browser, **kw):
+    ctx = browser.new_context(**kw)
+    page = ctx.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"pageerror: {e}"))
+    return ctx, page, errors
+
+
+def _shot(page, name: str) -> None:
+    if os.environ.get("KETENGRAAF_SCREENSHOTS") == "1":
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def test_search_follow_switch_language_inbound_and_shacl(browser, fixture_server):
+    ctx, page, errors = _page(browser, locale="nl-NL")
+    base = fixture_server.url
+    page.goto(base + "/")
+    assert page.locator("h1").inner_text() == "ketengraaf"
+    page.fill("#home-q", "omgevingsvergunning")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/search\?q=omgevingsvergunning"))
+    page.get_by_role("link", name="Omgevingsvergunning", exact=True).first.click()
+    page.wait_for_url(re.compile(r"/id/keten/omgevingsvergunning"))
+    assert page.locator("h1").inner_text() == "Omgevingsvergunning"
+    shacl = page.locator("#shacl")
+    assert "Overtreding" in shacl.inner_text() and "hoofdproces" in shacl.inner_text()
+    assert "Brandweer adviseert" in page.locator("#inbound").inner_text()
+    page.get_by_role("link", name="EN", exact=True).click()
+    page.wait_for_url(re.compile(r"lang=en"))
+    assert page.locator("h1").inner_text() == "Environmental permit"
+    assert "Violation" in page.locator("#shacl").inner_text()
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.goto(base + "/id/keten/vth")            # the choice sticks (cookie)
+    assert page.locator("h1").inner_text() == "VTH chain"
+    assert not errors, errors
+    ctx.close()
+
+
+def test_keyboard_reaches_search_first(browser, fixture_server):
+    ctx, page, _ = _page(browser)
+    page.goto(fixture_server.url + "/")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    ctx.close()
+
+
+def test_phone_width_has_no_horizontal_scroll(browser, fixture_server):
+    ctx, page, errors = _page(browser, viewport={"width": 375, "height": 740}, device_scale_factor=2)
+    for url in ("/", "/id/keten/vth", "/def", "/quality"):
+        page.goto(fixture_server.url + url)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"{url} scrolls sideways by {overflow}px at 375px"
+    page.goto(fixture_server.url + "/id/keten/vth")
+    _shot(page, "phone-chain")
+    assert not errors, errors
+    ctx.close()
+
+
+def _crawl(browser, base: str, exclude: re.Pattern | None = None) -> tuple[int, list[str], list[str]]:
+    """Visit every same-origin page reachable from home; (pages, broken, console errors)."""
+    ctx, page, errors = _page(browser)
+    origin = urlparse(base).netloc
+    todo, seen, broken, visited = [base + "/"], set(), [], 0
+    while todo and visited < CHECKED_PAGES:
+        url = todo.pop(0)
+        if url in seen:
+            continue
+        seen.add(url)
+        visited += 1
+        if visited <= BROWSER_PAGES:
+            try:
+                resp = page.goto(url)
+            except sync_api.Error as exc:
+                if "Download is starting" in str(exc):     # a data document, not a page
+                    continue
+                raise
+            status = resp.status if resp else 0
+            hrefs = page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))") \
+                if status < 400 else []
+        else:
+            resp = ctx.request.get(url, headers={"Accept": "text/html"})
+            status = resp.status
+            body = resp.text() if status < 400 and "html" in resp.headers.get("content-type", "") else ""
+            hrefs = [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+)"', body)]
+        if status >= 400:
+            broken.append(f"{status} {url}")
+        for href in hrefs:
+            link, _ = urldefrag(urljoin(url, href))
+            if urlparse(link).netloc == origin and not SKIP.search(link) and link not in seen \
+                    and not (exclude and exclude.search(urlparse(link).path)):
+                todo.append(link)
+    ctx.close()
+    return visited, broken, errors
+
+
+def test_crawl_fixture_catalogue_has_no_broken_links(browser, fixture_server):
+    # other parts' pages (SPARQL examples, UPL, GEMMA) expect the shipped catalogue: crawled below
+    visited, broken, errors = _crawl(browser, fixture_server.url, re.compile(r"^/(sparql|upl|gemma)"))
+    assert visited > 20
+    assert not broken, broken[:10]
+    assert not errors, errors[:10]
+
+
+def test_crawl_shipped_catalogue_and_screenshots(browser, live_server):
+    visited, broken, errors = _crawl(browser, live_server.url)
+    assert visited > 20
+    assert not broken, broken[:10]
+    assert not errors, errors[:10]
+    if os.environ.get("KETENGRAAF_SCREENSHOTS") == "1":
+        ctx, page, _ = _page(browser, viewport={"width": 1280, "height": 900})
+        page.goto(live_server.url + "/")
+        _shot(page, "home")
+        chain = page.locator("section[aria-labelledby=models-h] li a").first
+        chain.click()
+        page.wait_for_load_state()
+        _shot(page, "chain")
+        page.goto(live_server.url + "/def")
+        _shot(page, "ontology")
+        page.goto(live_server.url + "/search?q=vergunning")
+        _shot(page, "search")
+        page.goto(live_server.url + "/quality")
+        _shot(page, "quality")
+        ctx.close()
