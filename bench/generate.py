@@ -88,7 +88,7 @@ NATIONAL = [("openbaar-ministerie", "Openbaar Ministerie", "Public Prosecution S
             ("coa", "COA", "Central Agency for the Reception of Asylum Seekers"),
             ("raad-voor-de-kinderbescherming", "Raad voor de Kinderbescherming", "Child Protection Board")]
 ROLES_DELIVER = ["leverende-partij", "adviseur", "uitvoerder"]
-ROLES_RELAY = ["leverende-partij", "vragende-partij", "uitvoerder", "beslisser"]
+ROLES_RELAY = ["leverende-partij", "uitvoerder", "beslisser", "adviseur"]   # no steering roles in a relay
 ROLES_DOEL = ["uitvoerder", "adviseur", "leverende-partij"]
 KETENPROCESSEN = ["vinden-en-verkennen", "vormgeven", "uitvoeren-en-aansturen", "beoordelen-en-bijsturen"]
 STURING = ["ketenbestuur", "ketenmanager", "lijnmanagement", "ketenregisseur", "ketenbureau", "beslismodel",
@@ -108,20 +108,24 @@ LANDSCHAP = [("Samenwerken in de keten", None), ("Regievoeren diensten door derd
              ("Uitvoerende processen", None), ("Dienstverlening", 6), ("Vergunningen", 6),
              ("Toezicht en handhaving", 6), ("Ondersteunende processen", None), ("Informatiebeheer", 10)]
 
-# defects injected into chosen chains, and the rule (issue #2) each breaks
+# defects injected into chosen chains: the rule (issue #2) each breaks, and the shape
+# (shapes/, namespace https://w3id.org/ketengraaf/def/shapes#) that reports it
 DEFECTS = {
-    "te-weinig-partners": "a chain with fewer than two distinct partners",
-    "geen-doel": "a chain without a shared goal",
-    "twee-modellen": "a chain typed with two models",
-    "twee-regisseurs": "an orchestration with two lead participations",
-    "proces-zonder-verantwoordelijke": "a relay process without a responsible partner",
-    "sturing-in-doelketen": "a participation in an indirect-dependency chain that steers a partner",
-    "deelname-zonder-rol": "a participation without a role",
-    "periode-omgekeerd": "a participation whose end date precedes its start date",
-    "geen-nl-label": "a chain with only an English preferred label",
-    "ongeldige-wikilink": "a wiki link that is not a GEMMA online / NORA online page URL",
+    "te-weinig-partners": ("a chain with fewer than two distinct partners", "KetenTweePartners"),
+    "geen-doel": ("a chain without a shared goal", "KetenHeeftDoel"),
+    "twee-modellen": ("a chain typed with two models", "KetenEenModel"),
+    "twee-regisseurs": ("an orchestration with two lead participations", "OrkestratieEenRegisseur"),
+    "proces-zonder-verantwoordelijke": ("a relay process without a responsible partner",
+                                        "EstafetteEenVerantwoordelijke"),
+    "sturing-in-doelketen": ("a participation in an indirect-dependency chain that steers a partner",
+                             "KetenZonderSturing"),
+    "deelname-zonder-rol": ("a participation without a role", "DeelnameEenRol"),
+    "periode-omgekeerd": ("a participation whose end date precedes its start date", "DeelnamePeriode"),
+    "geen-nl-label": ("a chain with only an English preferred label", "LabelNederlands"),
+    "ongeldige-wikilink": ("a wiki link that is not a GEMMA online / NORA online page URL", "WikiPaginaUrl"),
 }
-WARNINGS = {"klantdoel-niet-georkestreerd": "a client goal in a relay chain not recorded as horizontal"}
+WARNINGS = {"klantdoel-niet-georkestreerd": ("a client goal in a relay chain not recorded as horizontal",
+                                             "KlantdoelOrkestratie")}
 
 
 def slugify(text: str) -> str:
@@ -298,9 +302,10 @@ class Generator:
             self.counts["defect"] += 1
             # defects that only make sense for one model pick that model
             model = {"twee-regisseurs": "Orkestratieketen", "proces-zonder-verantwoordelijke": "Estafetteketen",
-                     "sturing-in-doelketen": "Doelketen"}.get(defect, model)
+                     "sturing-in-doelketen": "Doelketen", "te-weinig-partners": "Doelketen",
+                     "twee-modellen": "Estafetteketen"}.get(defect, model)
         warn = model == "Estafetteketen" and defect is None and r.random() < self.warning_rate
-        horizontal = model == "Estafetteketen" and not warn and r.random() < 0.08
+        horizontal = model == "Estafetteketen" and not warn and defect is None and r.random() < 0.08
         # partners: the regional organisations of one place (the pool of places grows with the
         # catalogue, so each partner takes part in about a dozen chains), now and then a national body
         place_i = r.randrange(max(5, i // 12))
@@ -320,7 +325,7 @@ class Generator:
         nl, en = f"{theme[1]} {place} ({i})", f"{theme[2]} {place} ({i})"
         types = [("a", q("keten:" + model))]
         if defect == "twee-modellen":
-            types.append(("a", q("keten:Estafetteketen" if model != "Estafetteketen" else "keten:Doelketen")))
+            types.append(("a", q("keten:Doelketen")))      # a relay that is also a goal chain
         if horizontal:
             types.append(("a", q("keten:HorizontaleSamenwerking")))
         pairs = [*types, *self.labels(nl, en)]
@@ -349,8 +354,10 @@ class Generator:
             pairs.append((q("keten:sturingsbouwsteen"), w.iri(ID + "sturingsbouwsteen/" + s)))
         if r.random() < 0.5 or defect == "ongeldige-wikilink":
             title = f"Ketensamenwerking {theme[1]} {place} {i}"
-            pairs.append((q("keten:wikiPagina"), self.wiki_page(title, nora=r.random() < 0.2,
-                                                                 broken=defect == "ongeldige-wikilink")))
+            page = self.wiki_page(title, nora=r.random() < 0.2, broken=defect == "ongeldige-wikilink")
+            pairs.append((q("keten:wikiPagina"), page))
+            if defect == "ongeldige-wikilink":
+                self.defects[defect].append(page[1:-1])
         # processes
         procs = self.processes(model, slug, theme, partners, defect)
         for kind, piri in procs:
@@ -392,7 +399,7 @@ class Generator:
                 self.defects[defect].append(diri)
             if defect == "periode-omgekeerd" and j == 0:
                 self.defects[defect].append(diri)
-        if defect and defect not in ("deelname-zonder-rol", "periode-omgekeerd", "proces-zonder-verantwoordelijke"):
+        if defect and defect not in ("deelname-zonder-rol", "periode-omgekeerd", "ongeldige-wikilink"):
             self.defects[defect].append(kiri)
         if warn:
             self.warnings["klantdoel-niet-georkestreerd"].append(kiri)
@@ -440,8 +447,6 @@ class Generator:
                     extra.append((q("keten:afhankelijkVan"), prev))
                 prev = self.process(iri, "Dienstverleningsproces", f"{step[1]} {theme[1].lower()}",
                                     f"{step[2]} of {theme[2].lower()}", extra)
-                if j == missing:
-                    self.defects[defect].append(iri)
                 out.append(("proces", prev))
         else:  # Doelketen: each partner its own process, no dependencies, no steering
             for j, (piri, pnl, pslug) in enumerate(partners[:3]):
@@ -477,8 +482,10 @@ def generate(triples: int, out: Path, seed: int = 1, defect_rate: float = 0.02,
         "file": str(out), "seed": seed, "requested_triples": triples, "triples": w.triples,
         "chains": i, "seconds": round(time.perf_counter() - started, 3),
         "instances": counts, "samples": g.samples,
-        "defects": {k: {"rule": DEFECTS[k], "focus": v} for k, v in sorted(g.defects.items())},
-        "warnings": {k: {"rule": WARNINGS[k], "focus": v} for k, v in sorted(g.warnings.items())},
+        "defects": {k: {"rule": DEFECTS[k][0], "shape": DEFECTS[k][1], "focus": v}
+                    for k, v in sorted(g.defects.items())},
+        "warnings": {k: {"rule": WARNINGS[k][0], "shape": WARNINGS[k][1], "focus": v}
+                     for k, v in sorted(g.warnings.items())},
     }
     Path(str(out) + ".manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False))
     return manifest

@@ -96,7 +96,10 @@ def test_defects_are_recorded_where_they_are(small):
             if kind == "deelname-zonder-rol":
                 assert KETEN + "rol" not in preds
             if kind == "proces-zonder-verantwoordelijke":
-                assert KETEN + "verantwoordelijke" not in preds
+                procs = [o.value for p, o in by_s[focus] if p == KETEN + "heeftProces"]
+                assert any(KETEN + "verantwoordelijke" not in [p for p, _ in by_s[pr]] for pr in procs)
+            if kind == "ongeldige-wikilink":
+                assert not focus.startswith(("https://www.gemmaonline.nl/index.php/", "https://www.noraonline.nl/wiki/"))
             if kind == "geen-doel":
                 assert KETEN + "heeftDoel" not in preds
             if kind == "twee-modellen":
@@ -127,3 +130,18 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys):
     with pytest.raises(SystemExit) as exc:
         gen.main(["--triples", "10", "--out", str(tmp_path / "x.xml")])
     assert "unknown extension" in str(exc.value.code)
+
+
+@pytest.mark.skipif(not any((ROOT / "shapes").glob("*.ttl")), reason="shapes/ holds no shapes")
+def test_each_defect_fires_its_shape_and_nothing_else(tmp_path):
+    """Valid where meant to be valid: the shipped shapes report exactly the injected defects and warnings."""
+    from app.loading import parse_sources
+    from app.validation import validate_sources
+    out = tmp_path / "cat.ttl"
+    manifest = gen.generate(1500, out, seed=3, defect_rate=0.6, warning_rate=0.5)
+    expected = {(f, d["shape"]) for group in ("defects", "warnings") for d in manifest[group].values()
+                for f in d["focus"]}
+    assert {shape for _, shape in expected} >= {shape for _, shape in gen.DEFECTS.values()}
+    report = validate_sources(parse_sources([out]))
+    got = {(str(r.focus), r.shape_id) for r in report.results}
+    assert got == expected
