@@ -12,7 +12,7 @@ import hashlib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..errors import ImportError_, ParseError
+from ..errors import ImportError_
 from .archimate_model import (AMEFF_RELATION_TYPES, ELEMENT_TYPES, Folder, Item, Model, Problem, local,
                               parse_xml)
 
@@ -58,9 +58,7 @@ def read(path: Path, *, progress=None) -> Model:
     path = Path(path)
     shown = str(path)
     try:
-        root = parse_xml(path.read_bytes(), shown)
-    except ParseError:
-        raise
+        root = parse_xml(path.read_bytes(), shown)      # malformed or not UTF-8: ParseError, file:line:col
     except OSError as exc:
         raise ImportError_(f"{shown}: cannot read: {exc.strerror}") from None
     if local(root.tag) != "model" or not root.tag.startswith(NS):

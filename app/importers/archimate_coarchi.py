@@ -21,9 +21,6 @@ from ..errors import ImportError_, ParseError
 from .archimate_model import (ELEMENT_TYPES, RELATION_TYPES, VIEW_TYPES, Folder, Item, Model, Problem,
                               local, parse_xml, problem)
 
-_XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
-
-
 def looks_like(path: Path) -> bool:
     return path.is_dir() and (path / "folder.xml").is_file()
 
