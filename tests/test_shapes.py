@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, SH
 from app.loading import parse_file
 from app.settings import ROOT
 from app.validation import SHAPES_NS, shapes_graph, validate_graph
-from app.validation.engine import ONTOLOGY_DIR, _parse_dir, add_triples
+from app.validation.engine import ONTOLOGY_DIR, DataGraph, _parse_dir, add_triples
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 EXPECT = re.compile(r"^#\s*expect:\s*(\S+)\s+(.+?)\s*$", re.M)
@@ -41,7 +41,7 @@ def ontology() -> Graph:
 
 
 def run(example: Path, ontology: Graph):
-    data = Graph()
+    data = DataGraph()
     for t in ontology:
         data.add(t)
     add_triples(data, parse_file(example).triples)

