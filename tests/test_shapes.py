@@ -20,7 +20,7 @@ from rdflib.namespace import RDF, SH
 from app.loading import parse_file
 from app.settings import ROOT
 from app.validation import SHAPES_NS, shapes_graph, validate_graph
-from app.validation.engine import ONTOLOGY_DIR, DataGraph, _parse_dir, add_triples
+from app.validation.engine import ONTOLOGY_DIR, DataGraph, add_triples, ontology_graph
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 EXPECT = re.compile(r"^#\s*expect:\s*(\S+)\s+(.+?)\s*$", re.M)
@@ -33,9 +33,7 @@ EXAMPLES = sorted(FIXTURES.glob("*/*.ttl"))
 
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
-    g = Graph()
-    for src in _parse_dir(ONTOLOGY_DIR, set()):
-        add_triples(g, src.triples)
+    g = ontology_graph()
     assert len(g), f"no ontology in {ONTOLOGY_DIR}"
     return g
 

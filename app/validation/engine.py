@@ -167,3 +167,11 @@ def shapes_graph(shapes_dir: Path = SHAPES_DIR) -> Graph:
     for src in _parse_dir(shapes_dir, set()):
         add_triples(g, src.triples)
     return g
+
+
+def ontology_graph(ontology_dir: Path = ONTOLOGY_DIR) -> DataGraph:
+    """The shipped ontology (class hierarchy and vocabularies) as one graph, to mix into data."""
+    g = DataGraph()
+    for src in _parse_dir(ontology_dir, set()):
+        add_triples(g, src.triples)
+    return g
