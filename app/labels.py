@@ -33,6 +33,46 @@ DEFINITION_PROPERTIES = (SKOS + "definition", RDFS + "comment", DCT + "descripti
 
 FALLBACK = ("nl", "en")
 
+# Labels of common vocabulary terms whose own ontologies are not loaded, so pages never show
+# a bare qname for the properties every resource has. Labels in the store take precedence.
+_V = {"skos": SKOS, "rdfs": RDFS, "dct": DCT, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+      "owl": "http://www.w3.org/2002/07/owl#", "foaf": "http://xmlns.com/foaf/0.1/",
+      "prov": "http://www.w3.org/ns/prov#", "sh": "http://www.w3.org/ns/shacl#"}
+VOCABULARY_LABELS: dict[str, dict[str, str]] = {_V[p] + local: {"nl": nl, "en": en} for p, local, nl, en in (
+    ("skos", "prefLabel", "naam", "preferred label"), ("skos", "altLabel", "andere naam", "alternative label"),
+    ("skos", "hiddenLabel", "verborgen naam", "hidden label"), ("skos", "definition", "definitie", "definition"),
+    ("skos", "scopeNote", "toelichting bij gebruik", "scope note"), ("skos", "note", "opmerking", "note"),
+    ("skos", "editorialNote", "redactionele noot", "editorial note"), ("skos", "example", "voorbeeld", "example"),
+    ("skos", "notation", "code", "notation"), ("skos", "inScheme", "in begrippenlijst", "in scheme"),
+    ("skos", "topConceptOf", "topbegrip van", "top concept of"),
+    ("skos", "hasTopConcept", "heeft topbegrip", "has top concept"), ("skos", "broader", "breder", "broader"),
+    ("skos", "narrower", "smaller", "narrower"), ("skos", "related", "gerelateerd", "related"),
+    ("skos", "exactMatch", "zelfde als", "exact match"), ("skos", "closeMatch", "lijkt op", "close match"),
+    ("skos", "Concept", "begrip", "concept"), ("skos", "ConceptScheme", "begrippenlijst", "concept scheme"),
+    ("rdfs", "label", "label", "label"), ("rdfs", "comment", "omschrijving", "comment"),
+    ("rdfs", "seeAlso", "zie ook", "see also"), ("rdfs", "isDefinedBy", "gedefinieerd in", "defined by"),
+    ("rdfs", "subClassOf", "subklasse van", "subclass of"),
+    ("rdfs", "subPropertyOf", "deeleigenschap van", "subproperty of"),
+    ("rdfs", "domain", "domein", "domain"), ("rdfs", "range", "bereik", "range"),
+    ("rdf", "type", "type", "type"), ("owl", "sameAs", "dezelfde als", "same as"),
+    ("owl", "Class", "klasse", "class"), ("owl", "ObjectProperty", "objecteigenschap", "object property"),
+    ("owl", "DatatypeProperty", "waarde-eigenschap", "datatype property"),
+    ("owl", "Ontology", "ontologie", "ontology"), ("owl", "versionInfo", "versie", "version"),
+    ("dct", "title", "titel", "title"), ("dct", "description", "beschrijving", "description"),
+    ("dct", "created", "aangemaakt", "created"), ("dct", "modified", "gewijzigd", "modified"),
+    ("dct", "source", "bron", "source"), ("dct", "creator", "maker", "creator"),
+    ("dct", "publisher", "uitgever", "publisher"), ("dct", "license", "licentie", "license"),
+    ("dct", "identifier", "kenmerk", "identifier"), ("dct", "subject", "onderwerp", "subject"),
+    ("dct", "hasPart", "heeft deel", "has part"), ("dct", "isPartOf", "deel van", "part of"),
+    ("foaf", "page", "pagina", "page"), ("foaf", "isPrimaryTopicOf", "hoofdonderwerp van", "primary topic of"),
+    ("prov", "qualifiedAttribution", "toegeschreven aan (met rol)", "qualified attribution"),
+    ("prov", "agent", "actor", "agent"), ("prov", "wasDerivedFrom", "afgeleid van", "derived from"),
+    ("sh", "name", "naam", "name"), ("sh", "description", "beschrijving", "description"),
+    ("sh", "message", "melding", "message"), ("sh", "targetClass", "geldt voor klasse", "target class"),
+    ("sh", "path", "eigenschap", "path"), ("sh", "severity", "ernst", "severity"),
+    ("sh", "NodeShape", "knoopvorm", "node shape"), ("sh", "PropertyShape", "eigenschapsvorm", "property shape"),
+)}
+
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 
 
@@ -86,6 +126,8 @@ class LabelIndex:
             self._read(store, prop, self.labels)
         for prop in DEFINITION_PROPERTIES:
             self._read(store, prop, self.definitions)
+        for iri, per_lang in VOCABULARY_LABELS.items():
+            self.labels.setdefault(iri, dict(per_lang))
         for prop in ALT_PROPERTIES:
             for q in store.quads(None, prop, None, None):
                 if _is_iri(q.subject) and _is_literal(q.object):
