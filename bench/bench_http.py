@@ -25,6 +25,7 @@ stopped at the end.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -72,19 +73,26 @@ def search_query(word: str) -> str:
 }} LIMIT 20"""
 
 
-SEARCH_WORDS = ["jeugd", "vergunning", "utrecht", "zwolle", "handhaving", "schuld", "veiligheid", "gemeente",
-                "omgevingsdienst", "advies", "leerplicht", "groningen", "afval", "toezicht", "inburgering",
-                "besluit"]
-
-
-def resources(data: Path, seed: int) -> list[str]:
-    """Resource IRIs of the file a person would look up: chains, partners, processes, participations."""
+def resources(data: Path, seed: int) -> tuple[list[str], list[str]]:
+    """(resource IRIs a person would look up: chains, partners, processes, participations, goals;
+    search words: label words' 4-6 letter prefixes and chain numbers "(17)"), both shuffled by seed."""
     import pyoxigraph as ox
-    kinds = ("keten/", "partner/", "proces/", "deelname/", "doel/")
-    found = sorted({t.subject.value for t in ox.parse(path=str(data))
-                    if t.subject.value.startswith(tuple(ID + k for k in kinds))})
-    random.Random(seed).shuffle(found)
-    return found
+    kinds = tuple(ID + k for k in ("keten/", "partner/", "proces/", "deelname/", "doel/"))
+    iris, words = set(), set()
+    for t in ox.parse(path=str(data)):
+        if t.subject.value.startswith(kinds):
+            iris.add(t.subject.value)
+        if t.predicate.value == "http://www.w3.org/2004/02/skos/core#prefLabel":
+            for w in t.object.value.lower().split():
+                if w.startswith("(") and w.endswith(")"):      # the number in a chain's label
+                    words.add(w)
+                w = "".join(c for c in w if c.isalpha())
+                words.update(w[:n] for n in range(4, min(len(w), 6) + 1))
+    rng = random.Random(seed)
+    iris_l, words_l = sorted(iris), sorted(words)
+    rng.shuffle(iris_l)
+    rng.shuffle(words_l)
+    return iris_l, words_l
 
 
 class Target:
@@ -133,15 +141,28 @@ def start_servers(names: list[str], data: Path, work: Path) -> dict[str, Target]
     return targets
 
 
-def cells(iris: list[str]):
+class Varied:
+    """Request n of a server's "varied" stream: distinct over the whole run of that server (so no
+    answer cache can help), and the same sequence for every server (so the work is the same)."""
+
+    def __init__(self):
+        self.counters: dict[tuple, itertools.count] = {}
+
+    def __call__(self, server: str, stream: str) -> int:
+        return next(self.counters.setdefault((server, stream), itertools.count()))
+
+
+def cells(iris: list[str], words: list[str], varied: Varied):
     """(query name, mode, request maker for a target)."""
+    def v(t, stream):
+        return varied(t.name, stream)
     return [
         ("join LIMIT 100", "repeat", lambda t: lambda i: t.q(join_query(0))),
-        ("join LIMIT 100", "varied", lambda t: lambda i: t.q(join_query((i % 10) * 100))),
+        ("join LIMIT 100", "varied", lambda t: lambda i: t.q(join_query(v(t, "join")))),
         ("lookup", "repeat", lambda t: lambda i: t.q(lookup_query(iris[0]))),
-        ("lookup", "varied", lambda t: lambda i: t.q(lookup_query(iris[i % len(iris)]))),
-        ("label search", "repeat", lambda t: lambda i: t.q(search_query(SEARCH_WORDS[0]))),
-        ("label search", "varied", lambda t: lambda i: t.q(search_query(SEARCH_WORDS[i % len(SEARCH_WORDS)]))),
+        ("lookup", "varied", lambda t: lambda i: t.q(lookup_query(iris[1 + v(t, "lookup") % (len(iris) - 1)]))),
+        ("label search", "repeat", lambda t: lambda i: t.q(search_query("jeugd"))),
+        ("label search", "varied", lambda t: lambda i: t.q(search_query(words[v(t, "search") % len(words)]))),
     ]
 
 
@@ -162,12 +183,13 @@ def run(args) -> dict:
     data = args.workdir / f"catalogue-{args.triples}-s{args.seed}.ttl"
     if not data.exists():
         generate.generate(args.triples, data, seed=args.seed)
-    iris = resources(data, args.seed)
+    iris, words = resources(data, args.seed)
+    varied = Varied()
     out: dict = {"triples": args.triples, "sparql": [], "html": [], "rss_mb": {}, "notes": []}
     targets = {}
     try:
         targets = start_servers(args.servers, data, work)
-        for qname, mode, maker in cells(iris):
+        for qname, mode, maker in cells(iris, words, varied):
             for conc in (1, 4):
                 row = {"query": qname, "mode": mode, "concurrency": conc}
                 for name, t in targets.items():
@@ -181,7 +203,7 @@ def run(args) -> dict:
                           f"p95 {r.p95:7.2f} ms {dict(r.statuses)}", file=sys.stderr, flush=True)
                 out["sparql"].append(row)
         if "ketengraaf" in targets:
-            out["html"] = html_rows(targets, iris, args)
+            out["html"] = html_rows(targets, iris, varied, args)
             out["not_modified"] = not_modified(targets["ketengraaf"], iris, args)
         for name, t in targets.items():
             out["rss_mb"][name] = round(t.server.peak_rss_mb(), 1)
@@ -196,16 +218,18 @@ def run(args) -> dict:
     return out
 
 
-def html_rows(targets: dict[str, Target], iris: list[str], args) -> list[dict]:
+def html_rows(targets: dict[str, Target], iris: list[str], varied: Varied, args) -> list[dict]:
+    """Pages from the far end of the IRI list, so the SPARQL cells did not touch them."""
     kg = targets["ketengraaf"]
-    pattern = html_path_for(kg, iris[0])
+    pattern = html_path_for(kg, iris[-1])
     rows = []
     for conc in (1, 4):
-        for mode, pick in (("repeat", lambda i: iris[0]), ("varied", lambda i: iris[i % len(iris)])):
+        for mode, pick in (("repeat", lambda i, s: iris[-1]),
+                           ("varied", lambda i, s: iris[-2 - varied(s, "page") % (len(iris) - 2)])):
             row = {"mode": mode, "concurrency": conc, "page": pattern}
 
             def page(i, pick=pick):
-                return pattern.replace("{}", quote(pick(i)[len(ID):], safe="/")), HTML
+                return pattern.replace("{}", quote(pick(i, "ketengraaf")[len(ID):], safe="/")), HTML
             drive("127.0.0.1", kg.server.port, page, requests=10, concurrency=1, time_cap=args.time_cap)
             row["ketengraaf"] = drive("127.0.0.1", kg.server.port, page, requests=args.requests,
                                       concurrency=conc, time_cap=args.time_cap).as_dict()
@@ -213,7 +237,7 @@ def html_rows(targets: dict[str, Target], iris: list[str], args) -> list[dict]:
                 ox = targets["oxigraph"]
 
                 def fetch(i, pick=pick):
-                    return ox.q(lookup_query(pick(i)))
+                    return ox.q(lookup_query(pick(i, "oxigraph")))
                 row["oxigraph"] = drive("127.0.0.1", ox.server.port, fetch, requests=args.requests,
                                         concurrency=conc, time_cap=args.time_cap).as_dict()
             print(f"HTML {mode} c={conc}: {row['ketengraaf']}", file=sys.stderr, flush=True)
