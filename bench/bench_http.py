@@ -270,7 +270,7 @@ def cell(r: dict | None) -> str:
         return "n/a | | "
     if not r["ok"]:
         return f"failed {r['statuses']} | | "
-    mark = "*" if r["ok"] < r["requests"] else ""
+    mark = "*" if r["ok"] < r["requests"] or r["capped"] else ""
     return f"{r['rps']:,.0f}{mark} | {r['p50_ms']:.1f} | {r['p95_ms']:.1f}"
 
 
