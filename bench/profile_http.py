@@ -77,8 +77,7 @@ def main(argv=None) -> int:
     pyspy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
     a.workdir.mkdir(parents=True, exist_ok=True)
     data = a.workdir / f"catalogue-{a.triples}-s{a.seed}.ttl"
-    if not data.exists():
-        generate.generate(a.triples, data, seed=a.seed)
+    generate.generate(a.triples, data, seed=a.seed)
     iris, words = resources(data, a.seed)
     work = Path(tempfile.mkdtemp(prefix="kg-profile-", dir=a.workdir))
     targets = {}
