@@ -202,6 +202,8 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=900, help="seconds one measurement may take")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ketengraaf-bench")
+    ap.add_argument("--tasks", default=",".join(CHILDREN),
+                    help=f"comma-separated measurements to run (default all: {','.join(CHILDREN)})")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     ap.add_argument("--child", nargs=2, metavar=("TASK", "FILE"), help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -219,6 +221,10 @@ def main(argv=None) -> int:
         ap.error(f"--sizes {a.sizes!r}: give triple counts such as 10000,100000")
     if a.full and 1_000_000 not in sizes:
         sizes.append(1_000_000)
+    tasks = [t for t in a.tasks.split(",") if t]
+    unknown = sorted(set(tasks) - set(CHILDREN))
+    if unknown:
+        ap.error(f"--tasks: unknown {', '.join(unknown)}; known: {', '.join(CHILDREN)}")
     a.workdir.mkdir(parents=True, exist_ok=True)
     if not _rdf_files(ROOT / "shapes"):
         print("note: shapes/ holds no shapes yet: validation does little work", file=sys.stderr)
@@ -229,6 +235,9 @@ def main(argv=None) -> int:
         repeat = a.repeat if n < 1_000_000 else 1
         row = {}
         for task in CHILDREN:
+            if task not in tasks:
+                row[task] = {"error": "not measured (--tasks)"}
+                continue
             print(f"{n:>9,} triples: {task} x{repeat} ...", file=sys.stderr, flush=True)
             row[task] = measure(task, data, repeat, a.timeout)
         results[n] = row
@@ -258,7 +267,8 @@ def main(argv=None) -> int:
         ps = r["rdflib-pyshacl"]
         base = ps.get("error") or f"conforms={ps['conforms']}, {ps['results']} results"
         print(f"- {n:,}: ketengraaf {kg}; pySHACL {base}")
-    errors = [(n, t, r["error"]) for n, row in results.items() for t, r in row.items() if "error" in r]
+    errors = [(n, t, r["error"]) for n, row in results.items() for t, r in row.items()
+              if "error" in r and t in tasks]
     for n, t, e in errors:
         print(f"- {n:,} {t}: {e}", file=sys.stderr)
     return 0
