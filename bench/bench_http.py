@@ -335,6 +335,10 @@ def main(argv=None) -> int:
         ap.error(f"--servers: unknown {', '.join(sorted(unknown))}")
     if args.requests <= 0 or args.time_cap <= 0:
         ap.error("--requests and --time-cap must be positive")
+    missing = [s for s in args.servers if not (BIN / s).exists()]
+    if missing:
+        ap.error(f"not installed beside {sys.executable}: {', '.join(missing)} "
+                 "(pip install -e '.[bench]' installs oxigraph, rdflib-endpoint and uvicorn)")
     # a SIGTERM also runs run()'s finally, which stops the servers
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     out = run(args)
