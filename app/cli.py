@@ -43,14 +43,16 @@ def main():
 @main.command()
 @store_option
 @click.option("--force", is_flag=True, help="Write a new generation even when nothing changed.")
+@click.option("--no-validate", "no_validate", is_flag=True,
+              help="Skip SHACL validation (large catalogues); pages then say the data was not validated.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @reports_errors
-def load(store_dir, force, paths):
+def load(store_dir, force, no_validate, paths):
     """Load PATHS (default: ontology/, shapes/, data/) into a new store generation, atomically."""
     from .loading import load_catalogue
     settings = _settings(store_dir=store_dir)
     started = time.perf_counter()
-    gen, changed = load_catalogue(settings, force=force, paths=paths or None)
+    gen, changed = load_catalogue(settings, force=force, paths=paths or None, validate=not no_validate)
     took = time.perf_counter() - started
     if changed:
         click.echo(f"loaded {gen.triples:,} triples from {len(gen.sources)} files "

@@ -38,3 +38,14 @@ def test_settings_lists_every_setting_with_its_variable():
     result = CliRunner().invoke(main, ["settings"])
     assert result.exit_code == 0
     assert "query_timeout = 10.0" in result.output and "KETENGRAAF_QUERY_TIMEOUT" in result.output
+
+
+def test_load_without_validation_records_no_report(tmp_path):
+    from app.store.oxigraph import current_generation
+    src = tmp_path / "a.ttl"
+    src.write_text('@prefix ex: <http://example.org/> .\nex:a ex:p "x" .\n')
+    result = CliRunner().invoke(main, ["load", "--no-validate", "--store", str(tmp_path / "s"), str(src)])
+    assert result.exit_code == 0, result.output
+    assert "validation:" not in result.output
+    gen = current_generation(tmp_path / "s")
+    assert "validation" not in gen.extra

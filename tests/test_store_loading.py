@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import threading
 
+import pyoxigraph as ox
 import pytest
 
 from app.errors import InputError, ParseError, StoreError
@@ -103,3 +104,30 @@ def test_readers_switch_to_a_new_generation_and_never_see_a_partial_one(tmp_path
         t.join()
     assert seen <= {2000, 4000}
     assert reader.generation().triples == 2000
+
+
+def test_small_generations_are_read_from_memory_with_the_same_answers(tmp_path):
+    from app.store.oxigraph import open_generation
+    a = write(tmp_path / "a.ttl", GOOD)
+    gen, _ = load(tmp_path / "store", [a])
+    disk = open_generation(gen.path)
+    memory = open_generation(gen.path, memory_max_triples=10)
+    too_big = open_generation(gen.path, memory_max_triples=1)   # the generation holds 2 triples
+    q = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s ?p ?o"
+    rows = [[str(t) for t in r] for r in disk.query(q)]
+    assert rows == [[str(t) for t in r] for r in memory.query(q)] and len(rows) == 2
+    # the copy is writable memory, the others are the read-only generation on disk
+    x = ox.NamedNode("http://example.org/x")
+    memory.add(ox.Quad(x, x, x))
+    for read_only in (disk, too_big):
+        with pytest.raises(RuntimeError, match="read-write"):
+            read_only.add(ox.Quad(x, x, x))
+
+
+def test_a_failed_load_leaves_no_half_written_generation_folder(tmp_path):
+    a = write(tmp_path / "a.ttl", GOOD)
+    bad = write(tmp_path / "z-bad.ttl", BROKEN)
+    with pytest.raises(ParseError):
+        load(tmp_path / "store", [a, bad])          # a.ttl is written before z-bad.ttl fails
+    gens = tmp_path / "store" / "generations"
+    assert not any(gens.iterdir()) and not (tmp_path / "store" / "CURRENT").exists()

@@ -96,7 +96,7 @@ def read_manifest(path: Path) -> list[Case]:
 
 def build_store(cases: list[Case], store_dir: Path) -> None:
     from app.store import SourceInfo
-    from app.store.oxigraph import write_generation
+    from app.store.oxigraph import triples_filler, write_generation
     graphs: dict[str, Path] = {}
     for c in cases:
         graphs.update(c.graphs)
@@ -104,7 +104,7 @@ def build_store(cases: list[Case], store_dir: Path) -> None:
     for iri, path in sorted(graphs.items()):
         triples = [ox.Triple(q.subject, q.predicate, q.object)
                    for q in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)]
-        parts.append((SourceInfo(path.name, iri, "-", len(triples)), triples))
+        parts.append(triples_filler(SourceInfo(path.name, iri, "-", len(triples)), triples))
     write_generation(store_dir, "w3c-protocol", parts)
 
 
@@ -192,15 +192,15 @@ EX = "http://example.org/"
 def small_store(store_dir: Path, rows: int = 50) -> Path:
     """Two named graphs: ex:g1 with ``rows`` things, ex:g2 with one."""
     from app.store import SourceInfo
-    from app.store.oxigraph import write_generation
+    from app.store.oxigraph import triples_filler, write_generation
     n = ox.NamedNode
     g1 = [ox.Triple(n(f"{EX}thing/{i}"), n(EX + "value"), ox.Literal(str(i), datatype=n(
         "http://www.w3.org/2001/XMLSchema#integer"))) for i in range(rows)]
     g1 += [ox.Triple(n(f"{EX}thing/{i}"), n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), n(EX + "Thing"))
            for i in range(rows)]
     g2 = [ox.Triple(n(EX + "other"), n(EX + "label"), ox.Literal("in graph two", language="en"))]
-    write_generation(store_dir, f"small-{rows}", [(SourceInfo("g1", EX + "g1", "-", len(g1)), g1),
-                                                 (SourceInfo("g2", EX + "g2", "-", len(g2)), g2)])
+    write_generation(store_dir, f"small-{rows}", [triples_filler(SourceInfo("g1", EX + "g1", "-", len(g1)), g1),
+                                                 triples_filler(SourceInfo("g2", EX + "g2", "-", len(g2)), g2)])
     return store_dir
 
 
