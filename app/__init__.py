@@ -26,7 +26,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     if settings.load_on_start:
         from .loading import load_catalogue
         load_catalogue(settings)
-    app.extensions["ketengraaf.store"] = OxigraphStore(settings.store_dir)
+    app.extensions["ketengraaf.store"] = OxigraphStore(settings.store_dir,
+                                                      memory_max_triples=settings.memory_max_triples)
 
     from .web import blueprints
     for bp in blueprints():

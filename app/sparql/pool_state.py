@@ -16,12 +16,13 @@ from .workers import Job, QueryPool
 
 
 class SparqlState:
-    def __init__(self, settings, cache: AnswerCache):
+    def __init__(self, settings, cache: AnswerCache, store=None):
         self.settings = settings
         self.cache = cache
         self._pool: QueryPool | None = None
         self._lock = threading.Lock()
         self._graphs: tuple[str, frozenset[str]] | None = None
+        self._store_ref = store        # the app's store: new workers open its current generation
 
     @staticmethod
     def store():
@@ -34,10 +35,17 @@ class SparqlState:
         if pool is None:
             with self._lock:
                 if self._pool is None:
-                    self._pool = QueryPool(self.settings.query_workers).start()
+                    self._pool = QueryPool(self.settings.query_workers,
+                                           memory_max_triples=self.settings.memory_max_triples,
+                                           warm=self._warm_path).start()
                     atexit.register(self._pool.close)
                 pool = self._pool
         return pool
+
+    def _warm_path(self) -> str | None:
+        """The current generation, for new workers to open before their first query."""
+        store = self._store_ref
+        return store.generation().path if store is not None else None
 
     def start(self) -> "SparqlState":
         self.pool

@@ -30,7 +30,8 @@ ALL_METHODS = ["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"]
 def _setup(setup_state) -> None:
     app = setup_state.app
     settings = app.config["KETENGRAAF"]
-    app.extensions["ketengraaf.sparql"] = SparqlState(settings, AnswerCache(settings.cache_entries))
+    app.extensions["ketengraaf.sparql"] = SparqlState(settings, AnswerCache(settings.cache_entries),
+                                                      app.extensions.get("ketengraaf.store"))
 
 
 @bp.after_request

@@ -19,6 +19,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
+from typing import Callable
 from itertools import islice
 
 from ..errors import KetengraafError, QueryCrashed, QueryError, QueryTimeout, ResultTooLarge
@@ -126,10 +127,18 @@ def _count_rows(body: bytes, fmt, most: int) -> int:
     return sum(1 for _ in islice(ox.parse_query_results(body, fmt), most))
 
 
-def worker_main(conn) -> None:
-    """Loop of a worker process: receive a Job, reply ("ok", bytes) or ("error", class, message, detail)."""
-    import pyoxigraph as ox
+def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None) -> None:
+    """Loop of a worker process: receive a Job, reply ("ok", bytes) or ("error", class, message, detail).
+
+    The worker opens (and, for small generations, copies into memory) the generation a job names;
+    ``warm_path`` opens one before saying ready, so the first query does not pay for it."""
+    from ..store.oxigraph import open_generation
     store, opened = None, None
+    if warm_path:
+        try:
+            store, opened = open_generation(warm_path, memory_max_triples=memory_max_triples), warm_path
+        except Exception:  # a generation gone meanwhile: the first job opens its own
+            store, opened = None, None
     conn.send(("ready", os.getpid()))
     while True:
         try:
@@ -139,7 +148,7 @@ def worker_main(conn) -> None:
         try:
             if job.generation_path != opened:
                 store = None
-                store = ox.Store.read_only(os.path.join(job.generation_path, "oxigraph"))
+                store = open_generation(job.generation_path, memory_max_triples=memory_max_triples)
                 opened = job.generation_path
             reply = ("ok", execute(store, job))
         except KetengraafError as err:
@@ -154,9 +163,10 @@ _ERRORS = {cls.__name__: cls for cls in (QueryError, QueryCrashed, ResultTooLarg
 
 
 class _Worker:
-    def __init__(self, ctx):
+    def __init__(self, ctx, memory_max_triples: int = 0, warm_path: str | None = None):
         self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=worker_main, args=(child,), daemon=True, name="ketengraaf-query")
+        self.proc = ctx.Process(target=worker_main, args=(child, memory_max_triples, warm_path), daemon=True,
+                                name="ketengraaf-query")
         self.proc.start()
         child.close()
         self.ready = False
@@ -183,8 +193,11 @@ class _Worker:
 class QueryPool:
     """N worker processes; ``run(job, timeout)`` is thread-safe."""
 
-    def __init__(self, size: int, *, context: str = "spawn"):
+    def __init__(self, size: int, *, context: str = "spawn", memory_max_triples: int = 0,
+                 warm: Callable[[], str | None] | None = None):
         self.size = max(1, size)
+        self.memory_max_triples = memory_max_triples
+        self._warm = warm              # -> path of the generation new workers open before they are ready
         self._ctx = mp.get_context(context)
         self._cond = threading.Condition()
         self._idle: list[_Worker] = []
@@ -192,12 +205,19 @@ class QueryPool:
         self._closed = False
         self.restarts = 0          # workers replaced after a time-out or crash
 
+    def _new_worker(self) -> _Worker:
+        try:
+            path = self._warm() if self._warm else None
+        except Exception:  # no generation yet: workers open one with their first job
+            path = None
+        return _Worker(self._ctx, self.memory_max_triples, path)
+
     def start(self) -> "QueryPool":
         with self._cond:
             if self._closed:
                 raise QueryCrashed("the query pool is closed")
             while self._count < self.size:
-                self._idle.append(_Worker(self._ctx))
+                self._idle.append(self._new_worker())
                 self._count += 1
             self._cond.notify_all()
         return self
@@ -206,7 +226,7 @@ class QueryPool:
         deadline = time.monotonic() + wait
         with self._cond:
             if self._count < self.size and not self._closed:
-                self._idle.append(_Worker(self._ctx))
+                self._idle.append(self._new_worker())
                 self._count += 1
             while not self._idle:
                 left = deadline - time.monotonic()
@@ -232,7 +252,7 @@ class QueryPool:
             if self._closed:
                 self._count -= 1
                 return
-            self._idle.append(_Worker(self._ctx))
+            self._idle.append(self._new_worker())
             self._cond.notify()
 
     def run(self, job: Job, timeout: float) -> bytes:
