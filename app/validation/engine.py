@@ -18,9 +18,10 @@ from typing import Iterable
 
 import pyoxigraph as ox
 import pyshacl
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, URIRef, Variable
 from rdflib.namespace import RDF, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.parserutils import CompValue
 
 from ..errors import ConfigError, InputError
 from ..loading import ParsedSource, collect_sources, display_path, parse_file
@@ -35,8 +36,69 @@ _SHAPE_TYPES = {str(SH.NodeShape), str(SH.PropertyShape)}
 
 
 @lru_cache(maxsize=512)
-def _prepared(text: str):
-    return prepareQuery(text)
+def _prepared(text: str, bound: frozenset = frozenset()):
+    """``text`` parsed once; with ``bound`` (the names of the pre-bound variables, e.g. ``this``)
+    its basic graph patterns are put in an order that starts from those variables."""
+    query = prepareQuery(text)
+    if bound:
+        _order_patterns(query.algebra, frozenset(Variable(v) for v in bound))
+    return query
+
+
+def _vars_of(node) -> frozenset:
+    return frozenset(getattr(node, "_vars", None) or ()) if isinstance(node, CompValue) else frozenset()
+
+
+def _order_patterns(node, known: frozenset) -> None:
+    """Reorder every BGP of a translated query (also inside FILTER (NOT) EXISTS) so that each
+    next triple pattern is the one with the fewest unbound variables, preferring one that joins
+    on a bound variable over one with only constants.
+
+    rdflib orders a BGP once, when it parses the query, without knowing which variables
+    ``initBindings`` will bind: a pattern like ``?d keten:rol <regisseur>`` (one variable) goes
+    before ``?d keten:keten $this`` (two), so pySHACL's per-focus-node queries scanned every
+    participation. A BGP is a conjunction: the order changes the work, never the answers."""
+    if isinstance(node, list):
+        for item in node:
+            _order_patterns(item, known)
+        return
+    if not isinstance(node, CompValue):
+        return
+    name = node.name
+    if name == "BGP":
+        node["triples"] = _ordered(node.triples, known)
+    elif name == "Filter":
+        _order_patterns(node.p, known)
+        _order_patterns(node.expr, known | _vars_of(node.p))     # EXISTS sees the filtered rows
+    elif name in ("Join", "LeftJoin") and node.get("p1") is not None:
+        _order_patterns(node.p1, known)
+        inner = known | _vars_of(node.p1)
+        _order_patterns(node.p2, inner)
+        if name == "LeftJoin":
+            _order_patterns(node.get("expr"), inner | _vars_of(node.p2))
+    elif name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+        _order_patterns(node.graph, known)
+    else:
+        for key, value in node.items():
+            if key != "_vars":
+                _order_patterns(value, known)
+
+
+def _ordered(triples, known: frozenset) -> list:
+    def is_var(term):
+        return isinstance(term, (Variable, BNode))
+    rest, out, bound = list(triples), [], set(known)
+    while rest:
+        def cost(item):
+            index, triple = item
+            free = sum(1 for t in triple if is_var(t) and t not in bound)
+            joined = sum(1 for t in triple if is_var(t) and t in bound)
+            return (free, -joined, index)
+        index, triple = min(enumerate(rest), key=cost)
+        out.append(triple)
+        bound.update(t for t in triple if is_var(t))
+        del rest[index]
+    return out
 
 
 class DataGraph(Graph):
@@ -45,13 +107,15 @@ class DataGraph(Graph):
     pySHACL runs a SHACL-SPARQL constraint once per focus node, as a string, and
     rdflib parses the string every time: parsing, not evaluation, dominated
     (measured 5x on a 20k-triple synthetic catalogue). The bindings ($this)
-    still come per call, so results are unchanged."""
+    still come per call, so results are unchanged. The parsed query is kept per
+    set of pre-bound variable names, its patterns ordered to start from them
+    (:func:`_order_patterns`)."""
 
     def query(self, query_object, processor="sparql", result="sparql", initNs=None,  # noqa: N803
               initBindings=None, use_store_provided=True, **kwargs):  # noqa: N803
         if isinstance(query_object, str) and not initNs:
             try:
-                query_object = _prepared(query_object)
+                query_object = _prepared(query_object, frozenset(initBindings or ()))
             except Exception:   # e.g. a prefix only the graph binds: let rdflib parse it as usual
                 pass
         return super().query(query_object, processor, result, initNs, initBindings, use_store_provided, **kwargs)
