@@ -201,14 +201,19 @@ def test_partners_have_a_government_layer(g):
 
 # ---------------------------------------------------------------- horizontal collaboration and networks
 
-def test_client_goal_without_orchestration_is_horizontal_with_a_reason_and_a_note(g):
+def test_client_goal_without_orchestration_is_horizontal_with_a_reason_or_an_intended_warning(g):
     rows = select(g, """SELECT DISTINCT ?k WHERE { ?k keten:heeftDoel/a keten:Klantdoel .
                                                   FILTER NOT EXISTS { ?k a keten:Orkestratieketen } }""")
-    assert rows, "the data should show a client goal outside the orchestration model"
-    for (k,) in rows:
-        assert (k, RDF.type, KETEN.HorizontaleSamenwerking) in g, k
+    horizontal = [k for (k,) in rows if (k, RDF.type, KETEN.HorizontaleSamenwerking) in g]
+    intended = [k for (k,) in rows if (k, RDF.type, KETEN.HorizontaleSamenwerking) not in g]
+    assert horizontal and intended, "the data should show both cases of a client goal outside orchestration"
+    for k in horizontal:
         assert any(lit.language == "nl" for lit in g.objects(k, KETEN.redenHorizontaal)), k
-        assert any(g.objects(k, KETEN.toelichting)), f"{k}: say why no warning (or which) is intended"
+    for (k,) in rows:
+        notes = " ".join(str(n) for n in g.objects(k, KETEN.toelichting))
+        assert notes, f"{k}: say why no warning (or which) is intended"
+        if k in intended:
+            assert "KlantdoelOrkestratie" in notes, f"{k}: the note must name the intended warning's shape"
 
 
 def test_network_has_organisations_and_individuals_and_a_direction(g):
