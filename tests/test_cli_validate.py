@@ -105,3 +105,34 @@ def test_bad_arguments_exit_2(args, message):
 def test_unknown_language_is_refused():
     result = run(VALID, "--lang", "de")
     assert result.exit_code == 2
+
+
+def _dutch_messages() -> dict[str, str]:
+    """Shape ID -> its Dutch sh:message, read from shapes/."""
+    from app.validation import shapes_graph
+    from app.validation.report import SHAPES_NS
+    g = shapes_graph()
+    return {str(s)[len(SHAPES_NS):]: str(m) for s, m in g.subject_objects(SH.message)
+            if str(s).startswith(SHAPES_NS) and getattr(m, "language", None) == "nl"}
+
+
+INVALID = sorted(FIX.glob("*/invalid-*.ttl"))
+
+
+@pytest.mark.parametrize("example", INVALID, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_invalid_example_fails_on_the_command_line_with_its_shape_and_dutch_message(example):
+    """What the issue asks of `ketengraaf validate`: exit 1 (or, for a warning, exit 0 unless --strict),
+    the shape ID, the focus node and the readable Dutch message of every expected result."""
+    expected = [line.split(None, 3)[2:4] for line in example.read_text(encoding="utf-8").splitlines()
+                if line.startswith("# expect:")]
+    assert expected, f"{example} declares no expected result"
+    messages = _dutch_messages()
+    warning_only = all(messages and shape == "KlantdoelOrkestratie" for shape, _ in expected)
+    result = run(example)
+    assert result.exit_code == (0 if warning_only else 1), result.output
+    strict = run("--strict", example)
+    assert strict.exit_code == 1, strict.output
+    for shape, focus in expected:
+        shown = focus if focus.startswith('"') else f"<{focus}>"     # a literal focus node is shown quoted
+        assert shown in result.output, (shape, focus, result.output)
+        assert f"] {shape}: {messages[shape]}" in result.output, (shape, result.output)
