@@ -171,6 +171,9 @@ def test_not_found_suggests_close_matches(web):
     r = web.get("/no/such/page/omgevingsvergunning", headers=HTML)
     assert r.status_code == 404 and 'href="/id/keten/omgevingsvergunning"' in r.data.decode()
     assert web.get("/id/keten/vht", headers={"Accept": "application/json"}).json["status"] == 404
+    # the message follows the reader's language like the rest of the page
+    assert "is niets bekend" in web.get("/id/keten/vht?lang=nl", headers=HTML).data.decode()
+    assert "Nothing is known about" in web.get("/id/keten/vht?lang=en", headers=HTML).data.decode()
 
 
 def test_etag_and_304(web):

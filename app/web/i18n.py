@@ -98,6 +98,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "resource": {"nl": "Bron", "en": "Resource"},
     "message": {"nl": "Melding", "en": "Message"},
     "not_found_suggest": {"nl": "Bedoelde u een van deze?", "en": "Did you mean one of these?"},
+    "not_found_iri": {"nl": "Over {iri} is niets bekend in deze catalogus.",
+                      "en": "Nothing is known about {iri} in this catalogue."},
     "tree": {"nl": "Begrippenboom", "en": "Concept tree"},
     "instances_of": {"nl": "Exemplaren", "en": "Instances"},
     "documentation": {"nl": "Documentatie", "en": "Documentation"},
