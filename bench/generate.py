@@ -304,6 +304,10 @@ class Generator:
             model = {"twee-regisseurs": "Orkestratieketen", "proces-zonder-verantwoordelijke": "Estafetteketen",
                      "sturing-in-doelketen": "Doelketen", "te-weinig-partners": "Doelketen",
                      "twee-modellen": "Estafetteketen"}.get(defect, model)
+            if defect == "geen-doel" and model == "Doelketen":
+                # a goal chain without goals also lacks its policy goal (DoelketenBeleidsdoel would fire
+                # too): keep this defect to the one shape the manifest names
+                model = "Estafetteketen"
         warn = model == "Estafetteketen" and defect is None and r.random() < self.warning_rate
         horizontal = model == "Estafetteketen" and not warn and defect is None and r.random() < 0.08
         # partners: the regional organisations of one place (the pool of places grows with the
