@@ -37,7 +37,9 @@ FALLBACK = ("nl", "en")
 # a bare qname for the properties every resource has. Labels in the store take precedence.
 _V = {"skos": SKOS, "rdfs": RDFS, "dct": DCT, "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
       "owl": "http://www.w3.org/2002/07/owl#", "foaf": "http://xmlns.com/foaf/0.1/",
-      "prov": "http://www.w3.org/ns/prov#", "sh": "http://www.w3.org/ns/shacl#"}
+      "prov": "http://www.w3.org/ns/prov#", "sh": "http://www.w3.org/ns/shacl#",
+      "cpsv": "http://purl.org/vocab/cpsv#", "cv": "http://data.europa.eu/m8g/",
+      "eli": "http://data.europa.eu/eli/ontology#"}
 VOCABULARY_LABELS: dict[str, dict[str, str]] = {_V[p] + local: {"nl": nl, "en": en} for p, local, nl, en in (
     ("skos", "prefLabel", "naam", "preferred label"), ("skos", "altLabel", "andere naam", "alternative label"),
     ("skos", "hiddenLabel", "verborgen naam", "hidden label"), ("skos", "definition", "definitie", "definition"),
@@ -71,6 +73,11 @@ VOCABULARY_LABELS: dict[str, dict[str, str]] = {_V[p] + local: {"nl": nl, "en": 
     ("sh", "message", "melding", "message"), ("sh", "targetClass", "geldt voor klasse", "target class"),
     ("sh", "path", "eigenschap", "path"), ("sh", "severity", "ernst", "severity"),
     ("sh", "NodeShape", "knoopvorm", "node shape"), ("sh", "PropertyShape", "eigenschapsvorm", "property shape"),
+    ("cpsv", "PublicService", "publieke dienst", "public service"),
+    ("cv", "hasLegalResource", "wettelijke grondslag", "legal basis"),
+    ("cv", "isClassifiedBy", "ingedeeld als", "classified by"),
+    ("eli", "LegalResource", "regeling", "legal resource"),
+    ("dct", "audience", "doelgroep", "audience"),
 )}
 
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
