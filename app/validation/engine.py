@@ -174,8 +174,9 @@ def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path = SHAPES_DIR,
     Files declaring shapes form the shapes graph (the shipped ``shapes/`` when none
     is given); everything else is data. The shipped ontology is mixed into the data
     unless its files are among the sources already."""
-    shapes = [p for p in parsed if is_shapes_source(p)]
-    data = [p for p in parsed if not is_shapes_source(p)]
+    shapes, data = [], []
+    for p in parsed:                                 # one scan of each file's triples
+        (shapes if is_shapes_source(p) else data).append(p)
     if not shapes:
         shapes = _parse_dir(shapes_dir, set())
         if not shapes:
