@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -176,7 +175,8 @@ def load(store_dir: str | Path, paths: Iterable[str | Path], *, force: bool = Fa
     parsed = parse_sources(list(paths))
     version = content_version(parsed)
     current = current_generation(Path(store_dir))
-    if current is not None and current.version == version and not force:
+    if (current is not None and current.version == version and not force
+            and (validator is None or "validation" in current.extra)):   # same files, and validated if asked
         return current, False
     extra_files, extra = {}, {}
     if validator is not None:
@@ -195,8 +195,9 @@ def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path]
     from .validation import validator_for_load
     if paths is None:
         paths = list(settings.sources)
-        imports = Path(getattr(settings, "import_dir", "") or "")
-        if str(imports) and imports.is_dir() and any(collect_sources([imports])):
+        raw = getattr(settings, "import_dir", "") or ""
+        imports = Path(raw)
+        if str(raw).strip() and imports.is_dir() and any(collect_sources([imports])):
             paths.append(imports)      # what `ketengraaf import` wrote (an additional source)
     return load(settings.store_dir, list(paths), force=force,
                 validator=validator_for_load if validate else None)

@@ -49,3 +49,14 @@ def test_load_without_validation_records_no_report(tmp_path):
     assert "validation:" not in result.output
     gen = current_generation(tmp_path / "s")
     assert "validation" not in gen.extra
+
+
+def test_a_validated_load_after_an_unvalidated_one_of_the_same_files_validates(tmp_path):
+    from app.store.oxigraph import current_generation
+    src = tmp_path / "a.ttl"
+    src.write_text('@prefix ex: <http://example.org/> .\nex:a ex:p "x" .\n')
+    store = str(tmp_path / "s")
+    assert CliRunner().invoke(main, ["load", "--no-validate", "--store", store, str(src)]).exit_code == 0
+    again = CliRunner().invoke(main, ["load", "--store", store, str(src)])
+    assert again.exit_code == 0 and "unchanged" not in again.output, again.output
+    assert "validation" in current_generation(tmp_path / "s").extra

@@ -42,6 +42,8 @@ def test_type_filter_includes_subclasses(web):
     got = iris(web, "keten", type=DEF + "Keten")
     assert got and all(i.startswith(ID + "keten/") for i in got)
     assert iris(web, "gemeente", type=DEF + "Ketenpartner") == [ID + "partner/gemeente"]
+    # the search form's "all types" sends an empty type: that is no filter
+    assert iris(web, "keten", type="") == iris(web, "keten") != []
 
 
 def test_json_shape_and_bad_parameters(web):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -109,16 +109,17 @@ def select(model: Model, scope: Scope) -> Model:
             if it.kind == "relation" and i not in keep and it.source in keep and it.target in keep:
                 keep.add(i)
                 changed = True
+    trimmed: dict = {}
     for i, it in model.items.items():
         if it.kind == "view" and _matches(model.folder_path(it.folder), scope.view_folders or ()):
             shown = [ref for ref in it.shows if ref in keep]
             if any(model.items[ref].kind == "element" for ref in shown):
-                it.shows = shown
+                trimmed[i] = replace(it, shows=shown)     # the full model keeps its own views
                 keep.add(i)
     part = Model(id=model.id, name=model.name, format=model.format, file=model.file, version=model.version,
                  documentation=model.documentation, properties=model.properties, problems=model.problems,
                  files_read=model.files_read)
-    part.items = {i: it for i, it in model.items.items() if i in keep}
+    part.items = {i: trimmed.get(i, it) for i, it in model.items.items() if i in keep}
     part.object_ids = {i: oid for i, oid in model.object_ids.items() if i in keep}
     used: set[str] = set()
     for it in part.items.values():

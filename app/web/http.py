@@ -89,6 +89,11 @@ def rdf_response(quads: list, fmt: RdfFormat, *, links: Iterable[tuple[str, str,
     if fmt.mime.startswith("text/") or fmt.ext in ("jsonld", "rdf", "trig", "nt", "nq"):
         resp.charset = "utf-8"
     add_links(resp, links)
+    return cors(resp)
+
+
+def cors(resp: Response) -> Response:
+    """``Access-Control-Allow-Origin: *`` on data answers, when the setting ``cors`` is on."""
     from .. import settings
     if settings().cors:
         resp.headers["Access-Control-Allow-Origin"] = "*"

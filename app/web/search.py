@@ -19,7 +19,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 
 from ..errors import InputError
 from ..namespaces import RDFS
-from .http import HTML, conditional
+from .http import HTML, conditional, cors
 from .i18n import reader_lang
 from .snapshot import Snapshot, snapshot
 from .urls import id_path, local_url
@@ -195,7 +195,7 @@ def _params() -> tuple[str, list[str], int]:
         raise InputError("parameter limit: not a number") from None
     if not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"parameter limit: must be between 1 and {MAX_LIMIT}")
-    return q, request.args.getlist("type"), limit
+    return q, [t for t in request.args.getlist("type") if t], limit
 
 
 @bp.get("/api/search")
@@ -204,9 +204,7 @@ def api_search():
 
     def make():
         hits, total, _ = index().search(q, types=types, limit=limit)
-        resp = jsonify(query=q, total=total, results=hits)
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-        return resp
+        return cors(jsonify(query=q, total=total, results=hits))
     return conditional("json", make, vary=("Accept-Language", "Cookie"))
 
 

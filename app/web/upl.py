@@ -15,6 +15,7 @@ from flask import Blueprint, jsonify, render_template, request
 
 from ..errors import InputError
 from ..importers.upl import LAYERS, VINDEN_EN_VERKENNEN
+from .http import cors
 from .i18n import reader_lang, ui_lang
 from .snapshot import snapshot
 from .urls import local_url
@@ -116,10 +117,7 @@ def _json(items: list[dict], layers: list[str]):
                    ranking=["aantal bestuurslagen (aflopend)", "aantal doelgroepen (aflopend)",
                             "medebewind (eerst)"],
                    candidates=items)
-    from .. import settings
-    if settings().cors:
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-    return resp
+    return cors(resp)
 
 
 @bp.get("/upl/ketenkandidaten")
