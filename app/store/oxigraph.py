@@ -72,9 +72,6 @@ class OxigraphStore(Store):
     def pointer(self) -> Path:
         return self.dir / "CURRENT"
 
-    def has_data(self) -> bool:
-        return self.pointer.exists()
-
     def _refresh(self) -> None:
         try:
             st = self.pointer.stat()
@@ -101,24 +98,52 @@ class OxigraphStore(Store):
         assert self._ox is not None
         return self._ox
 
+    def pinned(self) -> "PinnedStore":
+        """The current generation as a store that stays on it (a page or snapshot built from it never
+        mixes two generations, and does not look at ``CURRENT`` again)."""
+        self._refresh()
+        with self._lock:
+            return PinnedStore(self.dir, self._gen, self._ox)
+
     # -- reading -------------------------------------------------------------
-    def query(self, sparql: str, *, union: bool = True, default_graph: list[str] | None = None,
-              named_graphs: list[str] | None = None) -> Any:
-        kw: dict[str, Any] = {}
-        if default_graph is not None:
-            kw["default_graph"] = [ox.NamedNode(g) for g in default_graph]
-        elif union:
-            kw["use_default_graph_as_union"] = True
-        if named_graphs is not None:
-            kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-        return self.oxigraph.query(sparql, **kw)
+    def query(self, sparql: str, **kw: Any) -> Any:
+        return _query(self.oxigraph, sparql, **kw)
 
     def quads(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[Any]:
-        s = _node(subject) if isinstance(subject, str) else subject
-        p = _node(predicate) if isinstance(predicate, str) else predicate
-        o = _node(obj) if isinstance(obj, str) else obj
-        g = _node(graph) if isinstance(graph, str) else graph
-        return self.oxigraph.quads_for_pattern(s, p, o, g)
+        return _quads(self.oxigraph, subject, predicate, obj, graph)
+
+
+class PinnedStore(Store):
+    """One generation, already open: what :meth:`OxigraphStore.pinned` returns."""
+
+    def __init__(self, store_dir: Path, gen: Generation, store: ox.Store):
+        self.dir, self._gen, self._ox = store_dir, gen, store
+
+    def generation(self) -> Generation:
+        return self._gen
+
+    def query(self, sparql: str, **kw: Any) -> Any:
+        return _query(self._ox, sparql, **kw)
+
+    def quads(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[Any]:
+        return _quads(self._ox, subject, predicate, obj, graph)
+
+
+def _query(store: ox.Store, sparql: str, *, union: bool = True, default_graph: list[str] | None = None,
+           named_graphs: list[str] | None = None) -> Any:
+    kw: dict[str, Any] = {}
+    if default_graph is not None:
+        kw["default_graph"] = [ox.NamedNode(g) for g in default_graph]
+    elif union:
+        kw["use_default_graph_as_union"] = True
+    if named_graphs is not None:
+        kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    return store.query(sparql, **kw)
+
+
+def _quads(store: ox.Store, subject, predicate, obj, graph) -> Iterator[Any]:
+    s, p, o, g = (_node(t) if isinstance(t, str) else t for t in (subject, predicate, obj, graph))
+    return store.quads_for_pattern(s, p, o, g)
 
 
 # -- writing (the loader) ----------------------------------------------------

@@ -74,7 +74,10 @@ def snapshot(store=None) -> Snapshot:
     with _lock:
         snap = _snapshots.get(key)
         if snap is None:
-            snap = Snapshot(store, gen)
+            pinned = store.pinned()              # the snapshot reads only its own generation
+            gen = pinned.generation()
+            key = f"{store.dir}\0{gen.id}"
+            snap = Snapshot(pinned, gen)
             prefix = f"{store.dir}\0"
             for old in [k for k in _snapshots if k.startswith(prefix)]:
                 del _snapshots[old]
