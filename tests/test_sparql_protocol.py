@@ -215,3 +215,15 @@ def test_browser_gets_the_query_page_with_results_and_downloads(client):
 def test_static_script_is_served(client):
     r = client.get("/static/sparql.js")
     assert r.status_code == 200 and b"sparql-query" in r.data
+
+
+def test_service_description_per_host_has_its_own_etag_and_a_bounded_cache(client):
+    from app.sparql import description
+    seen = set()
+    for n in range(description.MAX_ENTRIES + 10):
+        r = client.get("/sparql", headers={"Accept": "text/turtle", "Host": f"h{n}.example"})
+        assert r.status_code == 200 and f"http://h{n}.example/sparql".encode() in r.data
+        seen.add(r.headers["ETag"])
+        client.get("/.well-known/void", headers={"Accept": "text/turtle", "Host": f"h{n}.example"})
+    assert len(seen) == description.MAX_ENTRIES + 10         # a 304 can never hand one host another's body
+    assert len(description._built) <= description.MAX_ENTRIES

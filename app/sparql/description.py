@@ -25,6 +25,7 @@ EXAMPLE_CLASSES = ("Keten", "Ketenpartner", "Proces", "Netwerk")
 
 _lock = threading.Lock()
 _built: dict[tuple, object] = {}
+MAX_ENTRIES = 64
 
 
 def _n(iri: str) -> ox.NamedNode:
@@ -73,7 +74,8 @@ def service_triples(endpoint: str, gen, union: bool, void_url: str) -> list[ox.T
     return t
 
 
-def void_triples(store, gen, dataset_iri: str, endpoint: str, base: str) -> list[ox.Triple]:
+def void_triples(store, gen, dataset_iri: str, base: str) -> list[ox.Triple]:
+    """The dataset's statistics (whole-store queries): built once per generation, whatever the host."""
     ds = _n(dataset_iri)
     t = [
         ox.Triple(ds, RDF_TYPE, _n(VOID + "Dataset")),
@@ -82,7 +84,6 @@ def void_triples(store, gen, dataset_iri: str, endpoint: str, base: str) -> list
         ox.Triple(ds, _n(DCT + "license"), _n(LICENSE)),
         ox.Triple(ds, _n(DCT + "modified"), ox.Literal(gen.created.isoformat(),
                                                       datatype=_n("http://www.w3.org/2001/XMLSchema#dateTime"))),
-        ox.Triple(ds, _n(VOID + "sparqlEndpoint"), _n(endpoint)),
         ox.Triple(ds, _n(VOID + "uriSpace"), _lit(base + "id/")),
         ox.Triple(ds, _n(VOID + "triples"), _lit(gen.triples)),
     ]
@@ -136,13 +137,17 @@ def _serialize(triples: list[ox.Triple], fmt_name: str) -> bytes:
 
 
 def _cached(key: tuple, build):
+    """Built once per key; keys of older generations of the same store are dropped, and at most
+    ``MAX_ENTRIES`` are kept (the endpoint URL in some keys comes from the request's Host)."""
     value = _built.get(key)
     if value is None:
         with _lock:
             value = _built.get(key)
             if value is None:
-                for k in [k for k in _built if k[:2] == key[:2] and k[2] != key[2]]:
+                for k in [k for k in _built if k[1] == key[1] and k[2] != key[2]]:
                     del _built[k]       # an older generation of the same store
+                while len(_built) >= MAX_ENTRIES:
+                    del _built[next(iter(_built))]      # the oldest entry
                 value = _built[key] = build()
     return value
 
@@ -154,6 +159,7 @@ def service_description(store, gen, fmt_name: str, endpoint: str, union: bool, v
 
 
 def void_description(store, gen, fmt_name: str, dataset_iri: str, endpoint: str, base: str) -> bytes:
-    key = ("void", str(store.dir), gen.id, dataset_iri, endpoint)
-    triples = _cached(key, lambda: void_triples(store, gen, dataset_iri, endpoint, base))
-    return _cached(key + (fmt_name,), lambda: _serialize(triples, fmt_name))
+    stats = _cached(("void", str(store.dir), gen.id, dataset_iri), lambda: void_triples(store, gen, dataset_iri, base))
+    triples = stats + [ox.Triple(_n(dataset_iri), _n(VOID + "sparqlEndpoint"), _n(endpoint))]
+    return _cached(("void", str(store.dir), gen.id, dataset_iri, endpoint, fmt_name),
+                   lambda: _serialize(triples, fmt_name))

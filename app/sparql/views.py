@@ -135,11 +135,11 @@ def _wants_html(accept: str | None, req) -> bool:
 def service_description(fmt):
     st = state()
     gen = st.store().generation()
-    etag, modified = _validators(gen, "sd:" + fmt.name)
-    if _not_modified(etag):
-        return _answer(b"", fmt.content_type, etag, modified, status=304)
     endpoint_url = url_for("sparql.endpoint", _external=True)
     void_url = url_for("sparql.void", _external=True)
+    etag, modified = _validators(gen, f"sd:{fmt.name}:{endpoint_url}:{void_url}")   # the body names both
+    if _not_modified(etag):
+        return _answer(b"", fmt.content_type, etag, modified, status=304)
     body = description.service_description(st.store(), gen, fmt.name, endpoint_url,
                                            st.settings.union_default_graph, void_url)
     return _answer(body, fmt.content_type, etag, modified)
@@ -151,12 +151,12 @@ def void():
     params = tuple(v for k in protocol.FORMAT_PARAMS for v in request.args.getlist(k) if v)
     fmt = negotiate("graph", request.headers.get("Accept") or "text/turtle", params, allow_html=False)
     gen = st.store().generation()
-    etag, modified = _validators(gen, "void:" + fmt.name)
+    endpoint_url = url_for("sparql.endpoint", _external=True)
+    etag, modified = _validators(gen, f"void:{fmt.name}:{endpoint_url}")            # the body names it
     if _not_modified(etag):
         return _answer(b"", fmt.content_type, etag, modified, status=304)
     base = st.settings.public_base
-    body = description.void_description(st.store(), gen, fmt.name, base + "dataset",
-                                        url_for("sparql.endpoint", _external=True), base)
+    body = description.void_description(st.store(), gen, fmt.name, base + "dataset", endpoint_url, base)
     return _answer(body, fmt.content_type, etag, modified)
 
 
