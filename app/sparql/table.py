@@ -1,7 +1,7 @@
 """An answer (SPARQL JSON or N-Triples bytes) as rows of cells for the HTML result table.
 
 IRIs link into the linked-data browser (``app.web.urls.local_url``) and show
-their label when the browser's per-generation label index is available.
+their label from the browser's per-generation label index.
 """
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..namespaces import qname
+from ..web.snapshot import snapshot
+from ..web.urls import local_url
 
 MAX_ROWS_SHOWN = 1000
 
@@ -35,39 +37,18 @@ class Table:
         return self.total > len(self.rows)
 
 
-def _local_url(iri: str) -> str:
-    try:
-        from ..web.urls import local_url
-        return local_url(iri)
-    except Exception:  # the browser is not there (yet), or the IRI is not one of ours
-        from flask import current_app
-        base = current_app.config["KETENGRAAF"].public_base
-        if iri.startswith(base + "id/"):
-            return "/" + iri[len(base):]
-        return iri
+def _iri_cell(iri: str, snap, lang: str) -> Cell:
+    labels = snap.labels
+    text = labels.label(iri, lang) if labels.has_label(iri) else None
+    return Cell(text or qname(iri) or iri, local_url(iri, known=snap.subjects), iri, "uri")
 
 
-def _labels():
-    try:
-        from ..web.snapshot import snapshot
-        return snapshot().labels
-    except Exception:
-        return None
-
-
-def _iri_cell(iri: str, labels, lang: str) -> Cell:
-    text = None
-    if labels is not None and labels.has_label(iri):
-        text = labels.label(iri, lang)
-    return Cell(text or qname(iri) or iri, _local_url(iri), iri, "uri")
-
-
-def _json_cell(term: dict | None, labels, lang: str) -> Cell:
+def _json_cell(term: dict | None, snap, lang: str) -> Cell:
     if term is None:
         return Cell("", kind="empty")
     typ, value = term.get("type"), term.get("value", "")
     if typ == "uri":
-        return _iri_cell(value, labels, lang)
+        return _iri_cell(value, snap, lang)
     if typ == "bnode":
         return Cell("_:" + value, kind="bnode")
     if typ == "triple":
@@ -76,9 +57,9 @@ def _json_cell(term: dict | None, labels, lang: str) -> Cell:
     return Cell(value, title=title)
 
 
-def _ox_cell(term, labels, lang: str) -> Cell:
+def _ox_cell(term, snap, lang: str) -> Cell:
     if isinstance(term, ox.NamedNode):
-        return _iri_cell(term.value, labels, lang)
+        return _iri_cell(term.value, snap, lang)
     if isinstance(term, ox.BlankNode):
         return Cell("_:" + term.value, kind="bnode")
     if isinstance(term, ox.Literal):
@@ -87,16 +68,16 @@ def _ox_cell(term, labels, lang: str) -> Cell:
 
 
 def result_table(body: bytes, kind: str, lang: str) -> Table:
-    labels = _labels()
+    snap = snapshot()            # labels and subjects of the current generation, once per table
     if kind == "graph":
         triples = list(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-        rows = [[_ox_cell(t.subject, labels, lang), _ox_cell(t.predicate, labels, lang),
-                 _ox_cell(t.object, labels, lang)] for t in triples[:MAX_ROWS_SHOWN]]
+        rows = [[_ox_cell(t.subject, snap, lang), _ox_cell(t.predicate, snap, lang),
+                 _ox_cell(t.object, snap, lang)] for t in triples[:MAX_ROWS_SHOWN]]
         return Table(["subject", "predicate", "object"], rows, len(triples))
     data = json.loads(body)
     if "boolean" in data:
         return Table([], [], 0, boolean=bool(data["boolean"]))
     columns = data["head"].get("vars", [])
     bindings = data["results"]["bindings"]
-    rows = [[_json_cell(b.get(c), labels, lang) for c in columns] for b in bindings[:MAX_ROWS_SHOWN]]
+    rows = [[_json_cell(b.get(c), snap, lang) for c in columns] for b in bindings[:MAX_ROWS_SHOWN]]
     return Table(columns, rows, len(bindings))

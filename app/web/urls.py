@@ -85,8 +85,11 @@ def iri_for_term(term: str) -> str:
     return public_base() + "def" + ("#" + term if term else "")
 
 
-def local_url(iri: str, *, external_if_unknown: bool = True) -> str:
-    """Where a public IRI is shown on this server (see the table in the module docstring)."""
+def local_url(iri: str, *, external_if_unknown: bool = True, known: set[str] | None = None) -> str:
+    """Where a public IRI is shown on this server (see the table in the module docstring).
+
+    ``known``: the subjects of the current generation, when the caller already holds them
+    (a long table of links); otherwise they come from the snapshot."""
     root = _root()
     path = id_path(iri)
     if path is not None:
@@ -95,8 +98,10 @@ def local_url(iri: str, *, external_if_unknown: bool = True) -> str:
     if term is not None:
         return f"{root}/def/{quote(term, safe='-_.~')}" if term else f"{root}/def"
     if external_if_unknown:
-        from .snapshot import snapshot
-        if iri not in snapshot().subjects:
+        if known is None:
+            from .snapshot import snapshot
+            known = snapshot().subjects
+        if iri not in known:
             return iri
     return f"{root}/resource?{urlencode({'iri': iri})}"
 
@@ -118,5 +123,3 @@ def page_url(iri: str) -> str:
     return local_url(iri, external_if_unknown=False)
 
 
-def is_local(iri: str) -> bool:
-    return id_path(iri) is not None or def_term(iri) is not None
