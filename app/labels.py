@@ -15,7 +15,6 @@ layer keeps one per generation.
 from __future__ import annotations
 
 import re
-from typing import Iterable
 from urllib.parse import unquote
 
 import pyoxigraph as ox
@@ -164,11 +163,6 @@ class LabelIndex:
 
     def definition(self, iri: str, lang: str | None) -> tuple[str, str] | None:
         return pick(self.definitions.get(iri), lang)
-
-    def all_labels(self, iri: str) -> Iterable[tuple[str, str]]:
-        for lang, text in self.labels.get(iri, {}).items():
-            yield text, lang
-        yield from self.alt.get(iri, [])
 
 
 def _is_iri(term) -> bool:

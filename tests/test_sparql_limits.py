@@ -19,7 +19,6 @@ SIMPLE = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 def get(base: str, query: str, timeout: float = 30) -> tuple[int, dict, float]:
-    started = time.monotonic()
     req = urllib.request.Request(base + "/sparql?query=" + quote(query),
                                  headers={"Accept": "application/sparql-results+json"})
     try:

@@ -1,8 +1,6 @@
 """The W3C SPARQL 1.1 Protocol tests (query and bad-request tests) against the real server."""
 from __future__ import annotations
 
-import pytest
-
 from conftest import SHARED, needs_shared
 
 MANIFEST = SHARED / "reference" / "w3c-sparql11" / "protocol" / "manifest.ttl"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..errors import InputError, QueryError
 from . import guards
-from .formats import formats_for, negotiate
+from .formats import negotiate
 
 DEFAULTS = {"results": "tsv", "graph": "turtle"}
 
@@ -66,7 +66,3 @@ def run_remote(query: str, endpoint: str, fmt_name: str | None, timeout: float) 
         raise QueryError(f"{endpoint}: {exc}") from None
     except OSError as exc:
         raise QueryError(f"{endpoint}: cannot reach the endpoint: {exc}") from None
-
-
-def format_names() -> list[str]:
-    return [f.name for f in formats_for("results") + formats_for("graph")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from email.utils import format_datetime
 
-from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Response, render_template, request, url_for
 
 from ..errors import InputError, KetengraafError, MethodNotAllowed
 from ..namespaces import sparql_prefixes

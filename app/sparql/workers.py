@@ -291,8 +291,3 @@ class QueryPool:
             self._cond.notify_all()
         for w in idle:
             w.kill()
-
-    @property
-    def pids(self) -> list[int]:
-        with self._cond:
-            return [w.proc.pid for w in self._idle]

@@ -176,12 +176,6 @@ class Report:
             groups.setdefault(r.focus, []).append(r)
         return groups
 
-    def shapes_fired(self) -> set[str]:
-        return {r.shape_id for r in self.results}
-
-    def to_turtle(self) -> bytes:
-        return self.graph.serialize(format="turtle", encoding="utf-8")
-
 
 def read_report(path: str | Path) -> Report:
     """Read a stored report (``validation.ttl`` of a generation) back into the model."""

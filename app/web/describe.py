@@ -11,7 +11,7 @@ from itertools import islice
 
 import pyoxigraph as ox
 
-from ..labels import ALT_PROPERTIES, LABEL_PROPERTIES, pick
+from ..labels import ALT_PROPERTIES, LABEL_PROPERTIES
 from ..namespaces import DCTERMS, FOAF, KETEN, OWL, PROV, RDF, RDFS, SKOS, VANN, XSD, qname
 from .snapshot import Snapshot
 from .urls import local_url
@@ -209,7 +209,3 @@ def exists(snap: Snapshot, iri: str) -> bool:
     if iri in snap.subjects:
         return True
     return next(iter(snap.store.quads(None, None, ox.NamedNode(iri), None)), None) is not None
-
-
-def preferred_lang_value(values: dict[str, str], lang: str) -> tuple[str, str] | None:
-    return pick(values, lang)
