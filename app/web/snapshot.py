@@ -8,7 +8,6 @@ request then costs only its own ``quads()`` lookups.
 from __future__ import annotations
 
 import threading
-from collections import Counter
 from typing import Any, Callable
 
 import pyoxigraph as ox
@@ -39,10 +38,12 @@ class Snapshot:
                     ts = self.types.setdefault(s.value, [])
                     if q.object.value not in ts:
                         ts.append(q.object.value)
-        counts: Counter = Counter()
-        for ts in self.types.values():
-            counts.update(ts)
-        self.class_counts: list[tuple[str, int]] = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        self.by_class: dict[str, list[str]] = {}
+        for s, ts in self.types.items():
+            for t in ts:
+                self.by_class.setdefault(t, []).append(s)
+        self.class_counts: list[tuple[str, int]] = sorted(((c, len(m)) for c, m in self.by_class.items()),
+                                                          key=lambda kv: (-kv[1], kv[0]))
         self._extras: dict[str, Any] = {}
         self._extra_lock = threading.Lock()
 
@@ -58,7 +59,7 @@ class Snapshot:
             return self._extras[name]
 
     def instances(self, cls: str) -> list[str]:
-        return [s for s, ts in self.types.items() if cls in ts]
+        return list(self.by_class.get(cls, ()))
 
 
 def snapshot(store=None) -> Snapshot:
