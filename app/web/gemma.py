@@ -14,7 +14,7 @@ from collections import defaultdict
 
 from flask import Blueprint, render_template
 
-from ..namespaces import sparql_prefixes
+from ..namespaces import DCTERMS, KETEN, sparql_prefixes
 from .i18n import reader_lang, ui_lang
 from .urls import local_url
 
@@ -97,25 +97,22 @@ def _tree(cls: str, up: str) -> tuple[list[dict], int]:
 
 @bp.get("/gemma")
 def index():
-    from .. import store
-    counts = {}
-    for key, cls in (("processen", "GemmaProces"), ("bouwstenen", "Procesbouwsteen"), ("rollen", "GemmaRol")):
-        rows = store().select(sparql_prefixes(["keten"]) + f"SELECT (COUNT(DISTINCT ?s) AS ?n) "
-                                                           f"WHERE {{ ?s a keten:{cls} }}")
-        counts[key] = int(rows[0]["n"].value)
+    from .snapshot import snapshot
+    by_class = snapshot().by_class          # counted once per generation
+    counts = {key: len(by_class.get(str(KETEN) + cls, ()))
+              for key, cls in (("processen", "GemmaProces"), ("bouwstenen", "Procesbouwsteen"), ("rollen", "GemmaRol"))}
     return render_template("gemma.html", text=_text(), counts=counts)
 
 
 @bp.get("/gemma/processen")
 def processen():
-    roots, total = _tree("https://w3id.org/ketengraaf/def#GemmaProces",
-                         "https://w3id.org/ketengraaf/def#onderdeelVan")
+    roots, total = _tree(str(KETEN.GemmaProces), str(KETEN.onderdeelVan))
     return render_template("gemma_processen.html", text=_text(), roots=roots, total=total)
 
 
 @bp.get("/gemma/rollen")
 def rollen():
-    roots, total = _tree("https://w3id.org/ketengraaf/def#GemmaRol", "http://purl.org/dc/terms/isPartOf")
+    roots, total = _tree(str(KETEN.GemmaRol), str(DCTERMS.isPartOf))
     return render_template("gemma_processen.html", text={**_text(), "processen": _text()["rollen"],
                                                          "processen_intro": _text()["rollen_intro"]},
                            roots=roots, total=total)
@@ -127,14 +124,16 @@ def bouwstenen():
     from .snapshot import snapshot
     labels, lang = snapshot().labels, reader_lang()
     query = sparql_prefixes(["keten", "skos"]) + """
-SELECT ?b (SAMPLE(?page) AS ?gemma) (SAMPLE(?def) AS ?definition) WHERE {
+SELECT ?b (SAMPLE(?page) AS ?gemma) WHERE {
   ?b a keten:Procesbouwsteen .
-  OPTIONAL { ?b keten:wikiPagina ?page FILTER(STRSTARTS(STR(?page), "https://www.gemmaonline.nl/")) }
-  OPTIONAL { ?b skos:definition ?def }
-} GROUP BY ?b"""
-    items = [{"iri": r["b"].value, "label": labels.label(r["b"].value, lang), "url": local_url(r["b"].value),
-              "gemma": r["gemma"].value if r["gemma"] is not None else None,
-              "definition": r["definition"].value if r["definition"] is not None else ""}
-             for r in store().query(query)]
+  OPTIONAL { ?b keten:wikiPagina ?page FILTER(STRSTARTS(STR(?page), "%s")) }
+} GROUP BY ?b""" % GEMMA_ONLINE
+    items = []
+    for r in store().query(query):
+        iri = r["b"].value
+        definition = labels.definition(iri, lang)          # in the reader's language, with fallback
+        items.append({"iri": iri, "label": labels.label(iri, lang), "url": local_url(iri),
+                      "gemma": r["gemma"].value if r["gemma"] is not None else None,
+                      "definition": definition[0] if definition else ""})
     items.sort(key=lambda i: i["label"].lower())
     return render_template("gemma_bouwstenen.html", text=_text(), items=items)
