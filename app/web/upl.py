@@ -82,12 +82,12 @@ def _layers_param() -> list[str]:
 
 def candidates(lang: str, layers: list[str] | None = None) -> list[dict]:
     """The ranked candidates from the example query, with labels in ``lang`` and local links."""
-    from .. import store
     snap = snapshot()
     labels = snap.labels
     out = []
-    for row in store().query(query_text()):
-        lagen = sorted(row["lagen"].value.split(), key=lambda i: _layer_order(i))
+    # the query runs once per generation; filters and labels per request
+    for row in snap.extra("upl-candidates", lambda s: s.store.select(query_text())):
+        lagen = sorted(row["lagen"].value.split(), key=_layer_order)
         if layers and not all(LAYER_BASE + s in lagen for s in layers):
             continue
         iri = row["product"].value
