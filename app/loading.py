@@ -130,16 +130,21 @@ def graph_iri(path: Path) -> str:
         return path.resolve().as_uri()
 
 
-def read_source(path: Path) -> ParsedSource:
-    """Read one file and check it is UTF-8; parsing waits until triples are needed."""
-    data = path.read_bytes()
+def decode_utf8(data: bytes, shown: str, encoding: str = "utf-8") -> str:
+    """The text of a file that must be UTF-8; else a ParseError naming the byte, line and column."""
     try:
-        data.decode("utf-8")
+        return data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ParseError(f"not UTF-8 (byte 0x{data[exc.start]:02x})", path=display_path(path),
-                         line=line, column=col) from None
+        raise ParseError(f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                         path=shown, line=line, column=col) from None
+
+
+def read_source(path: Path) -> ParsedSource:
+    """Read one file and check it is UTF-8; parsing waits until triples are needed."""
+    data = path.read_bytes()
+    decode_utf8(data, display_path(path))
     return ParsedSource(path, data, RDF_FORMATS[path.suffix.lower()])
 
 

@@ -14,6 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import ParseError
+from ..loading import decode_utf8
 
 # ArchiMate 3.1 element classes, as Archi and the Exchange Format name them.
 ELEMENT_TYPES: frozenset[str] = frozenset("""
@@ -194,13 +195,7 @@ def parse_xml(data: bytes, file: str) -> ET.Element:
     """
     declared = _DECLARED_ENCODING.match(data)
     if declared is None or declared.group(1).lower().replace(b"_", b"-") in {b"utf-8", b"utf8"}:
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            line = data[: exc.start].count(b"\n") + 1
-            col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-            raise ParseError(f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
-                             path=file, line=line, column=col) from None
+        decode_utf8(data, file)
     try:
         return ET.fromstring(data)
     except ET.ParseError as exc:

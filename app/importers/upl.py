@@ -37,6 +37,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, VOID, XSD
 
 from ..errors import InputError, ParseError
+from ..loading import decode_utf8
 from ..namespaces import CPSV, CV, ID, KETEN
 
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
@@ -144,13 +145,7 @@ def slug(text: str) -> str:
 
 
 def _decode(data: bytes, shown: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise ParseError(f"not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
-                         path=shown, line=line, column=col) from None
+    return decode_utf8(data, shown, "utf-8-sig")        # the UPL export may start with a BOM
 
 
 def _flag(value: str, column: str, shown: str, line: int) -> bool:
