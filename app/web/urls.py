@@ -26,6 +26,8 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 from flask import current_app, has_request_context, request
 
+from ..sparql.formats import formats_for
+
 
 @dataclass(frozen=True)
 class RdfFormat:
@@ -36,19 +38,15 @@ class RdfFormat:
     quads: bool = False      # serializes named graphs (TriG)
 
 
-# extension -> format (a registry: add a format by adding a line)
-FORMATS: dict[str, RdfFormat] = {f.ext: f for f in (
-    RdfFormat("ttl", "text/turtle", "Turtle", ox.RdfFormat.TURTLE),
-    RdfFormat("nt", "application/n-triples", "N-Triples", ox.RdfFormat.N_TRIPLES),
-    RdfFormat("jsonld", "application/ld+json", "JSON-LD", ox.RdfFormat.JSON_LD),
-    RdfFormat("rdf", "application/rdf+xml", "RDF/XML", ox.RdfFormat.RDF_XML),
-    RdfFormat("trig", "application/trig", "TriG", ox.RdfFormat.TRIG, quads=True),
-    RdfFormat("nq", "application/n-quads", "N-Quads", ox.RdfFormat.N_QUADS, quads=True),
-)}
-BY_MIME: dict[str, RdfFormat] = {f.mime: f for f in FORMATS.values()}
-BY_MIME.update({"application/x-turtle": FORMATS["ttl"], "text/n3": FORMATS["ttl"],
-                "application/json": FORMATS["jsonld"], "application/xml": FORMATS["rdf"],
-                "text/plain": FORMATS["nt"]})
+# extension -> format, taken from the one registry of RDF formats (app.sparql.formats), in the
+# order pages offer them
+_ORDER = ("ttl", "nt", "jsonld", "rdf", "trig", "nq")
+_GRAPH = {f.extension: f for f in formats_for("graph")}
+FORMATS: dict[str, RdfFormat] = {
+    ext: RdfFormat(ext, _GRAPH[ext].media_type, _GRAPH[ext].label, _GRAPH[ext].engine_format(),
+                   quads=_GRAPH[ext].engine_format() in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS))
+    for ext in _ORDER}
+BY_MIME: dict[str, RdfFormat] = {mt: FORMATS[f.extension] for f in formats_for("graph") for mt in f.media_types}
 
 
 def public_base() -> str:
