@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputError, QueryError
+from ..errors import InputError, QueryError, StoreError
 from . import guards
 from .formats import negotiate
 
@@ -28,18 +28,18 @@ def read_query(text: str) -> str:
 
 
 def run_local(query: str, settings, fmt_name: str | None) -> bytes:
-    from ..store.oxigraph import OxigraphStore
+    from ..store.oxigraph import current_generation
     from .examples import with_prefixes
+    from .protocol import QueryRequest
     from .workers import Job, QueryPool
     query = with_prefixes(query)
-    store = OxigraphStore(settings.store_dir)
-    gen = store.generation()
+    gen = current_generation(settings.store_dir)
+    if gen is None:
+        raise StoreError(f"no catalogue loaded in {settings.store_dir}: run `ketengraaf load` first")
     info = guards.check(query, settings, frozenset(gen.graphs))
     fmt = negotiate(info.kind, None, (fmt_name or DEFAULTS[info.kind],), allow_html=False)
-    default, named = (tuple(info.from_graphs), tuple(info.from_named)) \
-        if info.from_graphs or info.from_named else (None, None)
-    job = Job(gen.path, query, default, named, default is None and settings.union_default_graph,
-              info.kind, fmt.oxigraph, settings.max_results, settings.max_result_bytes)
+    dataset = QueryRequest(query).dataset(info, settings.union_default_graph)   # as the endpoint does
+    job = Job.for_query(gen, query, dataset, info.kind, fmt, settings)
     pool = QueryPool(1).start()
     try:
         return pool.run(job, settings.query_timeout)

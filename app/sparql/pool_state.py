@@ -65,11 +65,8 @@ class SparqlState:
         return cached[1]
 
     def run(self, gen, query: str, dataset, kind: str, fmt, base_iri: str | None = None) -> bytes:
-        default, named, union = dataset
-        s = self.settings
-        job = Job(gen.path, query, default, named, union, kind, fmt.oxigraph, s.max_results, s.max_result_bytes,
-                  base_iri)
-        return self.pool.run(job, s.query_timeout)
+        job = Job.for_query(gen, query, dataset, kind, fmt, self.settings, base_iri)
+        return self.pool.run(job, self.settings.query_timeout)
 
 
 def state() -> SparqlState:

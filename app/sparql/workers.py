@@ -45,6 +45,13 @@ class Job:
     max_bytes: int
     base_iri: str | None = None  # relative IRIs in the query resolve against it (the endpoint URL)
 
+    @classmethod
+    def for_query(cls, gen, query: str, dataset, kind: str, fmt, settings, base_iri: str | None = None) -> "Job":
+        """The job for ``query`` on generation ``gen``; ``dataset`` as ``QueryRequest.dataset`` gives it."""
+        default, named, union = dataset
+        return cls(gen.path, query, default, named, union, kind, fmt.oxigraph, settings.max_results,
+                   settings.max_result_bytes, base_iri)
+
 
 # -- inside the worker process ------------------------------------------------
 class _CappedBuffer(io.BytesIO):
