@@ -6,8 +6,8 @@ For each size, a synthetic catalogue is generated (bench/generate.py, fixed seed
 and each measurement runs in a fresh Python subprocess, so its peak RSS
 (``getrusage(RUSAGE_SELF).ru_maxrss`` of that child) is its own:
 
-- ketengraaf load: ``app.loading.load`` of ontology/ + shapes/ + the file into a
-  temporary store, without validation and with ``app.validation.validator_for_load``;
+- ketengraaf load: ``ketengraaf.loading.load`` of ontology/ + shapes/ + the file into a
+  temporary store, without validation and with ``ketengraaf.validation.validator_for_load``;
 - ketengraaf validate: the validator alone, on the parsed sources;
 - baseline: rdflib ``Graph().parse`` of the same files, then ``pyshacl.validate``
   with the repository's shapes/ and ontology/.
@@ -65,10 +65,10 @@ def _kg_paths(data: Path) -> list[Path]:
 
 
 def child_kg_load(data: Path, validate: bool) -> dict:
-    from app.loading import load
+    from ketengraaf.loading import load
     validator = None
     if validate:
-        from app.validation import validator_for_load as validator
+        from ketengraaf.validation import validator_for_load as validator
     with tempfile.TemporaryDirectory(prefix="kg-bench-") as store:
         t = time.perf_counter()
         with _cpu() as cpu:
@@ -81,8 +81,8 @@ def child_kg_load(data: Path, validate: bool) -> dict:
 
 
 def child_kg_validate(data: Path) -> dict:
-    from app.loading import parse_sources
-    from app.validation import validator_for_load
+    from ketengraaf.loading import parse_sources
+    from ketengraaf.validation import validator_for_load
     parsed = parse_sources(_kg_paths(data))
     t = time.perf_counter()
     with _cpu() as cpu:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from app import create_app
-from app.settings import ROOT, Settings
+from ketengraaf import create_app
+from ketengraaf.settings import ROOT, Settings
 
 SHARED = ROOT.parent / "shared"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(),
@@ -34,7 +34,7 @@ def make_app_client(store_dir: Path, **overrides):
 @pytest.fixture(scope="session")
 def catalogue_dir(tmp_path_factory) -> Path:
     """A store folder holding the shipped catalogue, loaded once."""
-    from app.loading import load_catalogue
+    from ketengraaf.loading import load_catalogue
     d = tmp_path_factory.mktemp("store")
     load_catalogue(make_settings(d))
     return d

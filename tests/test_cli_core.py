@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from app.cli import main
+from ketengraaf.cli import main
 
 
 def test_load_then_stats_then_unchanged_reload(tmp_path):
@@ -41,7 +41,7 @@ def test_settings_lists_every_setting_with_its_variable():
 
 
 def test_load_without_validation_records_no_report(tmp_path):
-    from app.store.oxigraph import current_generation
+    from ketengraaf.store.oxigraph import current_generation
     src = tmp_path / "a.ttl"
     src.write_text('@prefix ex: <http://example.org/> .\nex:a ex:p "x" .\n')
     result = CliRunner().invoke(main, ["load", "--no-validate", "--store", str(tmp_path / "s"), str(src)])
@@ -52,7 +52,7 @@ def test_load_without_validation_records_no_report(tmp_path):
 
 
 def test_a_validated_load_after_an_unvalidated_one_of_the_same_files_validates(tmp_path):
-    from app.store.oxigraph import current_generation
+    from ketengraaf.store.oxigraph import current_generation
     src = tmp_path / "a.ttl"
     src.write_text('@prefix ex: <http://example.org/> .\nex:a ex:p "x" .\n')
     store = str(tmp_path / "s")

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.namespace import SH
 
-from app.cli import main
+from ketengraaf.cli import main
 
 FIX = Path(__file__).parent / "fixtures" / "shapes"
 VALID = FIX / "KetenHeeftDoel" / "valid-orkestratie.ttl"
@@ -109,8 +109,8 @@ def test_unknown_language_is_refused():
 
 def _dutch_messages() -> dict[str, str]:
     """Shape ID -> its Dutch sh:message, read from shapes/."""
-    from app.validation import shapes_graph
-    from app.validation.report import SHAPES_NS
+    from ketengraaf.validation import shapes_graph
+    from ketengraaf.validation.report import SHAPES_NS
     g = shapes_graph()
     return {str(s)[len(SHAPES_NS):]: str(m) for s, m in g.subject_objects(SH.message)
             if str(s).startswith(SHAPES_NS) and getattr(m, "language", None) == "nl"}

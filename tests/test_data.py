@@ -8,9 +8,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from app.loading import collect_sources, parse_file
-from app.namespaces import ID, KETEN, sparql_prefixes
-from app.settings import ROOT
+from ketengraaf.loading import collect_sources, parse_file
+from ketengraaf.namespaces import ID, KETEN, sparql_prefixes
+from ketengraaf.settings import ROOT
 from conftest import SHARED, needs_shared
 
 KETENS = ROOT / "data" / "ketens"
@@ -289,10 +289,10 @@ def test_gemma_object_ids_exist_in_the_gemma_model(g):
 # ---------------------------------------------------------------- the shipped catalogue conforms
 
 def test_shipped_catalogue_has_no_violations_and_explains_its_warnings(g):
-    validation = pytest.importorskip("app.validation")
+    validation = pytest.importorskip("ketengraaf.validation")
     if not hasattr(validation, "validate_sources"):
-        pytest.skip("app.validation exposes no validate_sources yet")
-    from app.loading import parse_sources
+        pytest.skip("ketengraaf.validation exposes no validate_sources yet")
+    from ketengraaf.loading import parse_sources
     report = validation.validate_sources(parse_sources([ROOT / "ontology", ROOT / "shapes", ROOT / "data"]))
     assert report.violations == 0, validation.render(report, "text")
     for result in report.results:

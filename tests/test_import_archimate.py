@@ -10,11 +10,11 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from app.cli import main
-from app.errors import ImportError_, ParseError
-from app.importers import IMPORTERS, same_content, write_files
-from app.importers.archimate import run
-from app.importers.progress import Progress
+from ketengraaf.cli import main
+from ketengraaf.errors import ImportError_, ParseError
+from ketengraaf.importers import IMPORTERS, same_content, write_files
+from ketengraaf.importers.archimate import run
+from ketengraaf.importers.progress import Progress
 
 from conftest import SHARED, make_settings, needs_shared
 
@@ -231,7 +231,7 @@ def test_import_into_the_store(tmp_path):
     res = CliRunner().invoke(main, ["import", "archimate", str(AMEFF)], env=env)
     assert res.exit_code == 0, res.output
     assert "store: generation" in res.output
-    from app.store.oxigraph import OxigraphStore
+    from ketengraaf.store.oxigraph import OxigraphStore
     store = OxigraphStore(settings.store_dir)
     assert any("archimate-over-gemma.ttl" in g for g in store.generation().graphs)
     assert store.query("ASK { ?v a <%sView> }" % AM)
@@ -287,7 +287,7 @@ def test_full_model(tmp_path):
 
 def test_links_from_the_chains_resolve():
     """data/gemma/koppelingen.ttl: subjects exist in data/ketens/, objects have the class the link expects."""
-    from app.settings import ROOT
+    from ketengraaf.settings import ROOT
     s = ox.Store()
     for f in [*(ROOT / "data" / "ketens").glob("*.ttl"), *(ROOT / "data" / "gemma").glob("*.ttl")]:
         s.load(path=str(f), format=ox.RdfFormat.TURTLE)

@@ -12,17 +12,17 @@ import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 
-from app.cli import main
-from app.errors import InputError, ParseError
-from app.importers import upl as U
-from app.settings import ROOT
+from ketengraaf.cli import main
+from ketengraaf.errors import InputError, ParseError
+from ketengraaf.importers import upl as U
+from ketengraaf.settings import ROOT
 
 from conftest import SHARED, make_app_client, needs_shared
 
 FIXTURE = ROOT / "tests" / "fixtures" / "upl" / "UPL-extract.csv"
 FULL = SHARED / "reference" / "upl" / "UPL-actueel.csv"
 SHIPPED = ROOT / "data" / "upl" / "upl.ttl"
-QUERY = ROOT / "app" / "queries" / "upl-ketenkandidaten.rq"
+QUERY = ROOT / "app" / "ketengraaf" / "queries" / "upl-ketenkandidaten.rq"
 T = "http://standaarden.overheid.nl/owms/terms/"
 LAAG = "https://w3id.org/ketengraaf/id/bestuurslaag/"
 PS = "http://purl.org/vocab/cpsv#PublicService"
@@ -218,7 +218,7 @@ def test_cli_import(tmp_path):
 
 
 def test_cli_import_into_the_store(tmp_path):
-    from app.store.oxigraph import OxigraphStore
+    from ketengraaf.store.oxigraph import OxigraphStore
     env = {"KETENGRAAF_STORE_DIR": str(tmp_path / "store"), "KETENGRAAF_IMPORT_DIR": str(tmp_path / "imports"),
            "KETENGRAAF_SOURCES": str(ROOT / "ontology")}
     res = CliRunner().invoke(main, ["import", "upl", str(FIXTURE)], env=env)
@@ -233,7 +233,7 @@ def test_cli_import_into_the_store(tmp_path):
 def test_query_returns_the_candidates_in_rank_order(turtle, data):
     st = ox.Store()
     st.load(path=str(turtle), format=ox.RdfFormat.TURTLE)
-    from app.sparql.examples import parse_example
+    from ketengraaf.sparql.examples import parse_example
     example = parse_example(QUERY)
     assert example.title["nl"] and example.title["en"]
     rows = list(st.query(example.query))

@@ -1,7 +1,7 @@
 """A running app follows a reload: new generation, same answers path, no restart needed."""
 from __future__ import annotations
 
-from app.loading import load
+from ketengraaf.loading import load
 
 from conftest import make_app_client
 

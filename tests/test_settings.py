@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.errors import ConfigError
-from app.settings import ROOT, SETTINGS, Settings, markdown_table
+from ketengraaf.errors import ConfigError
+from ketengraaf.settings import ROOT, SETTINGS, Settings, markdown_table
 
 
 def test_every_setting_has_help_and_docs_are_generated_from_the_table():

@@ -17,10 +17,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from app.loading import parse_file
-from app.settings import ROOT
-from app.validation import SHAPES_NS, shapes_graph, validate_graph
-from app.validation.engine import ONTOLOGY_DIR, DataGraph, add_triples, ontology_graph
+from ketengraaf.loading import parse_file
+from ketengraaf.settings import ROOT
+from ketengraaf.validation import SHAPES_NS, shapes_graph, validate_graph
+from ketengraaf.validation.engine import ONTOLOGY_DIR, DataGraph, add_triples, ontology_graph
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 EXPECT = re.compile(r"^#\s*expect:\s*(\S+)\s+(.+?)\s*$", re.M)

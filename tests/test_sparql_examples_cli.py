@@ -7,9 +7,9 @@ from urllib.parse import quote
 import pytest
 from click.testing import CliRunner
 
-from app.cli import main
-from app.sparql.examples import examples, parse_example
-from app.sparql.guards import scan
+from ketengraaf.cli import main
+from ketengraaf.sparql.examples import examples, parse_example
+from ketengraaf.sparql.guards import scan
 
 EXAMPLES = examples()
 

@@ -8,9 +8,9 @@ from urllib.parse import quote
 
 import pytest
 
-from app.errors import QueryCrashed
-from app.sparql.guards import scan
-from app.sparql.workers import Job
+from ketengraaf.errors import QueryCrashed
+from ketengraaf.sparql.guards import scan
+from ketengraaf.sparql.workers import Job
 from w3c_protocol import EX, close, small_app
 
 NESTED = "SELECT * WHERE " + "{" * 5000 + " ?s ?p ?o " + "}" * 5000

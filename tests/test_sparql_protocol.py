@@ -218,7 +218,7 @@ def test_static_script_is_served(client):
 
 
 def test_service_description_per_host_has_its_own_etag_and_a_bounded_cache(client):
-    from app.sparql import description
+    from ketengraaf.sparql import description
     seen = set()
     for n in range(description.MAX_ENTRIES + 10):
         r = client.get("/sparql", headers={"Accept": "text/turtle", "Host": f"h{n}.example"})

@@ -6,10 +6,10 @@ import threading
 import pyoxigraph as ox
 import pytest
 
-from app.errors import InputError, ParseError, StoreError
-from app.loading import graph_iri, load
-from app.settings import ROOT
-from app.store.oxigraph import OxigraphStore, current_generation
+from ketengraaf.errors import InputError, ParseError, StoreError
+from ketengraaf.loading import graph_iri, load
+from ketengraaf.settings import ROOT
+from ketengraaf.store.oxigraph import OxigraphStore, current_generation
 
 GOOD = '@prefix ex: <http://example.org/> .\nex:a ex:p "een" .\nex:a ex:q ex:b .\n'
 BROKEN = '@prefix ex: <http://example.org/> .\nex:a ex:p "open string .\nex:b ex:p ex:c .\n'
@@ -107,7 +107,7 @@ def test_readers_switch_to_a_new_generation_and_never_see_a_partial_one(tmp_path
 
 
 def test_small_generations_are_read_from_memory_with_the_same_answers(tmp_path):
-    from app.store.oxigraph import open_generation
+    from ketengraaf.store.oxigraph import open_generation
     a = write(tmp_path / "a.ttl", GOOD)
     gen, _ = load(tmp_path / "store", [a])
     disk = open_generation(gen.path)

@@ -8,10 +8,10 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 
-from app.errors import ConfigError, InputError
-from app.loading import load, parse_file, parse_sources
-from app.settings import ROOT
-from app.validation import (RENDERERS, Report, Result, build_graphs, read_report, render, validate_graph,
+from ketengraaf.errors import ConfigError, InputError
+from ketengraaf.loading import load, parse_file, parse_sources
+from ketengraaf.settings import ROOT
+from ketengraaf.validation import (RENDERERS, Report, Result, build_graphs, read_report, render, validate_graph,
                             validate_sources, validator_for_load)
 
 FIX = Path(__file__).parent / "fixtures" / "shapes"
@@ -170,7 +170,7 @@ def test_load_stores_the_report_in_the_generation(tmp_path):
 
 
 def test_prepared_query_graph_gives_the_same_results_as_a_plain_graph():
-    from app.validation.engine import DataGraph
+    from ketengraaf.validation.engine import DataGraph
     data, shapes, _ = build_graphs([parse_file(FIX / "OrkestratieDeelprocesNamensRegisseur" / "invalid-zonder-namens.ttl"),
                                     parse_file(KLANTDOEL)])
     assert isinstance(data, DataGraph)

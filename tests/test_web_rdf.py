@@ -89,7 +89,7 @@ def test_external_iri_with_data_gets_a_page_and_data(web):
 
 
 def test_local_url_maps_public_iris(web):
-    from app.web.urls import data_url, local_url
+    from ketengraaf.web.urls import data_url, local_url
     with web.application.test_request_context("/"):
         assert local_url(ID + "keten/vth") == "/id/keten/vth"
         assert local_url(DEF + "Keten") == "/def/Keten"

@@ -95,8 +95,8 @@ def read_manifest(path: Path) -> list[Case]:
 
 
 def build_store(cases: list[Case], store_dir: Path) -> None:
-    from app.store import SourceInfo
-    from app.store.oxigraph import triples_filler, write_generation
+    from ketengraaf.store import SourceInfo
+    from ketengraaf.store.oxigraph import triples_filler, write_generation
     graphs: dict[str, Path] = {}
     for c in cases:
         graphs.update(c.graphs)
@@ -169,8 +169,8 @@ def serve_quietly(server) -> None:
 def run(manifest: Path, workdir: Path | None = None) -> list[Outcome]:
     import waitress
 
-    from app import create_app
-    from app.settings import Settings
+    from ketengraaf import create_app
+    from ketengraaf.settings import Settings
     cases = read_manifest(manifest)
     workdir = Path(workdir or tempfile.mkdtemp(prefix="w3c-protocol-"))
     build_store(cases, workdir / "store")
@@ -191,8 +191,8 @@ EX = "http://example.org/"
 
 def small_store(store_dir: Path, rows: int = 50) -> Path:
     """Two named graphs: ex:g1 with ``rows`` things, ex:g2 with one."""
-    from app.store import SourceInfo
-    from app.store.oxigraph import triples_filler, write_generation
+    from ketengraaf.store import SourceInfo
+    from ketengraaf.store.oxigraph import triples_filler, write_generation
     n = ox.NamedNode
     g1 = [ox.Triple(n(f"{EX}thing/{i}"), n(EX + "value"), ox.Literal(str(i), datatype=n(
         "http://www.w3.org/2001/XMLSchema#integer"))) for i in range(rows)]
@@ -205,8 +205,8 @@ def small_store(store_dir: Path, rows: int = 50) -> Path:
 
 
 def small_app(store_dir: Path, **settings):
-    from app import create_app
-    from app.settings import Settings
+    from ketengraaf import create_app
+    from ketengraaf.settings import Settings
     small_store(store_dir)
     app = create_app(Settings.from_env({"store_dir": str(store_dir), "load_on_start": False, **settings},
                                        environ={}))

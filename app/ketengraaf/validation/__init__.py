@@ -3,7 +3,7 @@
 - :func:`validate_sources` / :func:`validate_graph` (engine): run pySHACL on rdflib graphs.
 - :class:`Report` / :class:`Result` (report model), :func:`read_report` for a stored ``validation.ttl``.
 - :data:`RENDERERS` / :func:`render`: text, turtle, json-ld.
-- :func:`validator_for_load`: what :mod:`app.loading` calls for a new store generation.
+- :func:`validator_for_load`: what :mod:`ketengraaf.loading` calls for a new store generation.
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The store interface ketengraaf reads through, and how to open one.
 
 Today there is one backend, the embedded Oxigraph store on disk
-(:mod:`app.store.oxigraph`). It is organised in *generations*: every load
+(:mod:`ketengraaf.store.oxigraph`). It is organised in *generations*: every load
 writes a complete new store folder, then swaps a ``CURRENT`` pointer with an
 atomic rename. Readers therefore never see a half-loaded catalogue, and a
 generation never changes once written, so any number of processes (the web
@@ -55,7 +55,7 @@ class Store(ABC):
     def query(self, sparql: str, *, union: bool = True, default_graph: list[str] | None = None,
               named_graphs: list[str] | None = None) -> Any:
         """Run a trusted query (ketengraaf's own) in this process. Queries from users go
-        through :mod:`app.sparql.workers`, which can stop them."""
+        through :mod:`ketengraaf.sparql.workers`, which can stop them."""
 
     def select(self, sparql: str, **kw: Any) -> list[dict[str, Any]]:
         """SELECT results as a list of {variable: pyoxigraph term or None}."""

@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
-    """Build the app. ``config`` maps setting names (see :mod:`app.settings`) to values."""
+    """Build the app. ``config`` maps setting names (see :mod:`ketengraaf.settings`) to values."""
     settings = config if isinstance(config, Settings) else Settings.from_env(config)
     app = Flask(__name__)
     app.config["KETENGRAAF"] = settings

@@ -1,4 +1,4 @@
-"""The ``ketengraaf`` command. Exit codes come from :mod:`app.errors`:
+"""The ``ketengraaf`` command. Exit codes come from :mod:`ketengraaf.errors`:
 0 ok, 1 violations, 2 unreadable input, 3 configuration, 4 query, 5 store."""
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Each generation folder holds ``validation.ttl``, the SHACL validation report
 of the catalogue written at load time. It is read once per generation (rdflib;
-through :func:`app.validation.read_report`) into :class:`Report`: results by focus node and by shape. Each
+through :func:`ketengraaf.validation.read_report`) into :class:`Report`: results by focus node and by shape. Each
 result is told in plain language: the result's own ``sh:resultMessage``, else
 the shape's ``sh:message`` from the store, in the reader's language.
 """
@@ -72,7 +72,7 @@ def _shape_messages(snap: Snapshot, shape: str) -> dict[str, str]:
 
 
 def read_report(snap: Snapshot) -> Report:
-    """The generation's ``validation.ttl`` through :func:`app.validation.read_report`, indexed for pages."""
+    """The generation's ``validation.ttl`` through :func:`ketengraaf.validation.read_report`, indexed for pages."""
     from ..validation import read_report as read_stored
     path = Path(snap.gen.path) / "validation.ttl"
     try:

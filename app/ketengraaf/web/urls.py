@@ -38,7 +38,7 @@ class RdfFormat:
     quads: bool = False      # serializes named graphs (TriG)
 
 
-# extension -> format, taken from the one registry of RDF formats (app.sparql.formats), in the
+# extension -> format, taken from the one registry of RDF formats (ketengraaf.sparql.formats), in the
 # order pages offer them
 _ORDER = ("ttl", "nt", "jsonld", "rdf", "trig", "nq")
 _GRAPH = {f.extension: f for f in formats_for("graph")}

@@ -43,9 +43,9 @@ def get(name: str) -> Importer:
         raise InputError(f"unknown importer {name!r}; known: {', '.join(sorted(IMPORTERS))}") from None
 
 
-register("archimate", "app.importers.archimate",
+register("archimate", "ketengraaf.importers.archimate",
          "ArchiMate model (Archi collaboration folder or exchange file) -> RDF, mapped onto keten:")
-register("upl", "app.importers.upl", "Uniforme Productnamenlijst (CSV) -> CPSV-AP public services")
+register("upl", "ketengraaf.importers.upl", "Uniforme Productnamenlijst (CSV) -> CPSV-AP public services")
 
 # The import time differs on every run; it is left out when deciding whether a file changed.
 _VOLATILE = re.compile(rb'(prov:generatedAtTime|<http://www\.w3\.org/ns/prov#generatedAtTime>)\s+"[^"]*"')

@@ -1,6 +1,6 @@
 """An answer (SPARQL JSON or N-Triples bytes) as rows of cells for the HTML result table.
 
-IRIs link into the linked-data browser (``app.web.urls.local_url``) and show
+IRIs link into the linked-data browser (``ketengraaf.web.urls.local_url``) and show
 their label from the browser's per-generation label index.
 """
 from __future__ import annotations

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 
 from .errors import ConfigError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bool(value: Any) -> bool:

@@ -3,7 +3,7 @@
 The reader's language is chosen once per request, in this order: ``?lang=``,
 the ``lang`` cookie (set when a reader switches language), ``Accept-Language``,
 then the ``default_lang`` setting. Labels follow that language with the
-fallback of :mod:`app.labels` (then ``nl``, then ``en``, then any). The
+fallback of :mod:`ketengraaf.labels` (then ``nl``, then ``en``, then any). The
 interface itself exists in ``nl`` and ``en`` only: a reader asking for another
 language gets labels in that language where they exist, and the interface in
 Dutch (then English), the same fallback.

@@ -19,7 +19,7 @@ the first chain-collaboration process (``id/ketenproces/vinden-en-verkennen``):
 they are also a ``keten:Ketenkandidaat`` with ``keten:kandidaatVoor`` that
 process and a ``keten:rang`` (see :func:`rank_candidates`).
 
-Bad input raises :class:`app.errors.ParseError` (an ``InputError``, exit 2)
+Bad input raises :class:`ketengraaf.errors.ParseError` (an ``InputError``, exit 2)
 naming file:line; the output is written to a temporary file and renamed, so a
 failed import never leaves a half-written file.
 """

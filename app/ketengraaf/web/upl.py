@@ -4,7 +4,7 @@ and ``/api/upl/ketenkandidaten`` (JSON).
 The list comes from the example query ``app/queries/upl-ketenkandidaten.rq``
 (the same query a reader can run on the SPARQL page), so the page and the query
 never disagree. The ranking itself is made by the importer
-(:func:`app.importers.upl.rank_candidates`) and stored as ``keten:rang``.
+(:func:`ketengraaf.importers.upl.rank_candidates`) and stored as ``keten:rang``.
 ``?laag=gemeente`` (repeatable) keeps the candidates that involve all the given layers.
 """
 from __future__ import annotations

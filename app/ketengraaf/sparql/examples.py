@@ -7,7 +7,7 @@
 
 The query page lists them; a test runs each one on the shipped catalogue and
 expects results. A query without its own ``PREFIX`` lines gets the standard
-prefixes it uses (:func:`app.namespaces.sparql_prefixes`).
+prefixes it uses (:func:`ketengraaf.namespaces.sparql_prefixes`).
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ document that was served, and ``Link: rel="alternate"`` headers to every other
 representation. The stable documents are ``/page/<path>`` (always HTML) and
 ``/data/<path>.<ext>`` (always one format); ``?format=<ext>`` works on every
 resource route. RDF answers keep the public IRIs; only links in HTML are
-rewritten (:func:`app.web.urls.local_url`).
+rewritten (:func:`ketengraaf.web.urls.local_url`).
 """
 from __future__ import annotations
 
