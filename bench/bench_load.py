@@ -32,7 +32,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "app"))
 
 
 def _rdf_files(folder: Path) -> list[Path]:
@@ -65,10 +65,10 @@ def _kg_paths(data: Path) -> list[Path]:
 
 
 def child_kg_load(data: Path, validate: bool) -> dict:
+    from ketengraaf.catalogue import Catalogue
     from ketengraaf.loading import load
-    validator = None
-    if validate:
-        from ketengraaf.validation import validator_for_load as validator
+    from ketengraaf.validation import validator_for_load
+    validator = (lambda parsed: validator_for_load(parsed, Catalogue(ROOT))) if validate else None
     with tempfile.TemporaryDirectory(prefix="kg-bench-") as store:
         t = time.perf_counter()
         with _cpu() as cpu:
@@ -81,12 +81,13 @@ def child_kg_load(data: Path, validate: bool) -> dict:
 
 
 def child_kg_validate(data: Path) -> dict:
-    from ketengraaf.loading import parse_sources
+    from ketengraaf.catalogue import Catalogue
+    from ketengraaf.sources import parse_sources
     from ketengraaf.validation import validator_for_load
     parsed = parse_sources(_kg_paths(data))
     t = time.perf_counter()
     with _cpu() as cpu:
-        _report, summary = validator_for_load(parsed)
+        _report, summary = validator_for_load(parsed, Catalogue(ROOT))
     return {"seconds": time.perf_counter() - t, "cpu": cpu.seconds, "summary": summary}
 
 

@@ -12,17 +12,16 @@ from pathlib import Path
 import pytest
 
 from ketengraaf import create_app
-from ketengraaf.settings import ROOT, Settings
-
-SHARED = ROOT.parent / "shared"
+from ketengraaf.settings import Settings
+from paths import ROOT, SHARED
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(),
                                   reason=f"reference data {SHARED} is not present (CI has it)")
 
 
 def make_settings(store_dir: Path, **overrides) -> Settings:
     # import_dir inside the test's store folder: a checkout's var/imports never leaks into tests
-    return Settings.from_env({"store_dir": str(store_dir), "import_dir": str(Path(store_dir) / "imports"),
-                              **overrides}, environ={})
+    return Settings.from_env({"catalogue": str(ROOT), "store_dir": str(store_dir),
+                              "import_dir": str(Path(store_dir) / "imports"), **overrides}, environ={})
 
 
 def make_app_client(store_dir: Path, **overrides):

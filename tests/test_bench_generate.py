@@ -9,7 +9,7 @@ from collections import defaultdict
 import pyoxigraph as ox
 import pytest
 
-from ketengraaf.settings import ROOT
+from paths import ROOT
 
 KETEN = "https://w3id.org/ketengraaf/def#"
 ID = "https://w3id.org/ketengraaf/id/"
@@ -135,13 +135,13 @@ def test_cli_rejects_bad_arguments(tmp_path, capsys):
 @pytest.mark.skipif(not any((ROOT / "shapes").glob("*.ttl")), reason="shapes/ holds no shapes")
 def test_each_defect_fires_its_shape_and_nothing_else(tmp_path):
     """Valid where meant to be valid: the shipped shapes report exactly the injected defects and warnings."""
-    from ketengraaf.loading import parse_sources
+    from ketengraaf.sources import parse_sources
     from ketengraaf.validation import validate_sources
     out = tmp_path / "cat.ttl"
     manifest = gen.generate(1500, out, seed=3, defect_rate=0.6, warning_rate=0.5)
     expected = {(f, d["shape"]) for group in ("defects", "warnings") for d in manifest[group].values()
                 for f in d["focus"]}
     assert {shape for _, shape in expected} >= {shape for _, shape in gen.DEFECTS.values()}
-    report = validate_sources(parse_sources([out]))
+    report = validate_sources(parse_sources([out]), shapes_dir=ROOT / "shapes", ontology_dir=ROOT / "ontology")
     got = {(str(r.focus), r.shape_id) for r in report.results}
     assert got == expected

@@ -11,10 +11,10 @@ def test_load_then_stats_then_unchanged_reload(tmp_path):
     src.write_text('@prefix ex: <http://example.org/> .\nex:a a ex:Ding ; ex:p "x" .\nex:b a ex:Ding .\n')
     store = str(tmp_path / "store")
     runner = CliRunner()
-    first = runner.invoke(main, ["load", "--store", store, str(src)])
+    first = runner.invoke(main, ["load", "--store", store, "--replace", str(src)])
     assert first.exit_code == 0, first.output
     assert "loaded 3 triples from 1 files" in first.output
-    again = runner.invoke(main, ["load", "--store", store, str(src)])
+    again = runner.invoke(main, ["load", "--store", store, "--replace", str(src)])
     assert again.exit_code == 0 and "unchanged" in again.output
     stats = runner.invoke(main, ["stats", "--store", store])
     assert stats.exit_code == 0, stats.output
@@ -44,7 +44,7 @@ def test_load_without_validation_records_no_report(tmp_path):
     from ketengraaf.store.oxigraph import current_generation
     src = tmp_path / "a.ttl"
     src.write_text('@prefix ex: <http://example.org/> .\nex:a ex:p "x" .\n')
-    result = CliRunner().invoke(main, ["load", "--no-validate", "--store", str(tmp_path / "s"), str(src)])
+    result = CliRunner().invoke(main, ["load", "--no-validate", "--store", str(tmp_path / "s"), "--replace", str(src)])
     assert result.exit_code == 0, result.output
     assert "validation:" not in result.output
     gen = current_generation(tmp_path / "s")
@@ -56,7 +56,7 @@ def test_a_validated_load_after_an_unvalidated_one_of_the_same_files_validates(t
     src = tmp_path / "a.ttl"
     src.write_text('@prefix ex: <http://example.org/> .\nex:a ex:p "x" .\n')
     store = str(tmp_path / "s")
-    assert CliRunner().invoke(main, ["load", "--no-validate", "--store", store, str(src)]).exit_code == 0
-    again = CliRunner().invoke(main, ["load", "--store", store, str(src)])
+    assert CliRunner().invoke(main, ["load", "--no-validate", "--store", store, "--replace", str(src)]).exit_code == 0
+    again = CliRunner().invoke(main, ["load", "--store", store, "--replace", str(src)])
     assert again.exit_code == 0 and "unchanged" not in again.output, again.output
     assert "validation" in current_generation(tmp_path / "s").extra

@@ -10,6 +10,7 @@ from rdflib import Graph
 from rdflib.namespace import SH
 
 from ketengraaf.cli import main
+from paths import ROOT
 
 FIX = Path(__file__).parent / "fixtures" / "shapes"
 VALID = FIX / "KetenHeeftDoel" / "valid-orkestratie.ttl"
@@ -111,7 +112,7 @@ def _dutch_messages() -> dict[str, str]:
     """Shape ID -> its Dutch sh:message, read from shapes/."""
     from ketengraaf.validation import shapes_graph
     from ketengraaf.validation.report import SHAPES_NS
-    g = shapes_graph()
+    g = shapes_graph(ROOT / "shapes")
     return {str(s)[len(SHAPES_NS):]: str(m) for s, m in g.subject_objects(SH.message)
             if str(s).startswith(SHAPES_NS) and getattr(m, "language", None) == "nl"}
 

@@ -8,9 +8,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from ketengraaf.loading import collect_sources, parse_file
+from ketengraaf.sources import collect_sources, parse_file
 from ketengraaf.namespaces import ID, KETEN, sparql_prefixes
-from ketengraaf.settings import ROOT
+from paths import ROOT
 from conftest import SHARED, needs_shared
 
 KETENS = ROOT / "data" / "ketens"
@@ -292,7 +292,7 @@ def test_shipped_catalogue_has_no_violations_and_explains_its_warnings(g):
     validation = pytest.importorskip("ketengraaf.validation")
     if not hasattr(validation, "validate_sources"):
         pytest.skip("ketengraaf.validation exposes no validate_sources yet")
-    from ketengraaf.loading import parse_sources
+    from ketengraaf.sources import parse_sources
     report = validation.validate_sources(parse_sources([ROOT / "ontology", ROOT / "shapes", ROOT / "data"]))
     assert report.violations == 0, validation.render(report, "text")
     for result in report.results:

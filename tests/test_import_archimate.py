@@ -287,7 +287,7 @@ def test_full_model(tmp_path):
 
 def test_links_from_the_chains_resolve():
     """data/gemma/koppelingen.ttl: subjects exist in data/ketens/, objects have the class the link expects."""
-    from ketengraaf.settings import ROOT
+    from paths import ROOT
     s = ox.Store()
     for f in [*(ROOT / "data" / "ketens").glob("*.ttl"), *(ROOT / "data" / "gemma").glob("*.ttl")]:
         s.load(path=str(f), format=ox.RdfFormat.TURTLE)

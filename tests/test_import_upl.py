@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from ketengraaf.cli import main
 from ketengraaf.errors import InputError, ParseError
 from ketengraaf.importers import upl as U
-from ketengraaf.settings import ROOT
+from paths import ROOT
 
 from conftest import SHARED, make_app_client, needs_shared
 

@@ -18,9 +18,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, XSD
 
-from ketengraaf.loading import collect_sources, parse_file
+from ketengraaf.sources import collect_sources, parse_file
 from ketengraaf.namespaces import CPSV, CV, ID, KETEN, VANN
-from ketengraaf.settings import ROOT
+from paths import ROOT
 from conftest import SHARED, needs_shared
 
 ONTOLOGY = ROOT / "ontology" / "keten.ttl"

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from ketengraaf.errors import ConfigError
-from ketengraaf.settings import ROOT, SETTINGS, Settings, markdown_table
+from ketengraaf.settings import SETTINGS, Settings, markdown_table
+from paths import ROOT
 
 
 def test_every_setting_has_help_and_docs_are_generated_from_the_table():

@@ -17,15 +17,15 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
-from ketengraaf.loading import parse_file
-from ketengraaf.settings import ROOT
+from ketengraaf.sources import parse_file
+from paths import ROOT
 from ketengraaf.validation import SHAPES_NS, shapes_graph, validate_graph
-from ketengraaf.validation.engine import ONTOLOGY_DIR, DataGraph, add_triples, ontology_graph
+from ketengraaf.validation.engine import DataGraph, add_triples, ontology_graph
 
 FIXTURES = Path(__file__).parent / "fixtures" / "shapes"
 EXPECT = re.compile(r"^#\s*expect:\s*(\S+)\s+(.+?)\s*$", re.M)
 
-SHAPES = shapes_graph()
+SHAPES = shapes_graph(ROOT / "shapes")
 SHAPE_IDS = sorted(str(s)[len(SHAPES_NS):] for t in (SH.NodeShape, SH.PropertyShape)
                    for s in SHAPES.subjects(RDF.type, t) if str(s).startswith(SHAPES_NS))
 EXAMPLES = sorted(FIXTURES.glob("*/*.ttl"))
@@ -33,8 +33,8 @@ EXAMPLES = sorted(FIXTURES.glob("*/*.ttl"))
 
 @pytest.fixture(scope="module")
 def ontology() -> Graph:
-    g = ontology_graph()
-    assert len(g), f"no ontology in {ONTOLOGY_DIR}"
+    g = ontology_graph(ROOT / "ontology")
+    assert len(g), f"no ontology in {ROOT / 'ontology'}"
     return g
 
 

@@ -7,8 +7,9 @@ import pyoxigraph as ox
 import pytest
 
 from ketengraaf.errors import InputError, ParseError, StoreError
-from ketengraaf.loading import graph_iri, load
-from ketengraaf.settings import ROOT
+from ketengraaf.loading import load
+from ketengraaf.sources import graph_iri
+from paths import ROOT
 from ketengraaf.store.oxigraph import OxigraphStore, current_generation
 
 GOOD = '@prefix ex: <http://example.org/> .\nex:a ex:p "een" .\nex:a ex:q ex:b .\n'
@@ -34,7 +35,7 @@ def test_load_creates_one_named_graph_per_file(tmp_path):
 
 
 def test_graph_iri_of_a_checkout_file_is_public_and_stable():
-    assert graph_iri(ROOT / "data" / "x.ttl") == "https://w3id.org/ketengraaf/graph/data/x.ttl"
+    assert graph_iri(ROOT / "data" / "x.ttl", ROOT) == "https://w3id.org/ketengraaf/graph/data/x.ttl"
 
 
 def test_reload_is_idempotent_and_force_makes_a_new_generation(tmp_path):

@@ -9,8 +9,9 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import SH
 
 from ketengraaf.errors import ConfigError, InputError
-from ketengraaf.loading import load, parse_file, parse_sources
-from ketengraaf.settings import ROOT
+from ketengraaf.loading import load
+from ketengraaf.sources import parse_file, parse_sources
+from paths import ROOT
 from ketengraaf.validation import (RENDERERS, Report, Result, build_graphs, read_report, render, validate_graph,
                             validate_sources, validator_for_load)
 
@@ -25,7 +26,7 @@ TWO_ROLES = FIX / "DeelnameEenRol" / "invalid-twee-rollen.ttl"                  
 @pytest.fixture(scope="module")
 def mixed() -> Report:
     """A warning (SPARQL-based shape) and a violation (core shape), from two files."""
-    return validate_sources([parse_file(KLANTDOEL), parse_file(PERIODE)])
+    return validate_sources([parse_file(KLANTDOEL, ROOT), parse_file(PERIODE, ROOT)])
 
 
 def test_summary_counts_severities(mixed):

@@ -1,5 +1,8 @@
 """The ``ketengraaf`` command. Exit codes come from :mod:`ketengraaf.errors`:
-0 ok, 1 violations, 2 unreadable input, 3 configuration, 4 query, 5 store."""
+0 ok, 1 violations, 2 unreadable input, 3 configuration, 4 query, 5 store.
+
+Every command works on one catalogue (``--catalogue DIR``; by default the current
+folder when it holds one, else the catalogue shipped with ketengraaf)."""
 from __future__ import annotations
 
 import sys
@@ -30,8 +33,17 @@ def reports_errors(fn):
     return wrapper
 
 
-store_option = click.option("--store", "store_dir", type=click.Path(file_okay=False),
-                            help="Store folder (setting store_dir).")
+def store_option(fn):
+    """``--catalogue`` and ``--store``: which catalogue, and where its store is."""
+    fn = click.option("--store", "store_dir", type=click.Path(file_okay=False),
+                      help="Store folder (setting store_dir; default: var/store in the catalogue).")(fn)
+    return catalogue_option(fn)
+
+
+catalogue_option = click.option(
+    "--catalogue", "catalogue", type=click.Path(file_okay=False), metavar="DIR",
+    help="Catalogue folder with ontology/, shapes/, data/ (setting catalogue; default: the current folder "
+         "when it holds a catalogue, else the one shipped with ketengraaf).")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -43,16 +55,30 @@ def main():
 @main.command()
 @store_option
 @click.option("--force", is_flag=True, help="Write a new generation even when nothing changed.")
+@click.option("--replace", is_flag=True,
+              help="Make a catalogue of only PATHS: every other source of the current generation goes.")
 @click.option("--no-validate", "no_validate", is_flag=True,
               help="Skip SHACL validation (large catalogues); pages then say the data was not validated.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @reports_errors
-def load(store_dir, force, no_validate, paths):
-    """Load PATHS (default: ontology/, shapes/, data/) into a new store generation, atomically."""
+def load(catalogue, store_dir, force, replace, no_validate, paths):
+    """Load the catalogue into a new store generation, atomically.
+
+    \b
+    ketengraaf load               rebuild from the catalogue's ontology/, shapes/, data/
+    ketengraaf load PATH...       add PATHs to the current catalogue, or replace the
+                                  sources with the same graph; keep every other source
+    ketengraaf load --replace PATH...
+                                  a catalogue of only PATHs
+
+    Readers go on seeing the old generation until the new one is complete."""
     from .loading import load_catalogue
-    settings = _settings(store_dir=store_dir)
+    if replace and not paths:
+        raise click.UsageError("--replace needs the PATHs that make the new catalogue")
+    settings = _settings(catalogue=catalogue, store_dir=store_dir)
     started = time.perf_counter()
-    gen, changed = load_catalogue(settings, force=force, paths=paths or None, validate=not no_validate)
+    gen, changed = load_catalogue(settings, force=force, paths=paths or None, replace=replace,
+                                  validate=not no_validate)
     took = time.perf_counter() - started
     if changed:
         click.echo(f"loaded {gen.triples:,} triples from {len(gen.sources)} files "
@@ -67,19 +93,23 @@ def load(store_dir, force, no_validate, paths):
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path())
+@catalogue_option
 @click.option("--lang", type=click.Choice(["nl", "en"]), help="Language of messages and labels (setting default_lang).")
 @click.option("--format", "fmt", default="text", show_default=True, help="Report format: text, turtle or json-ld.")
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @reports_errors
-def validate(paths, lang, fmt, strict):
-    """Validate PATHS (default: ontology/, shapes/, data/) against the shipped shapes and ontology.
+def validate(paths, catalogue, lang, fmt, strict):
+    """Validate PATHS (default: the catalogue's ontology/, shapes/, data/) against the catalogue's
+    shapes and ontology.
 
     Exit 0 when the data conforms (warnings allowed unless --strict), 1 on violations, 2 on unreadable input."""
     from .errors import ValidationFailed
-    from .loading import parse_sources
+    from .sources import parse_sources
     from .validation import render, validate_sources
-    settings = _settings()
-    report = validate_sources(parse_sources(list(paths) or settings.sources))
+    settings = _settings(catalogue=catalogue)
+    cat = settings.catalogue
+    report = validate_sources(parse_sources(list(paths) or settings.sources, cat.root),
+                              shapes_dir=cat.shapes_dir, ontology_dir=cat.ontology_dir)
     click.echo(render(report, fmt, lang or settings.default_lang), nl=False)
     if report.violations or (strict and report.warnings):
         counts = f"{report.violations} violation(s), {report.warnings} warning(s)"
@@ -89,10 +119,10 @@ def validate(paths, lang, fmt, strict):
 @main.command()
 @store_option
 @reports_errors
-def stats(store_dir):
+def stats(catalogue, store_dir):
     """Triples per named graph and instances per class in the current generation."""
     from .store.oxigraph import OxigraphStore
-    store = OxigraphStore(_settings(store_dir=store_dir).store_dir)
+    store = OxigraphStore(_settings(catalogue=catalogue, store_dir=store_dir).store_dir)
     gen = store.generation()
     click.echo(f"generation {gen.id} (version {gen.version[:12]}), created {gen.created:%Y-%m-%d %H:%M:%S} UTC")
     click.echo(f"\n{'triples':>9}  graph")
@@ -106,17 +136,30 @@ def stats(store_dir):
 
 
 @main.command("settings")
+@catalogue_option
 @click.option("--markdown", is_flag=True, help="Print the settings table as Markdown (docs/settings.md).")
 @reports_errors
-def settings_cmd(markdown):
+def settings_cmd(catalogue, markdown):
     """Show every setting with its current value, default and help."""
     if markdown:
         click.echo(markdown_table(), nl=False)
         return
     from .settings import SETTINGS
-    current = _settings().as_dict()
+    current = _settings(catalogue=catalogue).as_dict()
     for s in SETTINGS:
         click.echo(f"{s.name} = {current[s.name]}\n    {s.help}\n    env {s.env}, default {s.default}")
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+@reports_errors
+def new(folder):
+    """Write a new catalogue into FOLDER: the shipped ontology and shapes, one example chain and a
+    settings file. It validates as written; `cd FOLDER && ketengraaf validate` checks it."""
+    from .catalogue import new_catalogue
+    made = new_catalogue(folder)
+    click.echo(f"new catalogue in {made.root}: ontology/, shapes/, data/voorbeeldketen.ttl, ketengraaf.toml")
+    click.echo(f"next: cd {folder} && ketengraaf validate && ketengraaf serve")
 
 
 @main.command()
@@ -125,19 +168,20 @@ def settings_cmd(markdown):
 @click.option("--threads", type=int, help="WSGI threads (setting threads).")
 @store_option
 @reports_errors
-def serve(host, port, threads, store_dir):
+def serve(host, port, threads, catalogue, store_dir):
     """Serve the catalogue (browser, SPARQL endpoint) with waitress."""
     import waitress
 
     from . import create_app
     from .store.oxigraph import current_generation
-    settings = _settings(host=host, port=port, threads=threads, store_dir=store_dir)
+    settings = _settings(host=host, port=port, threads=threads, catalogue=catalogue, store_dir=store_dir)
     if store_dir and current_generation(settings.store_dir) is not None:
         settings = settings.replace(load_on_start=False)   # serve what `ketengraaf load --store` put there
     app = create_app(settings)
     sparql = app.extensions["ketengraaf.sparql"].start()   # query worker processes, stopped on exit
     click.echo(f"ketengraaf serving http://{settings.host}:{settings.port}/ "
-               f"({settings.threads} threads, {settings.query_workers} query workers, store {settings.store_dir})")
+               f"({settings.threads} threads, {settings.query_workers} query workers)\n"
+               f"catalogue {settings.catalogue}\nstore {settings.store_dir}")
     try:
         waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
                        ident="ketengraaf", clear_untrusted_proxy_headers=True,
@@ -154,10 +198,10 @@ def serve(host, port, threads, store_dir):
                    "rdfxml, trig, nquads (CONSTRUCT/DESCRIBE; default turtle).")
 @store_option
 @reports_errors
-def query(query, endpoint, fmt, store_dir):
+def query(query, endpoint, fmt, catalogue, store_dir):
     """Run QUERY (text, @file.rq, or - for stdin) and print the answer."""
     from .sparql.command import read_query, run_local, run_remote
-    settings = _settings(store_dir=store_dir)
+    settings = _settings(catalogue=catalogue, store_dir=store_dir)
     text = read_query(query)
     body = run_remote(text, endpoint, fmt, settings.query_timeout) if endpoint else run_local(text, settings, fmt)
     sys.stdout.buffer.write(body if body.endswith(b"\n") or not body else body + b"\n")
@@ -166,7 +210,7 @@ def query(query, endpoint, fmt, store_dir):
 
 @main.group("import")
 def import_group():
-    """Import an outside source (ArchiMate, UPL, ...) as RDF; see app/importers/."""
+    """Import an outside source (ArchiMate, UPL, ...) as RDF; see ketengraaf/importers/."""
 
 
 @import_group.command("archimate")
@@ -182,7 +226,7 @@ def import_group():
 @click.option("--strict", is_flag=True, help="Fail (exit 2) on any problem instead of reporting it.")
 @store_option
 @reports_errors
-def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict, store_dir):
+def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict, catalogue, store_dir):
     """Import the ArchiMate model at PATH (Archi collaboration folder or exchange file).
 
     Writes archimate-<name>.ttl (raw content) and <name>.ttl (mapped onto keten:).
@@ -193,14 +237,14 @@ def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict
     from .importers import publish, write_files
     from .importers.archimate import run
     from .importers.progress import Progress
-    settings = _settings(store_dir=store_dir)
+    settings = _settings(catalogue=catalogue, store_dir=store_dir)
     progress = Progress(label="archimate")
     started = time.perf_counter()
     target = out_dir or str(settings.import_dir / "archimate")
     command = " ".join(["ketengraaf import archimate", path, "--scope", scope]
                        + (["--commit", commit] if commit else []) + (["--out", out_dir] if out_dir else []))
     result = run(path, out_dir=target, scope=scope, fmt=fmt, name=name, commit=commit, source_url=source_url,
-                 strict=strict, command=command, progress=progress)
+                 strict=strict, command=command, progress=progress, root=settings.catalogue.root)
     progress.done()
     if out_dir:
         status = write_files(out_dir, result.files)
@@ -223,13 +267,13 @@ def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict
               help="Write the Turtle to this file (e.g. data/upl/upl.ttl) instead of importing into the store.")
 @store_option
 @reports_errors
-def import_upl(path, out, store_dir):
+def import_upl(path, out, catalogue, store_dir):
     """Import the UPL product list (CSV at PATH) as CPSV-AP public services with candidate chains.
 
     Without --out the file goes to <import_dir>/upl/upl.ttl and a new store generation is loaded."""
     from .importers import publish
     from .importers.upl import import_upl as run, read_upl, serialize
-    settings = _settings(store_dir=store_dir)
+    settings = _settings(catalogue=catalogue, store_dir=store_dir)
     started = time.perf_counter()
     if out:
         upl, status = run(path, out)

@@ -1,10 +1,14 @@
 """Every setting of ketengraaf, declared once: name, default, help, environment variable.
 
 A setting is read, in order of precedence, from the mapping given to
-``create_app`` / ``Settings.from_env(overrides)``, then from the environment
-variable ``KETENGRAAF_<NAME>``, then from its default. ``docs/settings.md`` is
-generated from this table (``ketengraaf settings --markdown``) and a test fails
-when the two disagree.
+``create_app`` / ``Settings.from_env(overrides)`` (the CLI's options go there), then
+from the environment variable ``KETENGRAAF_<NAME>``, then from the catalogue's
+``ketengraaf.toml`` (see :mod:`ketengraaf.catalogue`), then from its default.
+``docs/settings.md`` is generated from this table (``ketengraaf settings --markdown``)
+and a test fails when the two disagree.
+
+The catalogue is resolved first: ``store_dir``, ``sources`` and ``import_dir`` default
+to places in it.
 """
 from __future__ import annotations
 
@@ -13,9 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
+from .catalogue import Catalogue, locate
 from .errors import ConfigError
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _bool(value: Any) -> bool:
@@ -30,9 +33,19 @@ def _bool(value: Any) -> bool:
 
 
 def _paths(value: Any) -> list[Path]:
+    if value is None:
+        return []
     if isinstance(value, (list, tuple)):
         return [Path(v) for v in value]
     return [Path(p) for p in str(value).split(os.pathsep) if p]
+
+
+def _optional_path(value: Any) -> Path | None:
+    return Path(value) if value is not None and str(value).strip() else None
+
+
+def _catalogue(value: Any) -> Catalogue:
+    return value if isinstance(value, Catalogue) else locate(value)
 
 
 @dataclass(frozen=True)
@@ -48,11 +61,15 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("store_dir", str(ROOT / "var" / "store"),
-            "Folder of the embedded Oxigraph store (generations and the CURRENT pointer).", Path),
-    Setting("sources", os.pathsep.join(str(ROOT / d) for d in ("ontology", "shapes", "data")),
-            "Files or folders loaded by `ketengraaf load` and at start-up, separated by the OS path separator.",
-            _paths),
+    Setting("catalogue", "",
+            "Catalogue folder (with ontology/, shapes/, data/). Empty: the current folder when it holds a "
+            "catalogue, else the catalogue shipped with ketengraaf.", _catalogue),
+    Setting("store_dir", "",
+            "Folder of the embedded Oxigraph store (generations and the CURRENT pointer). Empty: var/store in "
+            "the catalogue (for the shipped catalogue: under ~/.local/state/ketengraaf/).", _optional_path),
+    Setting("sources", "",
+            "Files or folders a full `ketengraaf load` reads, separated by the OS path separator. Empty: the "
+            "catalogue's ontology/, shapes/ and data/.", _paths),
     Setting("load_on_start", True,
             "Load the sources into a new store generation when the server starts and the store is empty "
             "or older than the sources.", _bool),
@@ -81,9 +98,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cors", True, "Send `Access-Control-Allow-Origin: *` on the SPARQL endpoint and data routes.", _bool),
     Setting("cache_entries", 512, "Answers kept in the in-memory result cache (0 turns it off).", int),
     Setting("default_lang", "nl", "Language of labels and interface text when the reader asks for none."),
-    Setting("import_dir", str(ROOT / "var" / "imports"),
-            "Folder where `ketengraaf import` (without --out) writes its RDF files; loaded with the sources.",
-            Path),
+    Setting("import_dir", "",
+            "Folder where `ketengraaf import` (without --out) writes its RDF files; loaded with the sources. "
+            "Empty: var/imports in the catalogue (beside the store).", _optional_path),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -104,18 +121,23 @@ class Settings:
         if unknown:
             raise ConfigError(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(_BY_NAME)}")
         values: dict[str, Any] = {}
+        from_file: dict[str, Any] = {}
         for s in SETTINGS:
             if s.name in overrides:
                 raw, origin = overrides[s.name], "configuration"
             elif s.env in environ:
                 raw, origin = environ[s.env], f"environment variable {s.env}"
+            elif s.name in from_file:
+                raw, origin = from_file[s.name], f"{values['catalogue'].settings_file}"
             else:
                 raw, origin = s.default, "default"
             try:
                 values[s.name] = s.parse(raw)
             except (TypeError, ValueError) as exc:
                 raise ConfigError(f"setting {s.name} from {origin}: {exc}") from exc
-        return cls(values)
+            if s.name == "catalogue":
+                from_file = _file_settings(values["catalogue"])
+        return cls(_derived(values))
 
     def __getattr__(self, name: str) -> Any:
         try:
@@ -127,7 +149,45 @@ class Settings:
         return dict(self._values)
 
     def replace(self, **changes: Any) -> "Settings":
-        return Settings.from_env({**self._values, **changes}, environ={})
+        values = {**self._values, **changes}
+        if "catalogue" in changes:      # places derived from the old catalogue follow the new one
+            for name in _DERIVED:
+                if name not in changes:
+                    values[name] = None
+        return Settings.from_env(values, environ={})
+
+
+_DERIVED = ("store_dir", "sources", "import_dir")
+
+
+def _file_settings(catalogue: Catalogue) -> dict[str, Any]:
+    """Settings from the catalogue's ``ketengraaf.toml``; relative paths there are relative to it."""
+    found = catalogue.file_settings()
+    unknown = sorted(set(found) - set(_BY_NAME) - {"catalogue"})
+    if unknown or "catalogue" in found:
+        bad = unknown or ["catalogue"]
+        raise ConfigError(f"{catalogue.settings_file}: unknown or misplaced setting(s): {', '.join(bad)}; "
+                          f"known: {', '.join(n for n in _BY_NAME if n != 'catalogue')}")
+    for name in ("store_dir", "import_dir"):
+        if name in found and str(found[name]).strip():
+            found[name] = str(catalogue.root / Path(str(found[name])).expanduser())
+    if "sources" in found:
+        raw = found["sources"]
+        items = raw if isinstance(raw, list) else str(raw).split(os.pathsep)
+        found["sources"] = [str(catalogue.root / Path(str(p)).expanduser()) for p in items if str(p)]
+    return found
+
+
+def _derived(values: dict[str, Any]) -> dict[str, Any]:
+    """Fill the places that default to the catalogue's own."""
+    catalogue: Catalogue = values["catalogue"]
+    if values.get("store_dir") is None:
+        values["store_dir"] = catalogue.var_dir / "store"
+    if not values.get("sources"):
+        values["sources"] = catalogue.sources
+    if values.get("import_dir") is None:
+        values["import_dir"] = catalogue.var_dir / "imports"
+    return values
 
 
 def markdown_table() -> str:
@@ -137,9 +197,9 @@ def markdown_table() -> str:
              "| setting | environment variable | default | meaning |", "| --- | --- | --- | --- |"]
     for s in SETTINGS:
         default = s.default
-        if s.name in {"store_dir", "sources", "import_dir"}:
-            default = "(see meaning)"
-        lines.append(f"| `{s.name}` | `{s.env}` | `{default}` | {s.help} |")
-    lines += ["", "`store_dir` defaults to `var/store` in the checkout; `sources` to its "
-              "`ontology`, `shapes` and `data` folders; `import_dir` to `var/imports`.", ""]
+        shown = f"`{default}`" if str(default) != "" else "(empty)"
+        lines.append(f"| `{s.name}` | `{s.env}` | {shown} | {s.help} |")
+    lines += ["", "Settings can also stand in the catalogue's `ketengraaf.toml` (one `name = value` a line; "
+              "relative paths are relative to the catalogue folder); the command line and environment "
+              "variables win over it.", ""]
     return "\n".join(lines)

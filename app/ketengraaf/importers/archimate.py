@@ -18,7 +18,7 @@ from typing import Callable
 import pyoxigraph as ox
 
 from ..errors import ImportError_
-from ..loading import graph_iri
+from ..sources import graph_iri
 from ..namespaces import PREFIXES
 from . import archimate_ameff, archimate_coarchi, mapping
 from .archimate_model import Model, Problem, resolve
@@ -189,8 +189,10 @@ def turtle(triples: list[ox.Triple], header: str, first: ox.NamedNode) -> bytes:
 def run(path: str | Path, *, out_dir: str | Path, scope: str = "all", fmt: str = "auto",
         name: str | None = None, commit: str | None = None, source_url: str | None = None,
         strict: bool = False, command: str | None = None, progress=None,
-        now: datetime | None = None) -> ImportResult:
-    """Read, check, convert and map; return the files to write (nothing is written here)."""
+        now: datetime | None = None, root: Path | None = None) -> ImportResult:
+    """Read, check, convert and map; return the files to write (nothing is written here).
+
+    ``root``: the catalogue folder, which names the files' graphs (see :func:`graph_iri`)."""
     path = Path(path)
     try:
         chosen = SCOPES[scope]
@@ -205,7 +207,7 @@ def run(path: str | Path, *, out_dir: str | Path, scope: str = "all", fmt: str =
     name = name or (slug(model.name) if chosen.name == "all" else chosen.name)
     out_dir = Path(out_dir)
     raw_file, mapped_file = out_dir / f"archimate-{name}.ttl", out_dir / f"{name}.ttl"
-    raw_graph, mapped_graph = graph_iri(raw_file), graph_iri(mapped_file)
+    raw_graph, mapped_graph = graph_iri(raw_file, root), graph_iri(mapped_file, root)
     commit = commit or source_commit(path)
     if source_url is None:
         source_url = GEMMA_REPOSITORY + (f"/tree/{commit}" if commit else "")

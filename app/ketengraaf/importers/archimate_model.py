@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..errors import ParseError
-from ..loading import decode_utf8
+from ..sources import decode_utf8
 
 # ArchiMate 3.1 element classes, as Archi and the Exchange Format name them.
 ELEMENT_TYPES: frozenset[str] = frozenset("""

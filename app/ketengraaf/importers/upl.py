@@ -37,7 +37,7 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, VOID, XSD
 
 from ..errors import InputError, ParseError
-from ..loading import decode_utf8
+from ..sources import decode_utf8
 from ..namespaces import CPSV, CV, ID, KETEN
 
 ELI = Namespace("http://data.europa.eu/eli/ontology#")

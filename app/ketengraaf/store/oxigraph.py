@@ -8,7 +8,7 @@ Layout of ``store_dir``::
     generations/<id>/validation.ttl   SHACL report of this generation (when validated)
 
 Only the loader writes, and only into a new generation folder; see
-``oxigraph-notes.md`` in the design notes for why readers must never open a
+``docs/oxigraph-notes.md`` for why readers must never open a
 store another process writes.
 """
 from __future__ import annotations
@@ -164,6 +164,12 @@ def current_generation(store_dir: Path) -> Generation | None:
     if not pointer.exists():
         return None
     return read_generation(Path(store_dir), pointer.read_text().strip())
+
+
+def export_graph(gen: Generation, graph: str) -> bytes:
+    """One named graph of generation ``gen`` as N-Triples (what a partial load keeps)."""
+    store = open_generation(gen.path)
+    return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
 
 
 def triples_filler(info: SourceInfo, triples: list) -> Callable[[ox.Store], SourceInfo]:

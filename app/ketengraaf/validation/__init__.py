@@ -15,7 +15,9 @@ __all__ = ["MEDIA_TYPES", "RENDERERS", "Report", "Result", "SHAPES_NS", "build_g
            "render", "shapes_graph", "validate_graph", "validate_sources", "validator_for_load"]
 
 
-def validator_for_load(parsed) -> tuple[bytes, dict]:
-    """Validate the sources of a load: (report as Turtle, summary) for the new generation."""
-    report = validate_sources(parsed)
+def validator_for_load(parsed, catalogue=None) -> tuple[bytes, dict]:
+    """Validate the sources of a load of ``catalogue`` (default: the current one): (report as Turtle,
+    summary) for the new generation."""
+    dirs = {} if catalogue is None else {"shapes_dir": catalogue.shapes_dir, "ontology_dir": catalogue.ontology_dir}
+    report = validate_sources(parsed, **dirs)
     return render(report, "turtle").encode("utf-8"), report.summary()

@@ -1,7 +1,7 @@
 """The SHACL engine: rdflib graphs built for the purpose, validated with pySHACL.
 
 pySHACL over an Oxigraph-backed graph is slower than over an rdflib memory
-graph (docs: oxigraph-notes), so the parsed sources (pyoxigraph triples) are
+graph (docs/oxigraph-notes.md), so the parsed sources (pyoxigraph triples) are
 copied into a plain rdflib graph. The data graph holds the data files plus the
 ontology, so ``sh:targetClass`` and ``sh:class`` honour ``rdfs:subClassOf``.
 
@@ -24,12 +24,9 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
 from ..errors import ConfigError, InputError
-from ..loading import ParsedSource, collect_sources, display_path, parse_file
-from ..settings import ROOT
+from ..catalogue import locate
+from ..sources import ParsedSource, collect_sources, display_path, parse_file
 from .report import Report
-
-SHAPES_DIR = ROOT / "shapes"
-ONTOLOGY_DIR = ROOT / "ontology"
 
 _XSD_STRING = str(XSD.string)
 _SHAPE_TYPES = {str(SH.NodeShape), str(SH.PropertyShape)}
@@ -148,10 +145,13 @@ def is_shapes_source(source: ParsedSource) -> bool:
                and t.object.value in _SHAPE_TYPES for t in source.triples)
 
 
-def _parse_dir(folder: Path, skip: set[str]) -> list[ParsedSource]:
-    if not folder.is_dir():
+def _parse_dir(folder: Path | None, skip: set[str]) -> list[ParsedSource]:
+    """The sources in a catalogue's ``shapes/`` or ``ontology/`` folder (named relative to the
+    catalogue, the folder's parent), leaving out those already given."""
+    if folder is None or not folder.is_dir():
         return []
-    return [parse_file(f) for f in collect_sources([folder]) if display_path(f) not in skip]
+    root = folder.parent
+    return [parse_file(f, root) for f in collect_sources([folder]) if display_path(f, root) not in skip]
 
 
 def source_index(sources: Iterable[ParsedSource]) -> dict:
@@ -167,20 +167,25 @@ def source_index(sources: Iterable[ParsedSource]) -> dict:
     return {**named, **typed}
 
 
-def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path = SHAPES_DIR,
-                 ontology_dir: Path = ONTOLOGY_DIR) -> tuple[Graph, Graph, dict]:
+def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path | None = None,
+                 ontology_dir: Path | None = None) -> tuple[Graph, Graph, dict]:
     """(data graph, shapes graph, subject -> source file) for the parsed sources.
 
-    Files declaring shapes form the shapes graph (the shipped ``shapes/`` when none
-    is given); everything else is data. The shipped ontology is mixed into the data
-    unless its files are among the sources already."""
+    Files declaring shapes form the shapes graph (the catalogue's ``shapes_dir`` when
+    none is given); everything else is data. The catalogue's ontology (``ontology_dir``)
+    is mixed into the data unless its files are among the sources already. Without the
+    folders, those of the current catalogue (:func:`ketengraaf.catalogue.locate`)."""
+    if shapes_dir is None or ontology_dir is None:
+        here = locate()
+        shapes_dir = here.shapes_dir if shapes_dir is None else shapes_dir
+        ontology_dir = here.ontology_dir if ontology_dir is None else ontology_dir
     shapes, data = [], []
     for p in parsed:                                 # one scan of each file's triples
         (shapes if is_shapes_source(p) else data).append(p)
     if not shapes:
         shapes = _parse_dir(shapes_dir, set())
         if not shapes:
-            raise InputError(f"no SHACL shapes found in the sources nor in {display_path(shapes_dir)}")
+            raise InputError(f"no SHACL shapes found in the sources nor in {shapes_dir}")
     given = {p.info.path for p in parsed}
     ontology = _parse_dir(ontology_dir, given)
     data_graph, shapes_graph = DataGraph(), Graph()
@@ -226,16 +231,18 @@ def validate_sources(parsed: list[ParsedSource], **dirs) -> Report:
     return validate_graph(data_graph, shapes_graph, sources=sources)
 
 
-def shapes_graph(shapes_dir: Path = SHAPES_DIR) -> Graph:
-    """The shipped shapes as one rdflib graph."""
+def shapes_graph(shapes_dir: Path | None = None) -> Graph:
+    """A catalogue's shapes (by default the current catalogue's) as one rdflib graph."""
+    shapes_dir = locate().shapes_dir if shapes_dir is None else shapes_dir
     g = Graph()
     for src in _parse_dir(shapes_dir, set()):
         add_triples(g, src.triples)
     return g
 
 
-def ontology_graph(ontology_dir: Path = ONTOLOGY_DIR) -> DataGraph:
-    """The shipped ontology (class hierarchy and vocabularies) as one graph, to mix into data."""
+def ontology_graph(ontology_dir: Path | None = None) -> DataGraph:
+    """A catalogue's ontology (by default the current catalogue's) as one graph, to mix into data."""
+    ontology_dir = locate().ontology_dir if ontology_dir is None else ontology_dir
     g = DataGraph()
     for src in _parse_dir(ontology_dir, set()):
         add_triples(g, src.triples)

@@ -1,0 +1,101 @@
+"""Installed the way a user installs it: `pip install .` (not editable) into a fresh virtual
+environment, then run from a folder that is not the checkout.
+
+This is what broke before: the package was called `app`, and found its catalogue through
+`__file__`, which points into site-packages after a normal install.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from paths import ROOT
+
+pytestmark = pytest.mark.install
+
+
+def _run(cmd: list[str], cwd: Path, env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """(bin folder, environment) of a fresh venv with ketengraaf installed from the checkout."""
+    base = tmp_path_factory.mktemp("install")
+    venv = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env["XDG_STATE_HOME"] = str(base / "state")           # where the shipped catalogue's store goes
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
+    pip = _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(ROOT)], cwd=base, env=env,
+               timeout=900)
+    assert pip.returncode == 0, pip.stdout + pip.stderr
+    return venv / "bin", env, base
+
+
+def test_nothing_is_importable_as_app_and_the_package_is_not_the_checkout(installed):
+    bin_dir, env, base = installed
+    empty = base / "leeg-app"
+    empty.mkdir()
+    no_app = _run([str(bin_dir / "python"), "-c", "import app"], cwd=empty, env=env)
+    assert no_app.returncode != 0 and "No module named 'app'" in no_app.stderr
+    where = _run([str(bin_dir / "python"), "-c", "import ketengraaf; print(ketengraaf.__file__)"], cwd=empty, env=env)
+    assert where.returncode == 0 and "site-packages" in where.stdout and str(ROOT) not in where.stdout
+
+
+def test_validate_from_an_empty_folder_uses_the_shipped_catalogue(installed):
+    bin_dir, env, base = installed
+    empty = base / "leeg-validate"
+    empty.mkdir()
+    result = _run([str(bin_dir / "ketengraaf"), "validate"], cwd=empty, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 overtredingen" in result.stdout
+
+
+def test_new_catalogue_validates_with_the_installed_tool(installed):
+    bin_dir, env, base = installed
+    made = _run([str(bin_dir / "ketengraaf"), "new", "mijn-catalogus"], cwd=base, env=env)
+    assert made.returncode == 0, made.stdout + made.stderr
+    result = _run([str(bin_dir / "ketengraaf"), "validate"], cwd=base / "mijn-catalogus", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_from_an_empty_folder_serves_the_shipped_catalogue(installed):
+    bin_dir, env, base = installed
+    empty = base / "leeg-serve"
+    empty.mkdir()
+    port = _free_port()
+    proc = subprocess.Popen([str(bin_dir / "ketengraaf"), "serve", "--port", str(port)], cwd=empty, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline, health = time.monotonic() + 120, None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    health = r.read().decode()
+                    break
+            except OSError:
+                time.sleep(0.3)
+        assert health and '"status":"ok"' in health.replace(" ", ""), proc.stdout.read() if proc.poll() else health
+        req = urllib.request.Request(f"http://127.0.0.1:{port}/id/keten/vth", headers={"Accept": "text/turtle"})
+        with urllib.request.urlopen(req, timeout=10) as r:
+            body = r.read().decode()
+        assert "Vergunningverlening, toezicht en handhaving" in body
+        assert not (empty / "var").exists()                # the store is not put in the user's folder
+        assert (base / "state" / "ketengraaf").is_dir()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
