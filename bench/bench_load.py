@@ -7,7 +7,7 @@ and each measurement runs in a fresh Python subprocess, so its peak RSS
 (``getrusage(RUSAGE_SELF).ru_maxrss`` of that child) is its own:
 
 - ketengraaf load: ``ketengraaf.loading.load`` of ontology/ + shapes/ + the file into a
-  temporary store, without validation and with ``ketengraaf.validation.validator_for_load``;
+  temporary store, without validation and with ``ketengraaf.validation.validate_sources`` (as ``ketengraaf load`` runs it);
 - ketengraaf validate: the validator alone, on the parsed sources;
 - baseline: rdflib ``Graph().parse`` of the same files, then ``pyshacl.validate``
   with the repository's shapes/ and ontology/.
@@ -67,8 +67,10 @@ def _kg_paths(data: Path) -> list[Path]:
 def child_kg_load(data: Path, validate: bool) -> dict:
     from ketengraaf.catalogue import Catalogue
     from ketengraaf.loading import load
-    from ketengraaf.validation import validator_for_load
-    validator = (lambda parsed: validator_for_load(parsed, Catalogue(ROOT))) if validate else None
+    from ketengraaf.validation import validate_sources
+    cat = Catalogue(ROOT)
+    validator = (lambda parsed: validate_sources(parsed, shapes_dir=cat.shapes_dir, ontology_dir=cat.ontology_dir)
+                 ) if validate else None
     with tempfile.TemporaryDirectory(prefix="kg-bench-") as store:
         t = time.perf_counter()
         with _cpu() as cpu:
@@ -83,11 +85,14 @@ def child_kg_load(data: Path, validate: bool) -> dict:
 def child_kg_validate(data: Path) -> dict:
     from ketengraaf.catalogue import Catalogue
     from ketengraaf.sources import parse_sources
-    from ketengraaf.validation import validator_for_load
+    from ketengraaf.validation import render, validate_sources
+    cat = Catalogue(ROOT)
     parsed = parse_sources(_kg_paths(data))
     t = time.perf_counter()
     with _cpu() as cpu:
-        _report, summary = validator_for_load(parsed, Catalogue(ROOT))
+        report = validate_sources(parsed, shapes_dir=cat.shapes_dir, ontology_dir=cat.ontology_dir)
+        render(report, "turtle")        # what a load stores
+        summary = report.summary()
     return {"seconds": time.perf_counter() - t, "cpu": cpu.seconds, "summary": summary}
 
 

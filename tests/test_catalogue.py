@@ -128,3 +128,61 @@ def test_shipped_catalogue_keeps_its_store_outside_the_package(tmp_path, monkeyp
     shipped = Catalogue(tmp_path / "pkg", shipped=True)
     assert shipped.var_dir.is_relative_to(tmp_path / "state" / "ketengraaf")
     assert Catalogue(tmp_path).var_dir == tmp_path / "var"
+
+
+# -- a gated load, one load at a time, a busy port ---------------------------------------------------
+
+BROKEN = ('@prefix keten: <https://w3id.org/ketengraaf/def#> .\n'
+          '@prefix id: <https://w3id.org/ketengraaf/id/> .\n'
+          '@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n'
+          'id:keten\\/kapot a keten:Orkestratieketen ; skos:prefLabel "Kapot"@nl .\n')
+
+
+def test_load_with_violations_is_refused_and_the_old_generation_stays(new_catalogue, tmp_path):
+    cat = ["--catalogue", str(new_catalogue)]
+    runner = CliRunner()
+    assert runner.invoke(main, ["load", *cat]).exit_code == 0
+    store = new_catalogue / "var" / "store"
+    before = current_generation(store)
+    bad = tmp_path / "kapot.ttl"
+    bad.write_text(BROKEN, encoding="utf-8")
+    refused = runner.invoke(main, ["load", *cat, str(bad)])
+    assert refused.exit_code == 1, refused.output
+    assert "load refused" in refused.output and f"generation {before.id} is still served" in refused.output
+    assert "kapot" in refused.output                                  # the report names the focus node
+    assert current_generation(store).id == before.id
+    assert not list((store / "generations").glob("*.tmp"))
+
+    allowed = runner.invoke(main, ["load", *cat, "--allow-violations", str(bad)])
+    assert allowed.exit_code == 0, allowed.output
+    gen = current_generation(store)
+    assert gen.id != before.id and gen.extra["validation"]["allowed_violations"] is True
+    assert gen.extra["validation"]["violations"] > 0
+
+
+def test_a_second_load_while_one_runs_is_refused_with_exit_5(new_catalogue):
+    from ketengraaf.store.oxigraph import writer_lock
+    store = new_catalogue / "var" / "store"
+    with writer_lock(store):
+        result = CliRunner().invoke(main, ["load", "--catalogue", str(new_catalogue)])
+    assert result.exit_code == 5
+    assert "another load is writing the store" in result.output and "pid " in result.output
+
+
+def test_leftovers_of_a_killed_load_go_at_the_next_load(new_catalogue):
+    store = new_catalogue / "var" / "store"
+    debris = store / "generations" / "20260101T000000000000Z-dead.tmp"
+    debris.mkdir(parents=True)
+    (debris / "half").write_bytes(b"x" * 1000)
+    assert CliRunner().invoke(main, ["load", "--catalogue", str(new_catalogue)]).exit_code == 0
+    assert not debris.exists()
+
+
+def test_serve_on_a_busy_port_exits_3_with_one_line_naming_the_port(new_catalogue):
+    import socket
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--catalogue", str(new_catalogue), "--port", str(port)])
+    assert result.exit_code == 3
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"port {port}" in lines[0], result.output

@@ -13,7 +13,7 @@ from ketengraaf.loading import load
 from ketengraaf.sources import parse_file, parse_sources
 from paths import ROOT
 from ketengraaf.validation import (RENDERERS, Report, Result, build_graphs, read_report, render, validate_graph,
-                            validate_sources, validator_for_load)
+                            validate_sources)
 
 FIX = Path(__file__).parent / "fixtures" / "shapes"
 ID = "https://w3id.org/ketengraaf/id/"
@@ -138,9 +138,10 @@ def test_turtle_and_jsonld_are_the_same_report_graph(mixed):
         assert (None, SH.conforms, Literal(False)) in g
 
 
-def test_validator_for_load_and_read_report_round_trip(tmp_path):
+def test_stored_report_and_read_report_round_trip(tmp_path):
     parsed = parse_sources([KLANTDOEL, PERIODE])
-    turtle, summary = validator_for_load(parsed)
+    report = validate_sources(parsed)
+    turtle, summary = render(report, "turtle").encode("utf-8"), report.summary()
     assert summary == {"conforms": False, "violations": 1, "warnings": 1, "infos": 0}
     stored = tmp_path / "validation.ttl"
     stored.write_bytes(turtle)
@@ -164,7 +165,7 @@ def test_read_report_errors(tmp_path):
 
 
 def test_load_stores_the_report_in_the_generation(tmp_path):
-    gen, changed = load(tmp_path / "store", [KLANTDOEL], validator=validator_for_load)
+    gen, changed = load(tmp_path / "store", [KLANTDOEL], validator=validate_sources)
     assert changed and gen.extra["validation"] == {"conforms": True, "violations": 0, "warnings": 1, "infos": 0}
     report = read_report(Path(gen.path) / "validation.ttl")
     assert [r.shape_id for r in report.results_for(VTH)] == ["KlantdoelOrkestratie"]

@@ -59,9 +59,12 @@ def main():
               help="Make a catalogue of only PATHS: every other source of the current generation goes.")
 @click.option("--no-validate", "no_validate", is_flag=True,
               help="Skip SHACL validation (large catalogues); pages then say the data was not validated.")
+@click.option("--allow-violations", "allow_violations", is_flag=True,
+              help="Publish data with SHACL violations anyway (else the load is refused, exit 1, and the "
+                   "current generation stays); the quality page then says so.")
 @click.argument("paths", nargs=-1, type=click.Path())
 @reports_errors
-def load(catalogue, store_dir, force, replace, no_validate, paths):
+def load(catalogue, store_dir, force, replace, no_validate, allow_violations, paths):
     """Load the catalogue into a new store generation, atomically.
 
     \b
@@ -71,14 +74,16 @@ def load(catalogue, store_dir, force, replace, no_validate, paths):
     ketengraaf load --replace PATH...
                                   a catalogue of only PATHs
 
-    Readers go on seeing the old generation until the new one is complete."""
+    The new generation is validated first: with violations the load is refused (exit 1,
+    the report on stderr) and readers go on seeing the old generation. One load at a time
+    per store: a second one is refused at once (exit 5)."""
     from .loading import load_catalogue
     if replace and not paths:
         raise click.UsageError("--replace needs the PATHs that make the new catalogue")
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
     started = time.perf_counter()
     gen, changed = load_catalogue(settings, force=force, paths=paths or None, replace=replace,
-                                  validate=not no_validate)
+                                  validate=not no_validate, allow_violations=allow_violations)
     took = time.perf_counter() - started
     if changed:
         click.echo(f"loaded {gen.triples:,} triples from {len(gen.sources)} files "
@@ -89,6 +94,8 @@ def load(catalogue, store_dir, force, replace, no_validate, paths):
     summary = gen.extra.get("validation") or {}
     if summary:
         click.echo("validation: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+        if summary.get("allowed_violations"):
+            click.echo(f"published with {summary['violations']} violation(s) (--allow-violations)", err=True)
 
 
 @main.command()
@@ -170,20 +177,31 @@ def new(folder):
 @reports_errors
 def serve(host, port, threads, catalogue, store_dir):
     """Serve the catalogue (browser, SPARQL endpoint) with waitress."""
+    import socket
+
     import waitress
 
     from . import create_app
-    from .store.oxigraph import current_generation
+    from .errors import ConfigError
+    from .store.oxigraph import clean_store, current_generation
     settings = _settings(host=host, port=port, threads=threads, catalogue=catalogue, store_dir=store_dir)
     if store_dir and current_generation(settings.store_dir) is not None:
         settings = settings.replace(load_on_start=False)   # serve what `ketengraaf load --store` put there
+    for name in clean_store(settings.store_dir):
+        click.echo(f"removed {name}, left by a load that did not finish", err=True)
+    try:     # bind first: a busy port is one line and exit 3, before anything is loaded or started
+        family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
+        listener = socket.create_server((settings.host, settings.port), family=family)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {settings.host} port {settings.port}: {exc.strerror}; "
+                          "choose another with --port (setting port)") from None
     app = create_app(settings)
     sparql = app.extensions["ketengraaf.sparql"].start()   # query worker processes, stopped on exit
     click.echo(f"ketengraaf serving http://{settings.host}:{settings.port}/ "
                f"({settings.threads} threads, {settings.query_workers} query workers)\n"
                f"catalogue {settings.catalogue}\nstore {settings.store_dir}")
     try:
-        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
+        waitress.serve(app, sockets=[listener], threads=settings.threads,
                        ident="ketengraaf", clear_untrusted_proxy_headers=True,
                        max_request_body_size=settings.max_request_bytes)
     finally:

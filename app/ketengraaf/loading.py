@@ -22,35 +22,52 @@ from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
+from .errors import ValidationFailed
 from .sources import ParsedSource, collect_sources, content_version, parse_sources
 from .store import Generation
-from .store.oxigraph import current_generation, export_graph, write_generation
-from .validation import validator_for_load
+from .store.oxigraph import current_generation, export_graph, write_generation, writer_lock
+from .validation import Report, render, validate_sources
 
-# A validator takes the parsed sources and returns (report Turtle bytes, summary dict).
-Validator = Callable[[list[ParsedSource]], tuple[bytes, dict]]
+# A validator takes the parsed sources and returns their SHACL report.
+Validator = Callable[[list[ParsedSource]], Report]
 
 
 def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource], *, force: bool = False,
-         validator: Validator | None = None, root: Path | None = None) -> tuple[Generation, bool]:
+         validator: Validator | None = None, root: Path | None = None, allow_violations: bool = False,
+         lang: str = "nl") -> tuple[Generation, bool]:
     """Load sources (paths, or sources already read) into a new generation. Returns (generation, changed).
 
-    ``root``: the catalogue folder, which names the graphs of files inside it."""
+    ``root``: the catalogue folder, which names the graphs of files inside it. With a
+    ``validator``, the load is gated: when the report has violations, nothing changes (the
+    current generation goes on being served) and :class:`ValidationFailed` carries the report
+    (in ``lang``), unless ``allow_violations``, which the generation then records.
+    One load at a time per store (:func:`writer_lock`)."""
     started = time.perf_counter()
     items = list(paths)
     parsed = items if items and all(isinstance(p, ParsedSource) for p in items) else parse_sources(items, root)
     version = content_version(parsed)
-    current = current_generation(Path(store_dir))
-    if (current is not None and current.version == version and not force
-            and (validator is None or "validation" in current.extra)):   # same files, and validated if asked
-        return current, False
-    extra_files, extra = {}, {}
-    if validator is not None:
-        report, summary = validator(parsed)
-        extra_files["validation.ttl"] = report
-        extra["validation"] = summary
-    gen = write_generation(Path(store_dir), version, [p.load_into for p in parsed],
-                           extra_files=extra_files, extra=extra, started=started)
+    with writer_lock(store_dir):
+        current = current_generation(Path(store_dir))
+        if (current is not None and current.version == version and not force
+                and (validator is None or "validation" in current.extra)):   # same files, validated if asked
+            return current, False
+        extra_files: dict[str, bytes] = {}
+        extra: dict = {}
+        if validator is not None:
+            report = validator(parsed)
+            if report.violations and not allow_violations:
+                serving = f"generation {current.id} is still served" if current else "nothing was loaded"
+                raise ValidationFailed(
+                    f"load refused: the data has {report.violations} violation(s) of the shapes; {serving}. "
+                    "Fix the data, or load with --allow-violations to publish it anyway",
+                    detail=render(report, "text", lang).rstrip())
+            summary = report.summary()
+            if report.violations:
+                summary["allowed_violations"] = True
+            extra_files["validation.ttl"] = render(report, "turtle").encode("utf-8")
+            extra["validation"] = summary
+        gen = write_generation(Path(store_dir), version, [p.load_into for p in parsed],
+                               extra_files=extra_files, extra=extra, started=started)
     return gen, True
 
 
@@ -72,9 +89,11 @@ def catalogue_paths(settings) -> list[Path]:
 
 
 def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path] | None = None,
-                   replace: bool = False, validate: bool = True) -> tuple[Generation, bool]:
+                   replace: bool = False, validate: bool = True,
+                   allow_violations: bool = False) -> tuple[Generation, bool]:
     """Load the catalogue into a new generation (see the module text for what ``paths`` and
-    ``replace`` mean). ``validate=False`` skips SHACL: pages then say the generation was not validated."""
+    ``replace`` mean). ``validate=False`` skips SHACL: pages then say the generation was not
+    validated. Data with violations is refused unless ``allow_violations`` (see :func:`load`)."""
     catalogue = settings.catalogue
     root = catalogue.root
     if paths is None:
@@ -91,6 +110,7 @@ def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path]
             sources = [b for b in base if b.graph not in replaced] + given
     validator = None
     if validate:
-        def validator(parsed: list[ParsedSource]) -> tuple[bytes, dict]:
-            return validator_for_load(parsed, catalogue)
-    return load(settings.store_dir, sources, force=force, validator=validator, root=root)
+        def validator(parsed: list[ParsedSource]) -> Report:
+            return validate_sources(parsed, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
+    return load(settings.store_dir, sources, force=force, validator=validator, root=root,
+                allow_violations=allow_violations, lang=settings.default_lang)

@@ -13,6 +13,8 @@ store another process writes.
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import shutil
@@ -225,6 +227,57 @@ def write_generation(store_dir: Path, version: str, fillers: list[Callable[[ox.S
     return read_generation(store_dir, gen_id)
 
 
+@contextlib.contextmanager
+def writer_lock(store_dir: str | os.PathLike, *, clean: bool = True) -> Iterator[None]:
+    """Hold the store's writer lock (``store_dir/LOCK``) for one load; a second writer is refused at
+    once with a message naming the holder. Holding it, no other load runs, so any ``*.tmp``
+    generation left is debris of a killed load and goes."""
+    store_dir = Path(store_dir)
+    store_dir.mkdir(parents=True, exist_ok=True)
+    with open(store_dir / "LOCK", "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise StoreError(f"another load is writing the store {store_dir} ({holder}); "
+                             "wait for it to finish, then load again") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}")
+        handle.flush()
+        try:
+            if clean:
+                remove_leftovers(store_dir)
+            yield
+        finally:
+            handle.seek(0)
+            handle.truncate()
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def remove_leftovers(store_dir: str | os.PathLike) -> list[str]:
+    """Remove ``*.tmp`` generations of loads that were killed (call with the writer lock held, or
+    through :func:`clean_store`). Returns the names removed."""
+    gens = Path(store_dir) / "generations"
+    removed = []
+    for stale in gens.glob("*.tmp") if gens.is_dir() else ():
+        shutil.rmtree(stale, ignore_errors=True)
+        removed.append(stale.name)
+    return removed
+
+
+def clean_store(store_dir: str | os.PathLike) -> list[str]:
+    """At start-up: remove what killed loads left, unless a load is running now."""
+    if not (Path(store_dir) / "generations").is_dir():
+        return []
+    try:
+        with writer_lock(store_dir, clean=False):
+            return remove_leftovers(store_dir)
+    except StoreError:
+        return []              # a load is running: its .tmp is not debris
+
+
 def _collect_garbage(gens: Path, keep: str) -> None:
     """Remove all but the newest generations (readers reopen on the next request)."""
     done = sorted((p for p in gens.iterdir() if p.is_dir() and not p.name.endswith(".tmp")),
@@ -232,6 +285,5 @@ def _collect_garbage(gens: Path, keep: str) -> None:
     for old in done[:-KEEP_GENERATIONS]:
         if old.name != keep:
             shutil.rmtree(old, ignore_errors=True)
-    for stale in gens.glob("*.tmp"):
-        if time.time() - stale.stat().st_mtime > 3600:
-            shutil.rmtree(stale, ignore_errors=True)
+    # *.tmp folders are removed under the writer lock (remove_leftovers), never here: a load
+    # that runs now may own one.
