@@ -9,7 +9,13 @@ from functools import wraps
 import click
 
 from .errors import KetengraafError
+from .messages import text
 from .settings import Settings, markdown_table
+
+
+def say(key: str, **params) -> str:
+    """A message of the command line (ketengraaf.messages); it speaks English, reports follow --lang."""
+    return text(key, "en", **params)
 
 
 def _settings(**overrides) -> Settings:
@@ -55,14 +61,12 @@ def load(store_dir, force, no_validate, paths):
     gen, changed = load_catalogue(settings, force=force, paths=paths or None, validate=not no_validate)
     took = time.perf_counter() - started
     if changed:
-        click.echo(f"loaded {gen.triples:,} triples from {len(gen.sources)} files "
-                   f"into generation {gen.id} in {took:.2f} s")
+        click.echo(say("cli.load.loaded", triples=gen.triples, files=len(gen.sources), generation=gen.id, took=took))
     else:
-        click.echo(f"unchanged: generation {gen.id} already holds these {len(gen.sources)} files "
-                   f"({gen.triples:,} triples); use --force to reload")
+        click.echo(say("cli.load.unchanged", generation=gen.id, files=len(gen.sources), triples=gen.triples))
     summary = gen.extra.get("validation") or {}
     if summary:
-        click.echo("validation: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+        click.echo(say("cli.load.validation", summary=", ".join(f"{k} {v}" for k, v in summary.items())))
 
 
 @main.command()
@@ -82,8 +86,8 @@ def validate(paths, lang, fmt, strict):
     report = validate_sources(parse_sources(list(paths) or settings.sources))
     click.echo(render(report, fmt, lang or settings.default_lang), nl=False)
     if report.violations or (strict and report.warnings):
-        counts = f"{report.violations} violation(s), {report.warnings} warning(s)"
-        raise ValidationFailed("the data does not conform: " + counts + (" (--strict)" if strict else ""))
+        raise ValidationFailed(say("cli.validate.fails", violations=report.violations, warnings=report.warnings,
+                                   strict=" (--strict)" if strict else ""))
 
 
 @main.command()
@@ -94,13 +98,14 @@ def stats(store_dir):
     from .store.oxigraph import OxigraphStore
     store = OxigraphStore(_settings(store_dir=store_dir).store_dir)
     gen = store.generation()
-    click.echo(f"generation {gen.id} (version {gen.version[:12]}), created {gen.created:%Y-%m-%d %H:%M:%S} UTC")
-    click.echo(f"\n{'triples':>9}  graph")
+    click.echo(say("cli.stats.generation", generation=gen.id, version=gen.version[:12],
+                   created=f"{gen.created:%Y-%m-%d %H:%M:%S}"))
+    click.echo(f"\n{say('cli.stats.triples'):>9}  {say('cli.stats.graph')}")
     for s in sorted(gen.sources, key=lambda s: s.graph):
         click.echo(f"{s.triples:>9,}  {s.graph}")
-    click.echo(f"{gen.triples:>9,}  total")
+    click.echo(f"{gen.triples:>9,}  {say('cli.stats.total')}")
     rows = store.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c")
-    click.echo(f"\n{'instances':>9}  class")
+    click.echo(f"\n{say('cli.stats.instances'):>9}  {say('cli.stats.class')}")
     for r in rows:
         click.echo(f"{int(r['n'].value):>9,}  {r['c'].value}")
 
@@ -136,8 +141,8 @@ def serve(host, port, threads, store_dir):
         settings = settings.replace(load_on_start=False)   # serve what `ketengraaf load --store` put there
     app = create_app(settings)
     sparql = app.extensions["ketengraaf.sparql"].start()   # query worker processes, stopped on exit
-    click.echo(f"ketengraaf serving http://{settings.host}:{settings.port}/ "
-               f"({settings.threads} threads, {settings.query_workers} query workers, store {settings.store_dir})")
+    click.echo(say("cli.serve.serving", url=f"http://{settings.host}:{settings.port}/", threads=settings.threads,
+                   workers=settings.query_workers, store=settings.store_dir))
     try:
         waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
                        ident="ketengraaf", clear_untrusted_proxy_headers=True,
@@ -206,15 +211,16 @@ def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict
         status = write_files(out_dir, result.files)
     else:
         gen, changed, status = publish(settings, "archimate", result.files)
-        click.echo(f"store: generation {gen.id} ({gen.triples:,} triples)" + ("" if changed else ", unchanged"))
+        click.echo(say("cli.import.store", generation=gen.id, triples=gen.triples,
+                       unchanged="" if changed else say("cli.import.unchanged")))
     took = time.perf_counter() - started
     for file_name, what in status.items():
         click.echo(f"{what}: {Path(target) / file_name}")
-    click.echo("imported " + ", ".join(f"{v:,} {k}" for k, v in result.counts.items()) + f" in {took:.2f} s")
+    click.echo(say("cli.import.imported", counts=", ".join(f"{v:,} {k}" for k, v in result.counts.items()), took=took))
     for problem in result.problems:
-        click.echo(f"problem: {problem}", err=True)
+        click.echo(say("cli.import.problem", problem=problem), err=True)
     if result.problems:
-        click.echo(f"{len(result.problems)} item(s) left out; see the problems above", err=True)
+        click.echo(say("cli.import.left_out", n=len(result.problems)), err=True)
 
 
 @import_group.command("upl")
@@ -238,9 +244,10 @@ def import_upl(path, out, store_dir):
         upl = read_upl(path)
         gen, changed, status_by = publish(settings, "upl", {"upl.ttl": serialize(upl)})
         click.echo(f"{status_by['upl.ttl']}: {settings.import_dir / 'upl' / 'upl.ttl'}")
-        click.echo(f"store: generation {gen.id} ({gen.triples:,} triples)" + ("" if changed else ", unchanged"))
-    click.echo(f"imported {upl.rows:,} rows, {len(upl.products):,} products, {len(upl.grondslagen):,} legal bases, "
-               f"{len(upl.ranks):,} candidate chains in {time.perf_counter() - started:.2f} s")
+        click.echo(say("cli.import.store", generation=gen.id, triples=gen.triples,
+                       unchanged="" if changed else say("cli.import.unchanged")))
+    click.echo(say("cli.import.upl", rows=upl.rows, products=len(upl.products), bases=len(upl.grondslagen),
+                   candidates=len(upl.ranks), took=time.perf_counter() - started))
 
 
 if __name__ == "__main__":
