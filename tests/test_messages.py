@@ -134,3 +134,11 @@ def test_no_text_tables_left_outside_the_catalogue():
     for module, name in ((i18n, "MESSAGES"), (gemma, "TEXT"), (upl, "TEXT"), (views, "TEXTS"), (render, "_WORDS")):
         assert not hasattr(module, name), f"{module.__name__}.{name} is back: put its text in ketengraaf.messages"
 
+
+def test_templates_build_their_links():
+    """Links go through url_for (or web/urls.py), so the site works under a path prefix."""
+    hard = re.compile(r"""\b(href|src|action)=(['"])(/(?!/)|\?|\2)""")
+    found = [f"{p.name}: {m.group(0)}" for p in TEMPLATES for m in hard.finditer(p.read_text(encoding="utf-8"))]
+    assert not found, found
+    script = (PACKAGE / "static" / "typeahead.js").read_text(encoding="utf-8")
+    assert not re.search(r"""['"]/[a-z]""", script), "static JS takes its URLs from the page"

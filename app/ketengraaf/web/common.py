@@ -24,7 +24,7 @@ bp.before_app_request(choose_lang)          # ?lang= is checked once per request
 def switch_lang_url(code: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
-    return request.path + "?" + urlencode(args, doseq=True)
+    return request.script_root + request.path + "?" + urlencode(args, doseq=True)
 
 
 def label(iri: str) -> str:
