@@ -147,6 +147,18 @@ def test_every_link_under_a_path_prefix_works_and_stays_under_it(prefixed_server
     assert fetched >= 200, f"only {fetched} URLs reached from {PREFIX}/"
 
 
+def test_local_urls_of_public_iris_carry_the_script_root(app):
+    from ketengraaf.web.urls import data_url, local_url, page_url
+    from web_helpers import DEF, ID
+    with app.test_request_context("/", base_url="http://example.org" + PREFIX):
+        assert local_url(ID + "keten/vth") == PREFIX + "/id/keten/vth"
+        assert local_url(DEF + "Keten") == PREFIX + "/def/Keten"
+        assert local_url(DEF.rstrip("#")) == PREFIX + "/def"
+        assert page_url(ID + "keten/vth") == PREFIX + "/page/keten/vth"
+        assert data_url(ID + "keten/vth", "ttl") == PREFIX + "/data/keten/vth.ttl"
+        assert local_url("https://example.com/x") == "https://example.com/x"       # external stays external
+
+
 def test_the_prefix_reaches_pages_the_crawl_must_cover(prefixed_server):
     """The crawl starts at home; these pages show it goes where the links are built."""
     status, _, body = _fetch(prefixed_server + PREFIX + "/")
