@@ -14,8 +14,15 @@ import pytest
 from ketengraaf import create_app
 from ketengraaf.settings import Settings
 from paths import ROOT, SHARED
-needs_shared = pytest.mark.skipif(not SHARED.is_dir(),
-                                  reason=f"reference data {SHARED} is not present (CI has it)")
+
+_skip_without_shared = pytest.mark.skipif(not SHARED.is_dir(),
+                                          reason=f"reference data {SHARED} is not present (CI has it)")
+
+
+def needs_shared(test):
+    """For a test that reads ../shared/: marked ``shared`` (``-m "not shared"`` leaves it out),
+    and skipped with a reason where that folder is missing."""
+    return pytest.mark.shared(_skip_without_shared(test))
 
 
 def make_settings(store_dir: Path, **overrides) -> Settings:

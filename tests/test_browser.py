@@ -15,6 +15,8 @@ import pytest
 from conftest import LiveServer, make_app_client
 from web_helpers import FIXTURES
 
+pytestmark = pytest.mark.browser      # every test here drives Chromium: `-m "not browser"` leaves them out
+
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -62,10 +62,11 @@ def wants_html() -> bool:
 
 
 def error_response(err: KetengraafError):
-    """One handler for every error: HTML for browsers, JSON for everything else."""
+    """One handler for every error: HTML for browsers, JSON for everything else; titles in the reader's language."""
     if wants_html():
         body = render_template("error.html", error=err)
         return body, err.status, {"Content-Type": "text/html; charset=utf-8"}
-    resp = jsonify(err.to_dict())
+    from .web.i18n import ui_lang
+    resp = jsonify(err.to_dict(ui_lang()))
     resp.status_code = err.status
     return resp

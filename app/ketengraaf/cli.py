@@ -12,7 +12,13 @@ from functools import wraps
 import click
 
 from .errors import KetengraafError
+from .messages import text
 from .settings import Settings, markdown_table
+
+
+def say(key: str, **params) -> str:
+    """A message of the command line (ketengraaf.messages); it speaks English, reports follow --lang."""
+    return text(key, "en", **params)
 
 
 def _settings(**overrides) -> Settings:
@@ -86,16 +92,14 @@ def load(catalogue, store_dir, force, replace, no_validate, allow_violations, pa
                                   validate=not no_validate, allow_violations=allow_violations)
     took = time.perf_counter() - started
     if changed:
-        click.echo(f"loaded {gen.triples:,} triples from {len(gen.sources)} files "
-                   f"into generation {gen.id} in {took:.2f} s")
+        click.echo(say("cli.load.loaded", triples=gen.triples, files=len(gen.sources), generation=gen.id, took=took))
     else:
-        click.echo(f"unchanged: generation {gen.id} already holds these {len(gen.sources)} files "
-                   f"({gen.triples:,} triples); use --force to reload")
+        click.echo(say("cli.load.unchanged", generation=gen.id, files=len(gen.sources), triples=gen.triples))
     summary = gen.extra.get("validation") or {}
     if summary:
-        click.echo("validation: " + ", ".join(f"{k} {v}" for k, v in summary.items()))
+        click.echo(say("cli.load.validation", summary=", ".join(f"{k} {v}" for k, v in summary.items())))
         if summary.get("allowed_violations"):
-            click.echo(f"published with {summary['violations']} violation(s) (--allow-violations)", err=True)
+            click.echo(say("cli.load.allowed_violations", violations=summary["violations"]), err=True)
 
 
 @main.command()
@@ -119,8 +123,8 @@ def validate(paths, catalogue, lang, fmt, strict):
                               shapes_dir=cat.shapes_dir, ontology_dir=cat.ontology_dir)
     click.echo(render(report, fmt, lang or settings.default_lang), nl=False)
     if report.violations or (strict and report.warnings):
-        counts = f"{report.violations} violation(s), {report.warnings} warning(s)"
-        raise ValidationFailed("the data does not conform: " + counts + (" (--strict)" if strict else ""))
+        raise ValidationFailed(say("cli.validate.fails", violations=report.violations, warnings=report.warnings,
+                                   strict=" (--strict)" if strict else ""))
 
 
 @main.command()
@@ -131,13 +135,14 @@ def stats(catalogue, store_dir):
     from .store.oxigraph import OxigraphStore
     store = OxigraphStore(_settings(catalogue=catalogue, store_dir=store_dir).store_dir)
     gen = store.generation()
-    click.echo(f"generation {gen.id} (version {gen.version[:12]}), created {gen.created:%Y-%m-%d %H:%M:%S} UTC")
-    click.echo(f"\n{'triples':>9}  graph")
+    click.echo(say("cli.stats.generation", generation=gen.id, version=gen.version[:12],
+                   created=f"{gen.created:%Y-%m-%d %H:%M:%S}"))
+    click.echo(f"\n{say('cli.stats.triples'):>9}  {say('cli.stats.graph')}")
     for s in sorted(gen.sources, key=lambda s: s.graph):
         click.echo(f"{s.triples:>9,}  {s.graph}")
-    click.echo(f"{gen.triples:>9,}  total")
+    click.echo(f"{gen.triples:>9,}  {say('cli.stats.total')}")
     rows = store.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c")
-    click.echo(f"\n{'instances':>9}  class")
+    click.echo(f"\n{say('cli.stats.instances'):>9}  {say('cli.stats.class')}")
     for r in rows:
         click.echo(f"{int(r['n'].value):>9,}  {r['c'].value}")
 
@@ -165,8 +170,8 @@ def new(folder):
     settings file. It validates as written; `cd FOLDER && ketengraaf validate` checks it."""
     from .catalogue import new_catalogue
     made = new_catalogue(folder)
-    click.echo(f"new catalogue in {made.root}: ontology/, shapes/, data/voorbeeldketen.ttl, ketengraaf.toml")
-    click.echo(f"next: cd {folder} && ketengraaf validate && ketengraaf serve")
+    click.echo(say("cli.new.made", folder=made.root))
+    click.echo(say("cli.new.next", folder=folder))
 
 
 @main.command()
@@ -188,7 +193,7 @@ def serve(host, port, threads, catalogue, store_dir):
     if store_dir and current_generation(settings.store_dir) is not None:
         settings = settings.replace(load_on_start=False)   # serve what `ketengraaf load --store` put there
     for name in clean_store(settings.store_dir):
-        click.echo(f"removed {name}, left by a load that did not finish", err=True)
+        click.echo(say("cli.serve.leftover", name=name), err=True)
     try:     # bind first: a busy port is one line and exit 3, before anything is loaded or started
         family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
         listener = socket.create_server((settings.host, settings.port), family=family)
@@ -197,9 +202,8 @@ def serve(host, port, threads, catalogue, store_dir):
                           "choose another with --port (setting port)") from None
     app = create_app(settings)
     sparql = app.extensions["ketengraaf.sparql"].start()   # query worker processes, stopped on exit
-    click.echo(f"ketengraaf serving http://{settings.host}:{settings.port}/ "
-               f"({settings.threads} threads, {settings.query_workers} query workers)\n"
-               f"catalogue {settings.catalogue}\nstore {settings.store_dir}")
+    click.echo(say("cli.serve.serving", url=f"http://{settings.host}:{settings.port}/", threads=settings.threads,
+                   workers=settings.query_workers, catalogue=settings.catalogue, store=settings.store_dir))
     try:
         waitress.serve(app, sockets=[listener], threads=settings.threads,
                        ident="ketengraaf", clear_untrusted_proxy_headers=True,
@@ -268,15 +272,16 @@ def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict
         status = write_files(out_dir, result.files)
     else:
         gen, changed, status = publish(settings, "archimate", result.files)
-        click.echo(f"store: generation {gen.id} ({gen.triples:,} triples)" + ("" if changed else ", unchanged"))
+        click.echo(say("cli.import.store", generation=gen.id, triples=gen.triples,
+                       unchanged="" if changed else say("cli.import.unchanged")))
     took = time.perf_counter() - started
     for file_name, what in status.items():
         click.echo(f"{what}: {Path(target) / file_name}")
-    click.echo("imported " + ", ".join(f"{v:,} {k}" for k, v in result.counts.items()) + f" in {took:.2f} s")
+    click.echo(say("cli.import.imported", counts=", ".join(f"{v:,} {k}" for k, v in result.counts.items()), took=took))
     for problem in result.problems:
-        click.echo(f"problem: {problem}", err=True)
+        click.echo(say("cli.import.problem", problem=problem), err=True)
     if result.problems:
-        click.echo(f"{len(result.problems)} item(s) left out; see the problems above", err=True)
+        click.echo(say("cli.import.left_out", n=len(result.problems)), err=True)
 
 
 @import_group.command("upl")
@@ -300,9 +305,10 @@ def import_upl(path, out, catalogue, store_dir):
         upl = read_upl(path)
         gen, changed, status_by = publish(settings, "upl", {"upl.ttl": serialize(upl)})
         click.echo(f"{status_by['upl.ttl']}: {settings.import_dir / 'upl' / 'upl.ttl'}")
-        click.echo(f"store: generation {gen.id} ({gen.triples:,} triples)" + ("" if changed else ", unchanged"))
-    click.echo(f"imported {upl.rows:,} rows, {len(upl.products):,} products, {len(upl.grondslagen):,} legal bases, "
-               f"{len(upl.ranks):,} candidate chains in {time.perf_counter() - started:.2f} s")
+        click.echo(say("cli.import.store", generation=gen.id, triples=gen.triples,
+                       unchanged="" if changed else say("cli.import.unchanged")))
+    click.echo(say("cli.import.upl", rows=upl.rows, products=len(upl.products), bases=len(upl.grondslagen),
+                   candidates=len(upl.ranks), took=time.perf_counter() - started))
 
 
 if __name__ == "__main__":

@@ -10,21 +10,33 @@ CLI exit codes (documented in the README):
 """
 from __future__ import annotations
 
+from .messages import text
+
 
 class KetengraafError(Exception):
     """Base of every error ketengraaf reports to a person."""
 
     status = 500
     exit_code = 1
-    title = "Interne fout"
+    title_key = "error.internal"
 
     def __init__(self, message: str, *, detail: str | None = None):
         super().__init__(message)
         self.message = message
         self.detail = detail
 
-    def to_dict(self) -> dict:
-        out = {"error": type(self).__name__, "status": self.status, "message": self.message}
+    def title_in(self, lang: str) -> str:
+        """The error's title in ``lang`` (``title_key`` names it in :mod:`ketengraaf.messages`)."""
+        return text(self.title_key, lang)
+
+    @property
+    def title(self) -> str:
+        """The title in English (logs, the command line)."""
+        return self.title_in("en")
+
+    def to_dict(self, lang: str = "en") -> dict:
+        out = {"error": type(self).__name__, "status": self.status, "title": self.title_in(lang),
+               "message": self.message}
         if self.detail:
             out["detail"] = self.detail
         return out
@@ -33,7 +45,7 @@ class KetengraafError(Exception):
 class ConfigError(KetengraafError):
     status = 500
     exit_code = 3
-    title = "Configuration error"
+    title_key = "error.config"
 
 
 class InputError(KetengraafError):
@@ -41,7 +53,7 @@ class InputError(KetengraafError):
 
     status = 400
     exit_code = 2
-    title = "Bad input"
+    title_key = "error.input"
 
 
 class ParseError(InputError):
@@ -65,31 +77,31 @@ class ImportError_(InputError):
 class NotFound(KetengraafError):
     status = 404
     exit_code = 2
-    title = "Not found"
+    title_key = "error.not_found"
 
 
 class NotAcceptable(KetengraafError):
     status = 406
     exit_code = 2
-    title = "Not acceptable"
+    title_key = "error.not_acceptable"
 
 
 class UnsupportedMediaType(KetengraafError):
     status = 415
     exit_code = 2
-    title = "Unsupported media type"
+    title_key = "error.unsupported_media_type"
 
 
 class MethodNotAllowed(KetengraafError):
     status = 405
     exit_code = 2
-    title = "Method not allowed"
+    title_key = "error.method_not_allowed"
 
 
 class RequestTooLarge(KetengraafError):
     status = 413
     exit_code = 2
-    title = "Request too large"
+    title_key = "error.request_too_large"
 
 
 class QueryError(KetengraafError):
@@ -97,7 +109,7 @@ class QueryError(KetengraafError):
 
     status = 400
     exit_code = 4
-    title = "Query error"
+    title_key = "error.query"
 
 
 class QueryRefused(QueryError):
@@ -107,25 +119,25 @@ class QueryRefused(QueryError):
 class QueryTimeout(KetengraafError):
     status = 503
     exit_code = 4
-    title = "Query time-out"
+    title_key = "error.query_timeout"
 
 
 class QueryCrashed(KetengraafError):
     status = 500
     exit_code = 4
-    title = "Query engine failure"
+    title_key = "error.query_crashed"
 
 
 class ResultTooLarge(KetengraafError):
     status = 413
     exit_code = 4
-    title = "Result too large"
+    title_key = "error.result_too_large"
 
 
 class StoreError(KetengraafError):
     status = 503
     exit_code = 5
-    title = "Store unavailable"
+    title_key = "error.store"
 
 
 class ValidationFailed(KetengraafError):
@@ -133,4 +145,4 @@ class ValidationFailed(KetengraafError):
 
     status = 422
     exit_code = 1
-    title = "Validation failed"
+    title_key = "error.validation_failed"

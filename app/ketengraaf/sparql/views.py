@@ -183,7 +183,7 @@ def query_page(req, *, error: KetengraafError | None = None, info=None):
     if error is not None:
         status = error.status
     html = render_template("sparql.html", query=query, error=error, table=table, downloads=downloads,
-                           examples=examples(), lang=lang, txt=TEXTS[lang], all_formats=formats_for(
+                           examples=examples(), lang=lang, all_formats=formats_for(
                                info.kind if info is not None else "results"),
                            endpoint=url_for("sparql.endpoint"))
     return html, status, {"Content-Type": "text/html; charset=utf-8", "Vary": "Accept"}
@@ -204,16 +204,3 @@ def _ui_lang(default: str) -> str:
         lang = request.args.get("lang") or default
     return "en" if lang.startswith("en") else "nl"
 
-
-TEXTS = {
-    "nl": {"intro": "Stel vragen aan de catalogus in SPARQL 1.1. De standaardgraaf is de vereniging van alle "
-                    "grafen; dit eindpunt leest alleen.",
-           "sd": "Servicebeschrijving", "query": "Query", "run": "Uitvoeren", "format": "Antwoord als",
-           "table": "tabel", "examples": "Voorbeeldvragen", "results": "Antwoord", "yes": "Ja", "no": "Nee",
-           "rows": "{n} rijen", "truncated": "de eerste {n} getoond; download voor alles", "download": "Download"},
-    "en": {"intro": "Ask the catalogue questions in SPARQL 1.1. The default graph is the union of all graphs; "
-                    "this endpoint is read-only.",
-           "sd": "Service description", "query": "Query", "run": "Run", "format": "Answer as",
-           "table": "table", "examples": "Example queries", "results": "Answer", "yes": "Yes", "no": "No",
-           "rows": "{n} rows", "truncated": "showing the first {n}; download for all", "download": "Download"},
-}

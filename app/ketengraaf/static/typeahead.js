@@ -1,6 +1,9 @@
-// Typeahead for every search box: asks /api/search as the reader types and fills the box's <datalist>.
+// Typeahead for every search box: asks the search API as the reader types and fills the box's <datalist>.
+// The page names the API's URL (<body data-search-api>), so the site works under any path prefix.
 (function () {
   "use strict";
+  var api = document.body && document.body.getAttribute("data-search-api");
+  if (!api) { return; }
   var timer = null;
   function attach(input) {
     var list = document.getElementById(input.getAttribute("list") || "");
@@ -15,7 +18,7 @@
       clearTimeout(timer);
       if (q.length < 2) { return; }
       timer = setTimeout(function () {
-        fetch("/api/search?limit=8&q=" + encodeURIComponent(q), { headers: { "Accept": "application/json" } })
+        fetch(api + "?limit=8&q=" + encodeURIComponent(q), { headers: { "Accept": "application/json" } })
           .then(function (r) { return r.ok ? r.json() : { results: [] }; })
           .then(function (data) {
             while (list.firstChild) { list.removeChild(list.firstChild); }

@@ -9,6 +9,7 @@ from typing import Callable
 from rdflib import Literal, URIRef
 
 from ..errors import InputError
+from ..messages import LANGS, text
 from ..namespaces import PREFIXES, qname
 from .report import SHAPES_NS, Report, Result
 
@@ -16,16 +17,13 @@ Renderer = Callable[[Report, str], str]
 RENDERERS: dict[str, Renderer] = {}
 MEDIA_TYPES: dict[str, str] = {}
 
-_WORDS = {
-    "nl": {"Violation": ("overtreding", "overtredingen"), "Warning": ("waarschuwing", "waarschuwingen"),
-           "Info": ("melding", "meldingen"), "path": "pad", "value": "waarde", "file": "bestand",
-           "conforms": "De gegevens voldoen aan de vormregels.",
-           "fails": "De gegevens voldoen NIET aan de vormregels.", "took": "duur", "none": "geen resultaten"},
-    "en": {"Violation": ("violation", "violations"), "Warning": ("warning", "warnings"),
-           "Info": ("info", "infos"), "path": "path", "value": "value", "file": "file",
-           "conforms": "The data conforms to the shapes.",
-           "fails": "The data does NOT conform to the shapes.", "took": "took", "none": "no results"},
-}
+def _words(lang: str) -> dict:
+    """The text report's words in ``lang`` (from :mod:`ketengraaf.messages`; English for other languages)."""
+    lang = lang if lang in LANGS else "en"
+    words: dict = {k: text("report." + k, lang) for k in ("path", "value", "file", "conforms", "fails", "took", "none")}
+    for s in ("Violation", "Warning", "Info"):
+        words[s] = (text(f"report.{s}.one", lang), text(f"report.{s}.many", lang))
+    return words
 
 
 def renderer(name: str, media_type: str):
@@ -78,7 +76,7 @@ def _line(r: Result, lang: str, words: dict) -> list[str]:
 @renderer("text", "text/plain; charset=utf-8")
 def render_text(report: Report, lang: str = "nl") -> str:
     """For a person: results grouped by focus node (with its label and file), then the counts."""
-    words = _WORDS.get(lang, _WORDS["en"])
+    words = _words(lang)
     lines: list[str] = []
     for focus, results in report.by_focus().items():
         label = results[0].label(lang)

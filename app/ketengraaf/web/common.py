@@ -3,25 +3,28 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Blueprint, current_app, request
+from flask import Blueprint, current_app, request, url_for
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
 from ..errors import NotFound
+from ..messages import text
 from ..namespaces import qname
-from .i18n import UI_LANGS, reader_lang, t, ui_lang
+from .i18n import UI_LANGS, choose_lang, reader_lang, ui_lang
 from .snapshot import snapshot
 from .urls import local_url
 
 bp = Blueprint("browser", __name__)
 
-# pages other parts of the app may add; shown in the header when their route exists
-OPTIONAL_NAV = (("/sparql", "SPARQL", "SPARQL"), ("/gemma", "GEMMA", "GEMMA"))
+# pages other parts of the app may add (endpoint, message key); shown in the header when they exist
+OPTIONAL_NAV = (("sparql.endpoint", "nav.sparql"), ("gemma.index", "nav.gemma"))
+
+bp.before_app_request(choose_lang)          # ?lang= is checked once per request, before any view
 
 
 def switch_lang_url(code: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [code]
-    return request.path + "?" + urlencode(args, doseq=True)
+    return request.script_root + request.path + "?" + urlencode(args, doseq=True)
 
 
 def label(iri: str) -> str:
@@ -29,9 +32,8 @@ def label(iri: str) -> str:
 
 
 def _nav() -> list[tuple[str, str]]:
-    rules = {r.rule for r in current_app.url_map.iter_rules()}
-    ui = ui_lang()
-    return [(path, nl if ui == "nl" else en) for path, nl, en in OPTIONAL_NAV if path in rules]
+    endpoints = current_app.view_functions
+    return [(url_for(endpoint), _safe_t(key)) for endpoint, key in OPTIONAL_NAV if endpoint in endpoints]
 
 
 @bp.app_context_processor
@@ -53,13 +55,12 @@ def _safe_ui_lang() -> str:
         return "nl"
 
 
-def _safe_t(key: str, **fmt) -> str:
+def _safe_t(key: str, **params) -> str:
     try:
-        return t(key, **fmt)
-    except Exception:
-        from .i18n import MESSAGES
-        text = MESSAGES[key]["nl"]
-        return text.format(**fmt) if fmt else text
+        lang = ui_lang()
+    except Exception:       # no language yet (the store is unavailable): the fallback language
+        lang = UI_LANGS[0]
+    return text(key, lang, **params)      # an unknown key is a KeyError, never a blank
 
 
 @bp.after_app_request

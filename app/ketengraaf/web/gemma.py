@@ -15,41 +15,12 @@ from collections import defaultdict
 from flask import Blueprint, render_template
 
 from ..namespaces import DCTERMS, KETEN, sparql_prefixes
-from .i18n import reader_lang, ui_lang
+from .i18n import reader_lang, t
 from .urls import local_url
 
 bp = Blueprint("gemma", __name__)
 
 GEMMA_ONLINE = "https://www.gemmaonline.nl/"
-
-TEXT: dict[str, dict[str, str]] = {
-    "title": {"nl": "GEMMA-procesarchitectuur", "en": "GEMMA process architecture"},
-    "intro": {"nl": "Uit het ArchiMate-model van de GEMMA (VNG Realisatie, EUPL) geïmporteerd: het "
-                    "processenlandschap, de procesbouwstenen en de actoren en rollen.",
-              "en": "Imported from the GEMMA ArchiMate model (VNG Realisatie, EUPL): the process landscape, "
-                    "the process building blocks and the actors and roles."},
-    "processen": {"nl": "Processenlandschap", "en": "Process landscape"},
-    "processen_intro": {"nl": "De processen van de GEMMA, van procescluster naar bedrijfsproces. "
-                              "Processen die bij een van de vier ketensamenwerkingsprocessen horen, zijn gemarkeerd.",
-                        "en": "GEMMA's processes, from process cluster down to business process. Processes that "
-                              "belong to one of the four chain-collaboration processes are marked."},
-    "bouwstenen": {"nl": "Procesbouwstenen", "en": "Process building blocks"},
-    "bouwstenen_intro": {"nl": "De procesbouwstenencatalogus van de GEMMA: herbruikbare stappen (services) "
-                               "waaruit processen worden opgebouwd.",
-                         "en": "GEMMA's catalogue of process building blocks: reusable steps (services) "
-                               "that processes are built from."},
-    "rollen": {"nl": "Actoren en rollen", "en": "Actors and roles"},
-    "rollen_intro": {"nl": "Actoren en rollen die de GEMMA onderkent; rollen die onder een andere vallen, "
-                           "staan eronder.",
-                     "en": "Actors and roles GEMMA recognises; roles grouped under another are listed below it."},
-    "gemma_online": {"nl": "GEMMA online", "en": "GEMMA online"},
-    "none": {"nl": "Niets gevonden: is de GEMMA geïmporteerd (data/gemma/)?",
-             "en": "Nothing found: has GEMMA been imported (data/gemma/)?"},
-    "count": {"nl": "{n} stuks", "en": "{n} items"},
-    "ketenproces": {"nl": "ketensamenwerkingsproces", "en": "chain-collaboration process"},
-    "name": {"nl": "Naam", "en": "Name"},
-    "definition": {"nl": "Omschrijving", "en": "Description"},
-}
 
 _NODES = sparql_prefixes(["keten", "skos", "rdfs"]) + """
 SELECT ?node ?parent ?page (GROUP_CONCAT(DISTINCT STR(?kp); separator=" ") AS ?kps) WHERE {
@@ -59,11 +30,6 @@ SELECT ?node ?parent ?page (GROUP_CONCAT(DISTINCT STR(?kp); separator=" ") AS ?k
   OPTIONAL { ?node keten:ketenproces ?kp }
 } GROUP BY ?node ?parent ?page
 """
-
-
-def _text() -> dict[str, str]:
-    ui = ui_lang()
-    return {k: v[ui] for k, v in TEXT.items()}
 
 
 def _tree(cls: str, up: str) -> tuple[list[dict], int]:
@@ -101,20 +67,20 @@ def index():
     by_class = snapshot().by_class          # counted once per generation
     counts = {key: len(by_class.get(str(KETEN) + cls, ()))
               for key, cls in (("processen", "GemmaProces"), ("bouwstenen", "Procesbouwsteen"), ("rollen", "GemmaRol"))}
-    return render_template("gemma.html", text=_text(), counts=counts)
+    return render_template("gemma.html", counts=counts)
 
 
 @bp.get("/gemma/processen")
 def processen():
     roots, total = _tree(str(KETEN.GemmaProces), str(KETEN.onderdeelVan))
-    return render_template("gemma_processen.html", text=_text(), roots=roots, total=total)
+    return render_template("gemma_processen.html", heading=t("gemma.processen.title"), intro=t("gemma.processen.intro"),
+                           roots=roots, total=total)
 
 
 @bp.get("/gemma/rollen")
 def rollen():
     roots, total = _tree(str(KETEN.GemmaRol), str(DCTERMS.isPartOf))
-    return render_template("gemma_processen.html", text={**_text(), "processen": _text()["rollen"],
-                                                         "processen_intro": _text()["rollen_intro"]},
+    return render_template("gemma_processen.html", heading=t("gemma.rollen.title"), intro=t("gemma.rollen.intro"),
                            roots=roots, total=total)
 
 
@@ -136,4 +102,4 @@ SELECT ?b (SAMPLE(?page) AS ?gemma) WHERE {
                       "gemma": r["gemma"].value if r["gemma"] is not None else None,
                       "definition": definition[0] if definition else ""})
     items.sort(key=lambda i: i["label"].lower())
-    return render_template("gemma_bouwstenen.html", text=_text(), items=items)
+    return render_template("gemma_bouwstenen.html", items=items)

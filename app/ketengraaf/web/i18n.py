@@ -1,6 +1,7 @@
-"""Interface text in Dutch and English, and which language a reader gets.
+"""Which language a reader gets; the interface text itself is in :mod:`ketengraaf.messages`.
 
-The reader's language is chosen once per request, in this order: ``?lang=``,
+The reader's language is chosen once per request (:func:`choose_lang`, run before
+every request), in this order: ``?lang=`` (one of :func:`allowed_langs`, else 400),
 the ``lang`` cookie (set when a reader switches language), ``Accept-Language``,
 then the ``default_lang`` setting. Labels follow that language with the
 fallback of :mod:`ketengraaf.labels` (then ``nl``, then ``en``, then any). The
@@ -12,134 +13,65 @@ from __future__ import annotations
 
 from flask import g, request
 
-from ..errors import InputError
+from ..errors import InputError, KetengraafError
 from ..labels import fallback_order, valid_lang
+from ..messages import LANGS, text
 
-UI_LANGS = ("nl", "en")
+UI_LANGS = LANGS
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "site_tagline": {"nl": "Kennisgraaf van ketensamenwerking in de Nederlandse overheid",
-                     "en": "Knowledge graph of chain collaboration in Dutch government"},
-    "home_intro": {"nl": "Ketengraaf beschrijft ketens en netwerken van overheidsorganisaties: wie er samenwerkt, "
-                         "in welke rol, aan welke gedeelde doelen en processen, volgens de referentiearchitecturen "
-                         "GEMMA en NORA. Elke term en elk object heeft een eigen pagina en is als RDF op te vragen.",
-                   "en": "Ketengraaf describes chains and networks of government organisations: who works together, "
-                         "in which role, towards which shared goals and processes, following the GEMMA and NORA "
-                         "reference architectures. Every term and every resource has its own page and can be "
-                         "fetched as RDF."},
-    "skip": {"nl": "Naar de inhoud", "en": "Skip to content"},
-    "home": {"nl": "Start", "en": "Home"},
-    "search": {"nl": "Zoeken", "en": "Search"},
-    "search_placeholder": {"nl": "Zoek ketens, partners, begrippen…", "en": "Search chains, partners, concepts…"},
-    "ontology": {"nl": "Ontologie", "en": "Ontology"},
-    "quality": {"nl": "Datakwaliteit", "en": "Data quality"},
-    "schemes": {"nl": "Begrippenlijsten", "en": "Concept schemes"},
-    "language": {"nl": "Taal", "en": "Language"},
-    "labels_in": {"nl": "Labels in het", "en": "Labels in"},
-    "lang_name_nl": {"nl": "Nederlands", "en": "Dutch"},
-    "lang_name_en": {"nl": "Engels", "en": "English"},
-    "counts": {"nl": "Inhoud per klasse", "en": "Contents per class"},
-    "class": {"nl": "Klasse", "en": "Class"},
-    "instances": {"nl": "Aantal", "en": "Count"},
-    "chains_by_model": {"nl": "Ketens per model", "en": "Chains by model"},
-    "recent": {"nl": "Recent gewijzigd", "en": "Recently changed"},
-    "sources": {"nl": "Bronbestanden van deze versie", "en": "Source files of this version"},
-    "triples": {"nl": "triples", "en": "triples"},
-    "version": {"nl": "Versie", "en": "Version"},
-    "types": {"nl": "Typen", "en": "Types"},
-    "definition": {"nl": "Definitie", "en": "Definition"},
-    "group_identity": {"nl": "Identiteit", "en": "Identity"},
-    "group_description": {"nl": "Beschrijving", "en": "Description"},
-    "group_relations": {"nl": "Relaties", "en": "Relations"},
-    "group_links": {"nl": "Verwijzingen", "en": "Links"},
-    "group_provenance": {"nl": "Herkomst", "en": "Provenance"},
-    "inbound": {"nl": "Wat verwijst hierheen", "en": "What links here"},
-    "no_inbound": {"nl": "Niets verwijst naar deze bron.", "en": "Nothing links to this resource."},
-    "more": {"nl": "meer", "en": "more"},
-    "all_of": {"nl": "alle", "en": "all"},
-    "downloads": {"nl": "Download als", "en": "Download as"},
-    "wiki_pages": {"nl": "Wikipagina's", "en": "Wiki pages"},
-    "outdated": {"nl": "mogelijk verouderd", "en": "possibly outdated"},
-    "last_edited": {"nl": "laatst bewerkt", "en": "last edited"},
-    "validation": {"nl": "Validatie (SHACL)", "en": "Validation (SHACL)"},
-    "conforms": {"nl": "Voldoet aan alle regels.", "en": "Conforms to all rules."},
-    "no_report": {"nl": "Voor deze versie is geen validatierapport beschikbaar.",
-                  "en": "No validation report is available for this version."},
-    "Violation": {"nl": "Overtreding", "en": "Violation"},
-    "Warning": {"nl": "Waarschuwing", "en": "Warning"},
-    "Info": {"nl": "Opmerking", "en": "Info"},
-    "shape": {"nl": "regel", "en": "shape"},
-    "path": {"nl": "eigenschap", "en": "property"},
-    "value": {"nl": "waarde", "en": "value"},
-    "page": {"nl": "Pagina", "en": "Page"},
-    "previous": {"nl": "Vorige", "en": "Previous"},
-    "next": {"nl": "Volgende", "en": "Next"},
-    "sort": {"nl": "Sorteren", "en": "Sort"},
-    "sort_label": {"nl": "label A–Z", "en": "label A–Z"},
-    "sort_label_desc": {"nl": "label Z–A", "en": "label Z–A"},
-    "sort_iri": {"nl": "IRI", "en": "IRI"},
-    "label": {"nl": "Label", "en": "Label"},
-    "results": {"nl": "resultaten", "en": "results"},
-    "no_results": {"nl": "Niets gevonden.", "en": "Nothing found."},
-    "all_types": {"nl": "Alle typen", "en": "All types"},
-    "type_filter": {"nl": "Type", "en": "Type"},
-    "classes": {"nl": "Klassen", "en": "Classes"},
-    "properties": {"nl": "Eigenschappen", "en": "Properties"},
-    "superclasses": {"nl": "Bovenliggende klassen", "en": "Superclasses"},
-    "subclasses": {"nl": "Subklassen", "en": "Subclasses"},
-    "domain": {"nl": "Domein", "en": "Domain"},
-    "range": {"nl": "Bereik", "en": "Range"},
-    "hierarchy": {"nl": "Klassenhiërarchie", "en": "Class hierarchy"},
-    "valid_needs": {"nl": "Wat een geldige {x} nodig heeft", "en": "What a valid {x} needs"},
-    "no_rules": {"nl": "Geen regels (SHACL-vormen) voor deze klasse.", "en": "No rules (SHACL shapes) for this class."},
-    "quality_intro": {"nl": "Alle overtredingen en waarschuwingen van de SHACL-validatie van deze versie, per regel.",
-                      "en": "Every violation and warning of this version's SHACL validation, by shape."},
-    "quality_clean": {"nl": "De catalogus voldoet aan alle regels.", "en": "The catalogue conforms to every rule."},
-    "resource": {"nl": "Bron", "en": "Resource"},
-    "message": {"nl": "Melding", "en": "Message"},
-    "not_found_suggest": {"nl": "Bedoelde u een van deze?", "en": "Did you mean one of these?"},
-    "not_found_iri": {"nl": "Over {iri} is niets bekend in deze catalogus.",
-                      "en": "Nothing is known about {iri} in this catalogue."},
-    "tree": {"nl": "Begrippenboom", "en": "Concept tree"},
-    "instances_of": {"nl": "Exemplaren", "en": "Instances"},
-    "documentation": {"nl": "Documentatie", "en": "Documentation"},
-    "data_formats": {"nl": "Deze pagina als data", "en": "This page as data"},
-    "terms": {"nl": "Termen", "en": "Terms"},
-    "property": {"nl": "Eigenschap", "en": "Property"},
-    "min": {"nl": "minstens {n}", "en": "at least {n}"},
-    "max": {"nl": "hoogstens {n}", "en": "at most {n}"},
-    "exactly": {"nl": "precies {n}", "en": "exactly {n}"},
-    "of_class": {"nl": "van het type {c}", "en": "of type {c}"},
-    "of_datatype": {"nl": "met datatype {d}", "en": "with datatype {d}"},
-    "in_values": {"nl": "een van: {v}", "en": "one of: {v}"},
-    "severity_rule": {"nl": "ernst", "en": "severity"},
-    "no_classes": {"nl": "Geen klassen geladen.", "en": "No classes loaded."},
-    "search_hint": {"nl": "Zoekt in labels, alternatieve labels en definities, in beide talen.",
-                    "en": "Searches labels, alternative labels and definitions, in both languages."},
-    "error_404": {"nl": "Niet gevonden", "en": "Not found"},
-    "blank": {"nl": "(naamloos knooppunt)", "en": "(blank node)"},
-}
+
+def allowed_langs() -> list[str]:
+    """What ``?lang=`` may be: the interface languages, then every language a label of the
+    current catalogue is in (labels follow the reader's language; the interface falls back)."""
+    from .snapshot import snapshot
+    snap = snapshot()
+    found = snap.extra("label-langs", lambda s: sorted({lang for per in s.labels.labels.values()
+                                                          for lang in per if lang}))
+    return list(UI_LANGS) + [lang for lang in found if lang not in UI_LANGS]
+
+
+def _allowed(lang: str) -> bool:
+    """A regional variant of an allowed language is allowed too (``en-GB`` for ``en``)."""
+    if not valid_lang(lang):
+        return False
+    primary = lang.lower().split("-", 1)[0]
+    return primary in UI_LANGS or primary in allowed_langs()
+
+
+def _negotiated() -> str:
+    """The language without ``?lang=``: the ``lang`` cookie, ``Accept-Language``, the setting."""
+    cookie = request.cookies.get("lang", "")
+    try:
+        if cookie and _allowed(cookie):
+            return cookie.lower()
+    except KetengraafError:         # the store is unavailable: the cookie cannot be checked, skip it
+        pass
+    best = request.accept_languages.best
+    if best and best != "*" and valid_lang(best):
+        return best.lower()
+    from .. import settings
+    return settings().default_lang
+
+
+def choose_lang() -> None:
+    """Before every request: validate ``?lang=`` once and fix the reader's language on ``g``.
+
+    An unknown value is a 400 naming the allowed values; that error page itself is in the
+    language the reader would get without the parameter."""
+    lang = request.args.get("lang")
+    if lang is None or lang == "":
+        g.reader_lang = _negotiated()
+        return
+    if not _allowed(lang):
+        g.reader_lang = _negotiated()
+        raise InputError(text("error.bad_lang", ui_lang(), value=lang, allowed=", ".join(allowed_langs())))
+    g.reader_lang = lang.lower()
 
 
 def reader_lang() -> str:
-    """The reader's language for this request (validated; cached on ``g``)."""
-    if "reader_lang" in g:
-        return g.reader_lang
-    lang = request.args.get("lang")
-    if lang is not None and not valid_lang(lang):
-        from .. import settings
-        g.reader_lang = settings().default_lang      # the error page itself renders in the default
-        raise InputError(f"parameter lang: {lang!r} is not a language tag (use e.g. nl or en)")
-    if not lang:
-        cookie = request.cookies.get("lang", "")
-        lang = cookie if valid_lang(cookie) else None
-    if not lang:
-        best = request.accept_languages.best
-        lang = best if best and best != "*" and valid_lang(best) else None
-    if not lang:
-        from .. import settings
-        lang = settings().default_lang
-    g.reader_lang = lang.lower()
+    """The reader's language for this request (chosen by :func:`choose_lang`)."""
+    if "reader_lang" not in g:          # a request that skipped the before-request hooks
+        g.reader_lang = _negotiated()
     return g.reader_lang
 
 
@@ -150,7 +82,6 @@ def ui_lang(lang: str | None = None) -> str:
     return UI_LANGS[0]
 
 
-def t(key: str, **fmt) -> str:
-    """Interface text for ``key`` in the reader's interface language."""
-    text = MESSAGES[key][ui_lang()]
-    return text.format(**fmt) if fmt else text
+def t(key: str, **params) -> str:
+    """Interface text for ``key`` (see :mod:`ketengraaf.messages`) in the reader's interface language."""
+    return text(key, ui_lang(), **params)

@@ -116,13 +116,13 @@ def shape_rules(snap: Snapshot, cls: str, lang: str) -> list[dict]:
         sev = _one(store, node, SH.severity)
         path = _one(store, node, SH.path)
         parts = []
-        for prop, key in ((SH.minCount, "min"), (SH.maxCount, "max")):
+        for prop, key in ((SH.minCount, "rule.min"), (SH.maxCount, "rule.max")):
             v = _one(store, node, prop)
             if v is not None:
                 parts.append(t(key, n=v.value))
         if len(parts) == 2 and parts[0].split()[-1] == parts[1].split()[-1]:
-            parts = [t("exactly", n=parts[0].split()[-1])]
-        for prop, key, arg in ((SH["class"], "of_class", "c"), (SH.datatype, "of_datatype", "d")):
+            parts = [t("rule.exactly", n=parts[0].split()[-1])]
+        for prop, key, arg in ((SH["class"], "rule.of_class", "c"), (SH.datatype, "rule.of_datatype", "d")):
             v = _one(store, node, prop)
             if isinstance(v, ox.NamedNode):
                 parts.append(t(key, **{arg: labels.label(v.value, lang)}))
@@ -201,7 +201,7 @@ def ontology_page():
         props = [_entry(snap, p, lang, onto) for p in onto.properties]
         title = pick(snap.labels.labels.get(iri), lang)
         desc = snap.labels.definition(iri, lang)
-        return render_template("ontology.html", iri=iri, title=title[0] if title else t("ontology"),
+        return render_template("ontology.html", iri=iri, title=title[0] if title else t("ontology.title"),
                                description=desc[0] if desc else None, classes=classes, properties=props,
                                tree=_tree(onto, snap, lang))
     rep = negotiate()

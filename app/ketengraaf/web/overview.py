@@ -1,10 +1,8 @@
 """Overview pages: home, class instance lists, concept schemes and their trees."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, render_template, request, url_for
 
 from ..errors import InputError, NotFound
 from ..namespaces import DCTERMS, KETEN, SKOS
@@ -24,7 +22,7 @@ CHANGED = (str(DCTERMS.modified), str(KETEN.laatstBewerkt))
 
 
 def class_url(cls: str, **args) -> str:
-    return "/class?" + urlencode({"iri": cls, **args})
+    return url_for("overview.class_page", iri=cls, **args)
 
 
 def _item(snap: Snapshot, iri: str, lang: str) -> dict:

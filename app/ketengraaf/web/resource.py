@@ -17,9 +17,7 @@ rewritten (:func:`ketengraaf.web.urls.local_url`).
 """
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, url_for
 
 from ..errors import InputError, NotFound
 from .describe import Viewer, description_quads, exists, inbound, own_quads
@@ -85,7 +83,7 @@ def render_resource(iri: str, **extra) -> str:
         shown = [(view.label(s), local_url(s)) for s in subjects[:INBOUND_SHOWN]]
         more = None
         if len(subjects) > INBOUND_SHOWN:
-            more = "/inbound?" + urlencode({"iri": iri, "p": prop})
+            more = url_for("resource.inbound_page", iri=iri, p=prop)
         in_groups.append({"prop": prop, "label": view.label(prop), "href": local_url(prop),
                           "count": len(subjects), "items": shown, "more": more})
     in_groups.sort(key=lambda g: (-g["count"], g["label"].casefold()))
@@ -174,7 +172,7 @@ def inbound_page():
         if page_no > pages:
             abort(404)
         items = [(view.label(s), local_url(s)) for s in subjects[(page_no - 1) * INBOUND_PAGE:page_no * INBOUND_PAGE]]
-        link = lambda n: "/inbound?" + urlencode({"iri": iri, "p": prop, "page": n})  # noqa: E731
+        link = lambda n: url_for("resource.inbound_page", iri=iri, p=prop, page=n)  # noqa: E731
         return Response(render_template(
             "inbound.html", iri=iri, title=view.label(iri), href=local_url(iri), prop_label=view.label(prop),
             prop_href=local_url(prop), items=items, count=len(subjects), page=page_no, pages=pages,

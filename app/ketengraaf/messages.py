@@ -1,0 +1,313 @@
+"""Every text ketengraaf shows a person, in Dutch and English: pages, error titles, reports, the CLI.
+
+One catalogue, namespaced keys (``home.title``, ``error.not_found``, ``report.conforms``,
+``cli.load.loaded``, ...), each with a non-empty ``nl`` and ``en`` text; ``{name}``
+placeholders are filled by :func:`text`. This module is data plus one lookup and
+imports nothing from the app, so every layer (web, validation, CLI, errors) can use it.
+The web side picks the reader's language (:mod:`ketengraaf.web.i18n`); the tests
+check that every key has both languages and that every key used exists.
+"""
+from __future__ import annotations
+
+LANGS = ("nl", "en")           # the languages the interface exists in; the first is the fallback
+
+MESSAGES: dict[str, dict[str, str]] = {
+    # -- every page (templates/base.html) --------------------------------------------------------
+    "site.tagline": {"nl": "Kennisgraaf van ketensamenwerking in de Nederlandse overheid",
+                     "en": "Knowledge graph of chain collaboration in Dutch government"},
+    "site.skip": {"nl": "Naar de inhoud", "en": "Skip to content"},
+    "site.language": {"nl": "Taal", "en": "Language"},
+    "nav.home": {"nl": "Start", "en": "Home"},
+    "nav.sparql": {"nl": "SPARQL", "en": "SPARQL"},
+    "nav.gemma": {"nl": "GEMMA", "en": "GEMMA"},
+    "nav.upl": {"nl": "Ketenkandidaten", "en": "Candidate chains"},
+    "common.all_of": {"nl": "alle", "en": "all"},
+
+    # -- home page ---------------------------------------------------------------------------------
+    "home.intro": {"nl": "Ketengraaf beschrijft ketens en netwerken van overheidsorganisaties: wie er samenwerkt, "
+                         "in welke rol, aan welke gedeelde doelen en processen, volgens de referentiearchitecturen "
+                         "GEMMA en NORA. Elke term en elk object heeft een eigen pagina en is als RDF op te vragen.",
+                   "en": "Ketengraaf describes chains and networks of government organisations: who works together, "
+                         "in which role, towards which shared goals and processes, following the GEMMA and NORA "
+                         "reference architectures. Every term and every resource has its own page and can be "
+                         "fetched as RDF."},
+    "home.counts": {"nl": "Inhoud per klasse", "en": "Contents per class"},
+    "home.instances": {"nl": "Aantal", "en": "Count"},
+    "home.chains_by_model": {"nl": "Ketens per model", "en": "Chains by model"},
+    "home.recent": {"nl": "Recent gewijzigd", "en": "Recently changed"},
+    "home.sources": {"nl": "Bronbestanden van deze versie", "en": "Source files of this version"},
+    "home.triples": {"nl": "triples", "en": "triples"},
+    "home.version": {"nl": "Versie", "en": "Version"},
+
+    # -- search ------------------------------------------------------------------------------------
+    "search.title": {"nl": "Zoeken", "en": "Search"},
+    "search.placeholder": {"nl": "Zoek ketens, partners, begrippen…", "en": "Search chains, partners, concepts…"},
+    "search.results": {"nl": "resultaten", "en": "results"},
+    "search.no_results": {"nl": "Niets gevonden.", "en": "Nothing found."},
+    "search.all_types": {"nl": "Alle typen", "en": "All types"},
+    "search.type_filter": {"nl": "Type", "en": "Type"},
+    "search.hint": {"nl": "Zoekt in labels, alternatieve labels en definities, in beide talen.",
+                    "en": "Searches labels, alternative labels and definitions, in both languages."},
+
+    # -- class pages, paging, sorting --------------------------------------------------------------
+    "class.title": {"nl": "Klasse", "en": "Class"},
+    "class.label": {"nl": "Label", "en": "Label"},
+    "pager.page": {"nl": "Pagina", "en": "Page"},
+    "pager.previous": {"nl": "Vorige", "en": "Previous"},
+    "pager.next": {"nl": "Volgende", "en": "Next"},
+    "sort.title": {"nl": "Sorteren", "en": "Sort"},
+    "sort.label": {"nl": "label A–Z", "en": "label A–Z"},           # sort.<name> for each web.overview.SORTS
+    "sort.-label": {"nl": "label Z–A", "en": "label Z–A"},
+    "sort.iri": {"nl": "IRI", "en": "IRI"},
+
+    # -- resource pages ----------------------------------------------------------------------------
+    "resource.labels_in": {"nl": "Labels in het", "en": "Labels in"},
+    "resource.definition": {"nl": "Definitie", "en": "Definition"},
+    "resource.group_identity": {"nl": "Identiteit", "en": "Identity"},   # resource.<group> per describe.GROUPS
+    "resource.group_description": {"nl": "Beschrijving", "en": "Description"},
+    "resource.group_relations": {"nl": "Relaties", "en": "Relations"},
+    "resource.group_links": {"nl": "Verwijzingen", "en": "Links"},
+    "resource.group_provenance": {"nl": "Herkomst", "en": "Provenance"},
+    "resource.inbound": {"nl": "Wat verwijst hierheen", "en": "What links here"},
+    "resource.no_inbound": {"nl": "Niets verwijst naar deze bron.", "en": "Nothing links to this resource."},
+    "resource.downloads": {"nl": "Download als", "en": "Download as"},
+    "resource.wiki_pages": {"nl": "Wikipagina's", "en": "Wiki pages"},
+    "resource.last_edited": {"nl": "laatst bewerkt", "en": "last edited"},
+    "resource.validation": {"nl": "Validatie (SHACL)", "en": "Validation (SHACL)"},
+    "resource.conforms": {"nl": "Voldoet aan alle regels.", "en": "Conforms to all rules."},
+    "resource.documentation": {"nl": "Documentatie", "en": "Documentation"},
+    "resource.tree": {"nl": "Begrippenboom", "en": "Concept tree"},
+
+    # -- SHACL results and rules (severity.<sh:severity local name>) ------------------------------
+    "severity.Violation": {"nl": "Overtreding", "en": "Violation"},
+    "severity.Warning": {"nl": "Waarschuwing", "en": "Warning"},
+    "severity.Info": {"nl": "Opmerking", "en": "Info"},
+    "rule.shape": {"nl": "regel", "en": "shape"},
+    "rule.path": {"nl": "eigenschap", "en": "property"},
+    "rule.value": {"nl": "waarde", "en": "value"},
+    "rule.min": {"nl": "minstens {n}", "en": "at least {n}"},
+    "rule.max": {"nl": "hoogstens {n}", "en": "at most {n}"},
+    "rule.exactly": {"nl": "precies {n}", "en": "exactly {n}"},
+    "rule.of_class": {"nl": "van het type {c}", "en": "of type {c}"},
+    "rule.of_datatype": {"nl": "met datatype {d}", "en": "with datatype {d}"},
+
+    # -- ontology documentation --------------------------------------------------------------------
+    "ontology.title": {"nl": "Ontologie", "en": "Ontology"},
+    "ontology.data_formats": {"nl": "Deze pagina als data", "en": "This page as data"},
+    "ontology.terms": {"nl": "Termen", "en": "Terms"},
+    "ontology.classes": {"nl": "Klassen", "en": "Classes"},
+    "ontology.properties": {"nl": "Eigenschappen", "en": "Properties"},
+    "ontology.superclasses": {"nl": "Bovenliggende klassen", "en": "Superclasses"},
+    "ontology.subclasses": {"nl": "Subklassen", "en": "Subclasses"},
+    "ontology.domain": {"nl": "Domein", "en": "Domain"},
+    "ontology.range": {"nl": "Bereik", "en": "Range"},
+    "ontology.hierarchy": {"nl": "Klassenhiërarchie", "en": "Class hierarchy"},
+    "ontology.instances_of": {"nl": "Exemplaren", "en": "Instances"},
+    "ontology.valid_needs": {"nl": "Wat een geldige {x} nodig heeft", "en": "What a valid {x} needs"},
+    "ontology.no_rules": {"nl": "Geen regels (SHACL-vormen) voor deze klasse.",
+                          "en": "No rules (SHACL shapes) for this class."},
+    "ontology.no_classes": {"nl": "Geen klassen geladen.", "en": "No classes loaded."},
+
+    # -- concept schemes, data quality -------------------------------------------------------------
+    "schemes.title": {"nl": "Begrippenlijsten", "en": "Concept schemes"},
+    "quality.title": {"nl": "Datakwaliteit", "en": "Data quality"},
+    "quality.intro": {"nl": "Alle overtredingen en waarschuwingen van de SHACL-validatie van deze versie, per regel.",
+                      "en": "Every violation and warning of this version's SHACL validation, by shape."},
+    "quality.clean": {"nl": "De catalogus voldoet aan alle regels.", "en": "The catalogue conforms to every rule."},
+    "quality.no_report": {"nl": "Voor deze versie is geen validatierapport beschikbaar.",
+                          "en": "No validation report is available for this version."},
+    "quality.resource": {"nl": "Bron", "en": "Resource"},
+    "quality.message": {"nl": "Melding", "en": "Message"},
+
+    # -- errors: titles (one per class in ketengraaf.errors) and the 404 page ---------------------
+    "error.internal": {"nl": "Interne fout", "en": "Internal error"},
+    "error.config": {"nl": "Configuratiefout", "en": "Configuration error"},
+    "error.input": {"nl": "Ongeldige invoer", "en": "Bad input"},
+    "error.not_found": {"nl": "Niet gevonden", "en": "Not found"},
+    "error.not_acceptable": {"nl": "Niet leverbaar in dit formaat", "en": "Not acceptable"},
+    "error.unsupported_media_type": {"nl": "Mediatype niet ondersteund", "en": "Unsupported media type"},
+    "error.method_not_allowed": {"nl": "Methode niet toegestaan", "en": "Method not allowed"},
+    "error.request_too_large": {"nl": "Verzoek te groot", "en": "Request too large"},
+    "error.query": {"nl": "Fout in de query", "en": "Query error"},
+    "error.query_timeout": {"nl": "Query duurde te lang", "en": "Query time-out"},
+    "error.query_crashed": {"nl": "Query-machine faalde", "en": "Query engine failure"},
+    "error.result_too_large": {"nl": "Antwoord te groot", "en": "Result too large"},
+    "error.store": {"nl": "Opslag niet beschikbaar", "en": "Store unavailable"},
+    "error.validation_failed": {"nl": "Validatie mislukt", "en": "Validation failed"},
+    "error.not_found_iri": {"nl": "Over {iri} is niets bekend in deze catalogus.",
+                            "en": "Nothing is known about {iri} in this catalogue."},
+    "error.suggest": {"nl": "Bedoelde u een van deze?", "en": "Did you mean one of these?"},
+    "error.bad_lang": {"nl": "parameter lang: {value!r} is geen taal van deze catalogus; toegestaan: {allowed}",
+                       "en": "parameter lang: {value!r} is not a language of this catalogue; allowed: {allowed}"},
+
+    # -- SPARQL query page -------------------------------------------------------------------------
+    "sparql.intro": {"nl": "Stel vragen aan de catalogus in SPARQL 1.1. De standaardgraaf is de vereniging van "
+                           "alle grafen; dit eindpunt leest alleen.",
+                     "en": "Ask the catalogue questions in SPARQL 1.1. The default graph is the union of all "
+                           "graphs; this endpoint is read-only."},
+    "sparql.service_description": {"nl": "Servicebeschrijving", "en": "Service description"},
+    "sparql.query": {"nl": "Query", "en": "Query"},
+    "sparql.run": {"nl": "Uitvoeren", "en": "Run"},
+    "sparql.format": {"nl": "Antwoord als", "en": "Answer as"},
+    "sparql.table": {"nl": "tabel", "en": "table"},
+    "sparql.examples": {"nl": "Voorbeeldvragen", "en": "Example queries"},
+    "sparql.results": {"nl": "Antwoord", "en": "Answer"},
+    "sparql.yes": {"nl": "Ja", "en": "Yes"},
+    "sparql.no": {"nl": "Nee", "en": "No"},
+    "sparql.rows": {"nl": "{n} rijen", "en": "{n} rows"},
+    "sparql.truncated": {"nl": "de eerste {n} getoond; download voor alles",
+                         "en": "showing the first {n}; download for all"},
+    "sparql.download": {"nl": "Download", "en": "Download"},
+
+    # -- GEMMA pages -------------------------------------------------------------------------------
+    "gemma.title": {"nl": "GEMMA-procesarchitectuur", "en": "GEMMA process architecture"},
+    "gemma.intro": {"nl": "Uit het ArchiMate-model van de GEMMA (VNG Realisatie, EUPL) geïmporteerd: het "
+                          "processenlandschap, de procesbouwstenen en de actoren en rollen.",
+                    "en": "Imported from the GEMMA ArchiMate model (VNG Realisatie, EUPL): the process landscape, "
+                          "the process building blocks and the actors and roles."},
+    "gemma.processen.title": {"nl": "Processenlandschap", "en": "Process landscape"},
+    "gemma.processen.intro": {"nl": "De processen van de GEMMA, van procescluster naar bedrijfsproces. Processen "
+                                    "die bij een van de vier ketensamenwerkingsprocessen horen, zijn gemarkeerd.",
+                              "en": "GEMMA's processes, from process cluster down to business process. Processes "
+                                    "that belong to one of the four chain-collaboration processes are marked."},
+    "gemma.bouwstenen.title": {"nl": "Procesbouwstenen", "en": "Process building blocks"},
+    "gemma.bouwstenen.intro": {"nl": "De procesbouwstenencatalogus van de GEMMA: herbruikbare stappen (services) "
+                                     "waaruit processen worden opgebouwd.",
+                               "en": "GEMMA's catalogue of process building blocks: reusable steps (services) "
+                                     "that processes are built from."},
+    "gemma.rollen.title": {"nl": "Actoren en rollen", "en": "Actors and roles"},
+    "gemma.rollen.intro": {"nl": "Actoren en rollen die de GEMMA onderkent; rollen die onder een andere vallen, "
+                                 "staan eronder.",
+                           "en": "Actors and roles GEMMA recognises; roles grouped under another are listed "
+                                 "below it."},
+    "gemma.online": {"nl": "GEMMA online", "en": "GEMMA online"},
+    "gemma.none": {"nl": "Niets gevonden: is de GEMMA geïmporteerd (data/gemma/)?",
+                   "en": "Nothing found: has GEMMA been imported (data/gemma/)?"},
+    "gemma.count": {"nl": "{n} stuks", "en": "{n} items"},
+    "gemma.ketenproces": {"nl": "ketensamenwerkingsproces", "en": "chain-collaboration process"},
+    "gemma.name": {"nl": "Naam", "en": "Name"},
+    "gemma.definition": {"nl": "Omschrijving", "en": "Description"},
+
+    # -- UPL candidate chains ----------------------------------------------------------------------
+    "upl.title": {"nl": "UPL-producten als kandidaat-ketens", "en": "UPL products as candidate chains"},
+    "upl.intro": {"nl": "Producten uit de Uniforme Productnamenlijst (UPL) waarbij meer dan één bestuurslaag "
+                        "betrokken is. Elk is een kandidaat voor ketensamenwerking, om te vinden en te verkennen "
+                        "in het eerste ketensamenwerkingsproces:",
+                  "en": "Products of the Uniform Product Names List (UPL) that involve more than one government "
+                        "layer. Each is a candidate for chain collaboration, to be found and explored in the first "
+                        "chain-collaboration process:"},
+    "upl.ranking": {"nl": "Zo is gerangschikt", "en": "How the list is ranked"},
+    "upl.rank_1": {"nl": "Eerst het aantal betrokken bestuurslagen: meer lagen betekent meer partners die "
+                         "samen één product leveren.",
+                   "en": "First the number of government layers involved: more layers means more partners "
+                         "delivering one product together."},
+    "upl.rank_2": {"nl": "Dan de breedte van de doelgroep: voor burgers én bedrijven gaat voor één van beide.",
+                   "en": "Then the breadth of the audience: citizens and businesses both before one of them."},
+    "upl.rank_3": {"nl": "Dan medebewind: een laag voert regels van een hogere overheid uit, dus de lagen "
+                         "hangen al bij wet van elkaar af.",
+                   "en": "Then co-governance (medebewind): one layer carries out rules of a higher government, "
+                         "so the layers already depend on each other by law."},
+    "upl.rank_4": {"nl": "Gelijke producten delen een rang (1, 2, 2, 4); binnen een rang staan ze op naam. "
+                         "De placeholder ‘UPL-naam nog niet beschikbaar’ is geen product en staat er niet in.",
+                   "en": "Products that score the same share a rank (1, 2, 2, 4); within a rank they are listed "
+                         "by name. The placeholder ‘UPL-naam nog niet beschikbaar’ is not a product and is left "
+                         "out."},
+    "upl.count": {"nl": "{n} kandidaten", "en": "{n} candidates"},
+    "upl.filter": {"nl": "Alleen met bestuurslaag", "en": "Only with government layer"},
+    "upl.apply": {"nl": "Toon", "en": "Show"},
+    "upl.rank": {"nl": "Rang", "en": "Rank"},
+    "upl.product": {"nl": "Product", "en": "Product"},
+    "upl.partners": {"nl": "Partners (bestuurslagen)", "en": "Partners (government layers)"},
+    "upl.audience": {"nl": "Doelgroep", "en": "Audience"},
+    "upl.medebewind": {"nl": "Medebewind", "en": "Co-governance"},
+    "upl.yes": {"nl": "ja", "en": "yes"},
+    "upl.query": {"nl": "De vraag achter deze lijst (SPARQL)", "en": "The query behind this list (SPARQL)"},
+    "upl.json": {"nl": "Deze lijst als JSON", "en": "This list as JSON"},
+    "upl.none": {"nl": "Geen kandidaten: is de UPL geïmporteerd (data/upl/upl.ttl)?",
+                 "en": "No candidates: has the UPL been imported (data/upl/upl.ttl)?"},
+
+    # -- validation report, text format (report.<severity>.one/.many per sh:severity) -------------
+    "report.Violation.one": {"nl": "overtreding", "en": "violation"},
+    "report.Violation.many": {"nl": "overtredingen", "en": "violations"},
+    "report.Warning.one": {"nl": "waarschuwing", "en": "warning"},
+    "report.Warning.many": {"nl": "waarschuwingen", "en": "warnings"},
+    "report.Info.one": {"nl": "melding", "en": "info"},
+    "report.Info.many": {"nl": "meldingen", "en": "infos"},
+    "report.path": {"nl": "pad", "en": "path"},
+    "report.value": {"nl": "waarde", "en": "value"},
+    "report.file": {"nl": "bestand", "en": "file"},
+    "report.conforms": {"nl": "De gegevens voldoen aan de vormregels.", "en": "The data conforms to the shapes."},
+    "report.fails": {"nl": "De gegevens voldoen NIET aan de vormregels.",
+                     "en": "The data does NOT conform to the shapes."},
+    "report.took": {"nl": "duur", "en": "took"},
+    "report.none": {"nl": "geen resultaten", "en": "no results"},
+
+    # -- command line (speaks English: CLI_LANG; `validate --lang` picks the report's language) ----
+    "cli.load.loaded": {"nl": "{triples:,} triples uit {files} bestanden geladen in generatie {generation} "
+                              "in {took:.2f} s",
+                        "en": "loaded {triples:,} triples from {files} files into generation {generation} "
+                              "in {took:.2f} s"},
+    "cli.load.unchanged": {"nl": "ongewijzigd: generatie {generation} bevat deze {files} bestanden al "
+                                 "({triples:,} triples); gebruik --force om opnieuw te laden",
+                           "en": "unchanged: generation {generation} already holds these {files} files "
+                                 "({triples:,} triples); use --force to reload"},
+    "cli.load.validation": {"nl": "validatie: {summary}", "en": "validation: {summary}"},
+    "cli.validate.fails": {"nl": "de gegevens voldoen niet: {violations} overtreding(en), "
+                                 "{warnings} waarschuwing(en){strict}",
+                           "en": "the data does not conform: {violations} violation(s), "
+                                 "{warnings} warning(s){strict}"},
+    "cli.stats.generation": {"nl": "generatie {generation} (versie {version}), gemaakt {created} UTC",
+                             "en": "generation {generation} (version {version}), created {created} UTC"},
+    "cli.stats.triples": {"nl": "triples", "en": "triples"},
+    "cli.stats.graph": {"nl": "graaf", "en": "graph"},
+    "cli.stats.total": {"nl": "totaal", "en": "total"},
+    "cli.stats.instances": {"nl": "exemplaren", "en": "instances"},
+    "cli.stats.class": {"nl": "klasse", "en": "class"},
+    "cli.serve.serving": {"nl": "ketengraaf serveert {url} ({threads} threads, {workers} query-werkers)\n"
+                                "catalogus {catalogue}\nopslag {store}",
+                          "en": "ketengraaf serving {url} ({threads} threads, {workers} query workers)\n"
+                                "catalogue {catalogue}\nstore {store}"},
+    "cli.serve.leftover": {"nl": "{name} verwijderd, achtergelaten door een lading die niet afkwam",
+                           "en": "removed {name}, left by a load that did not finish"},
+    "cli.load.allowed_violations": {"nl": "gepubliceerd met {violations} overtreding(en) (--allow-violations)",
+                                    "en": "published with {violations} violation(s) (--allow-violations)"},
+    "cli.new.made": {"nl": "nieuwe catalogus in {folder}: ontology/, shapes/, data/voorbeeldketen.ttl, "
+                           "ketengraaf.toml",
+                     "en": "new catalogue in {folder}: ontology/, shapes/, data/voorbeeldketen.ttl, ketengraaf.toml"},
+    "cli.new.next": {"nl": "verder: cd {folder} && ketengraaf validate && ketengraaf serve",
+                     "en": "next: cd {folder} && ketengraaf validate && ketengraaf serve"},
+    "cli.import.store": {"nl": "opslag: generatie {generation} ({triples:,} triples){unchanged}",
+                         "en": "store: generation {generation} ({triples:,} triples){unchanged}"},
+    "cli.import.unchanged": {"nl": ", ongewijzigd", "en": ", unchanged"},
+    "cli.import.imported": {"nl": "{counts} geïmporteerd in {took:.2f} s", "en": "imported {counts} in {took:.2f} s"},
+    "cli.import.problem": {"nl": "probleem: {problem}", "en": "problem: {problem}"},
+    "cli.import.left_out": {"nl": "{n} onderdeel/onderdelen weggelaten; zie de problemen hierboven",
+                            "en": "{n} item(s) left out; see the problems above"},
+    "cli.import.upl": {"nl": "{rows:,} rijen, {products:,} producten, {bases:,} wettelijke grondslagen, "
+                             "{candidates:,} kandidaat-ketens geïmporteerd in {took:.2f} s",
+                       "en": "imported {rows:,} rows, {products:,} products, {bases:,} legal bases, "
+                             "{candidates:,} candidate chains in {took:.2f} s"},
+}
+
+
+def text(key: str, lang: str, /, **params) -> str:
+    """The text for ``key`` in ``lang`` (``en-GB`` counts as ``en``; another language gets the first
+    of :data:`LANGS`), with ``{name}`` placeholders filled from ``params``.
+
+    An unknown key raises ``KeyError`` naming the key; so does a placeholder without a value."""
+    try:
+        texts = MESSAGES[key]
+    except KeyError:
+        raise KeyError(f"no message {key!r} in ketengraaf.messages") from None
+    lang = (lang or "").lower()
+    if lang not in texts:
+        lang = lang.split("-", 1)[0]
+        if lang not in texts:
+            lang = LANGS[0]
+    message = texts[lang]
+    if not params:
+        return message
+    try:
+        return message.format(**params)
+    except KeyError as err:
+        raise KeyError(f"message {key!r} needs a value for {err.args[0]!r}") from None
