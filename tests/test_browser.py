@@ -41,7 +41,7 @@ def browser():
 
 @pytest.fixture(scope="module")
 def fixture_server(tmp_path_factory):
-    client = make_app_client(tmp_path_factory.mktemp("browser") / "store", sources=str(FIXTURES))
+    client = make_app_client(tmp_path_factory.mktemp("browser") / "store", sources=str(FIXTURES), allow_violations=True)
     srv = LiveServer(client.application)
     yield srv
     srv.stop()

@@ -89,7 +89,7 @@ def load(catalogue, store_dir, force, replace, no_validate, allow_violations, pa
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
     started = time.perf_counter()
     gen, changed = load_catalogue(settings, force=force, paths=paths or None, replace=replace,
-                                  validate=not no_validate, allow_violations=allow_violations)
+                                  validate=not no_validate, allow_violations=allow_violations or None)
     took = time.perf_counter() - started
     if changed:
         click.echo(say("cli.load.loaded", triples=gen.triples, files=len(gen.sources), generation=gen.id, took=took))

@@ -90,10 +90,13 @@ def catalogue_paths(settings) -> list[Path]:
 
 def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path] | None = None,
                    replace: bool = False, validate: bool = True,
-                   allow_violations: bool = False) -> tuple[Generation, bool]:
+                   allow_violations: bool | None = None) -> tuple[Generation, bool]:
     """Load the catalogue into a new generation (see the module text for what ``paths`` and
     ``replace`` mean). ``validate=False`` skips SHACL: pages then say the generation was not
-    validated. Data with violations is refused unless ``allow_violations`` (see :func:`load`)."""
+    validated. Data with violations is refused unless ``allow_violations`` (default: the setting of
+    that name; see :func:`load`)."""
+    if allow_violations is None:
+        allow_violations = settings.allow_violations
     catalogue = settings.catalogue
     root = catalogue.root
     if paths is None:

@@ -73,6 +73,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("load_on_start", True,
             "Load the sources into a new store generation when the server starts and the store is empty "
             "or older than the sources.", _bool),
+    Setting("allow_violations", False,
+            "Publish data with SHACL violations (`ketengraaf load` and the load at start-up). Off: such a load "
+            "is refused and the catalogue goes on serving the generation it had.", _bool),
     Setting("public_base", "https://w3id.org/ketengraaf/",
             "Public base IRI of the data; IRIs under it are served by this app's local routes."),
     Setting("host", "127.0.0.1", "Address `ketengraaf serve` listens on."),
