@@ -31,7 +31,8 @@ def test_a_real_export_love2d():
     assert page.namespace == 0 and page.categories == ["Functions"]
     assert page.modified.startswith("2016-09-09T15:17:52")
     assert page.properties["Description"] == ["Checks if the window has been created."]
-    assert page.properties["Sub-Category"] == ["Window"] and page.properties["Parent"] == ["Love.graphics"]  # property names: first letter up
+    # property names are titles too: first letter upper case
+    assert page.properties["Sub-Category"] == ["Window"] and page.properties["Parent"] == ["Love.graphics"]
     assert "Modification date#aux" not in page.properties and page.redirect_to is None
 
 

@@ -63,6 +63,6 @@ def parse(text: str) -> dict[str, list[Row]]:
             continue
         m = _ROW.match(line)
         if m and current is not None:
-            types = tuple(t.strip() for t in html.unescape(m.group(3)).split(", ") if t.strip())
+            types = tuple(html.unescape(t).strip() for t in m.group(3).split(", ") if t.strip())
             current.append(Row(m.group(1), html.unescape(m.group(2)), types))
     return pages
