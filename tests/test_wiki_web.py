@@ -4,6 +4,8 @@ shows a resource's wiki links on its page."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import urllib.request
 
 import pytest
@@ -13,6 +15,7 @@ from ketengraaf import create_app
 from ketengraaf.loading import load_catalogue
 from ketengraaf.wiki import service
 from conftest import LiveServer
+from paths import ROOT
 from wiki_helpers import G, I, N, PROCESARCHITECTUUR, settings_for, wiki_catalogue
 
 GEMMA_ORIGIN, NORA_ORIGIN = "https://www.gemmaonline.nl", "https://www.noraonline.nl"
@@ -149,3 +152,41 @@ def test_review_is_off_by_default(tmp_path):
                   ).status_code == 403
     page = c.get("/wiki/voorstellen", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert "wiki_review_in_browser" in page
+
+
+GADGET_RUNNER = r"""
+const gadget = require(process.argv[2]);
+const added = [];
+const config = {wgNamespaceNumber: 0, wgAction: 'view', wgServer: process.argv[3], wgPageName: process.argv[4],
+                wgUserLanguage: 'nl'};
+const mw = {config: {get: (k) => config[k]},
+            util: {addPortletLink: (portlet, href, text, id, tip) => {
+                added.push({portlet, href, text, id, tip}); return {}; }}};
+gadget.run(mw).then(() => { console.log(JSON.stringify(added)); });
+"""
+
+
+@pytest.mark.skipif(not shutil.which("node"), reason="node is not installed")
+def test_the_gadget_in_node_against_the_api(app, tmp_path):
+    runner = tmp_path / "run.js"
+    runner.write_text(GADGET_RUNNER)
+    gadget = tmp_path / "gadget.js"
+    srv = LiveServer(app)
+    try:
+        gadget.write_text(f"global.window = global; window.ketengraafGadget = {{base: '{srv.url}/'}};\n"
+                          + (ROOT / "docs" / "wiki-gadget.js").read_text(encoding="utf-8"))
+        got = {}
+        for server, title in [("https://www.noraonline.nl", "Ketensturing/De_wereld_van_ketens"),
+                              ("//www.gemmaonline.nl", "GEMMA/id-0b074927-d206-4f8c-b3d2-d21bb6fb37be"),
+                              ("https://example.org", "Ketensturing")]:
+            out = subprocess.run(["node", str(runner), str(gadget), server, title], capture_output=True, text=True,
+                                 timeout=60, check=True)
+            got[server] = json.loads(out.stdout)
+            assert all(a["portlet"] == "p-tb" and a["href"].startswith(srv.url + "/id/") for a in got[server])
+        assert {a["text"] for a in got["https://www.noraonline.nl"]} == {
+            "Vergunningverlening, toezicht en handhaving (VTH)", "Veiligheidsketen", "Vergunning met extern advies"}
+        assert [a["text"] for a in got["//www.gemmaonline.nl"]] == ["Toezichthouden"]
+        assert "GEMMA-proces" in got["//www.gemmaonline.nl"][0]["tip"]
+        assert got["https://example.org"] == []        # not a configured wiki: the gadget does nothing
+    finally:
+        srv.stop()
