@@ -15,8 +15,10 @@ from rdflib.namespace import SKOS
 
 from ketengraaf.cli import main
 from ketengraaf.namespaces import KETEN
+from ketengraaf.sources import parse_sources
+from ketengraaf.validation import validate_sources
 from ketengraaf.wiki import review, service
-from ketengraaf.wiki.catalog import WIKI_WORTHY
+from ketengraaf.wiki.catalog import WIKI_WORTHY, Link, PageFacts
 from ketengraaf.wiki.match import propose
 from ketengraaf.wiki.report import build_report, render, resources_for_title
 from ketengraaf.wiki.wikitext import Row, page_wikitext, parse
@@ -69,11 +71,10 @@ def test_the_report_has_no_broken_links_and_flags_the_stale_page(facts):
 
 def test_a_link_to_a_redirect_or_a_missing_page_is_flagged(cat, tmp_path):
     facts = service.facts(cat)
-    from ketengraaf.wiki.catalog import Link
     facts.links.append(Link(I + "keten/vth", N + "Ketensturing/Wereld_van_ketens", "", "hand", ""))
     facts.links.append(Link(I + "keten/vth", G + "Bestaat_niet", "", "hand", ""))
-    facts.pages.setdefault(G + "Bestaat_niet", type(facts.pages[PROCESARCHITECTUUR])(
-        iri=G + "Bestaat_niet", wiki=facts.pages[PROCESARCHITECTUUR].wiki, title="Bestaat niet"))
+    gemma = facts.pages[PROCESARCHITECTUUR].wiki
+    facts.pages.setdefault(G + "Bestaat_niet", PageFacts(iri=G + "Bestaat_niet", wiki=gemma, title="Bestaat niet"))
     report = build_report(facts, 1095, TODAY)
     assert [p["title"] for p in report["flagged"]["broken"]] == ["Bestaat niet"]
     assert [p["title"] for p in report["flagged"]["redirect"]] == ["Ketensturing/Wereld van ketens"]
@@ -134,7 +135,12 @@ def test_match_accept_reject_write_the_links_file_and_leave_hand_made_files(cat)
     assert (URIRef(pair.subject), SKOS[pair.relation], URIRef(pair.page)) in links
     assert (URIRef(pair.page), SKOS[pair.relation], URIRef(pair.subject)) in links
     assert not any(links.triples((URIRef(rol.subject), None, None)))
+    notes = [str(o) for o in links.objects(URIRef(pair.subject), KETEN.toelichting)]   # the evidence, as data
+    assert any(pair.reason in n and pair.id in n for n in notes)
     assert _hashes(root) == before, "a hand-made file changed"
+    report = validate_sources(parse_sources([root / "ontology", root / "shapes", root / "data" / "wiki"]),
+                              shapes_dir=root / "shapes", ontology_dir=root / "ontology")
+    assert report.violations == 0
     # a new run keeps the decisions and does not propose them again
     again = service.match(cat)
     assert kaart.id not in {p.id for p in again} and rol.id not in {p.id for p in again}

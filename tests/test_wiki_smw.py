@@ -12,6 +12,7 @@ from ketengraaf.errors import InputError
 from ketengraaf.namespaces import ID, KETEN
 from ketengraaf.sources import parse_sources
 from ketengraaf.validation import validate_sources
+from ketengraaf.wiki import service
 from ketengraaf.wiki.smw import SWIVT, is_stale, read_export, resolver_prefix, to_turtle
 from ketengraaf.wiki.titles import parse_wikis, wiki_by_name
 from conftest import needs_shared
@@ -98,7 +99,6 @@ def test_the_catalogue_file_per_wiki(tmp_path):
     assert (pa, KETEN.laatstBewerkt, Literal("2023-10-06T00:00:00+00:00", datatype=XSD.dateTime)) in gemma
     # a second import of the same export writes the same bytes
     before = path.read_bytes()
-    from ketengraaf.wiki import service
     service.import_export(settings, str(NORA_EXPORT), "nora")
     assert path.read_bytes() == before
 

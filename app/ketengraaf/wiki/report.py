@@ -132,6 +132,8 @@ def render(report: dict, fmt: str) -> str:
     out = ["Wiki links", "==========", ""]
     for name, info in sorted(report["exports"].items()):
         out.append(f"export {name}: {info.get('source')} (exported {info.get('created') or 'unknown'})")
+    if not report["exports"]:
+        out.append("no wiki export loaded (`ketengraaf wiki import`): links are unchecked")
     out.append("")
     for wiki, rows in report["links"].items():
         out.append(f"{wiki}: {len(rows)} link(s)")

@@ -86,16 +86,20 @@ def write_links(root: Path, proposals: list[Proposal], facts: Facts | None = Non
              "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .",
              "@prefix dcterms: <http://purl.org/dc/terms/> .", ""]
     pages: set[str] = set()
+    evidence: dict[str, list[str]] = {}
     for p in accepted:
         lines.append(f"# {p.id}: {p.evidence}, score {p.score}, accepted {p.decided}: {p.reason}".replace("\n", " "))
+        note = f"{p.reason} (evidence {p.evidence}, score {p.score}; proposal {p.id}, accepted {p.decided})"
         if p.kind == "link":
             lines.append(f"<{p.subject}> keten:wikiPagina <{p.page}> ; rdfs:seeAlso <{p.page}> .")
             pages.add(p.page)
+            evidence.setdefault(p.page, []).append(f"Linked from <{p.subject}>: {note}")
         else:
             rel = "skos:exactMatch" if p.relation == "exactMatch" else "skos:closeMatch"
             lines.append(f"<{p.subject}> {rel} <{p.page}> .")
             lines.append(f"<{p.page}> {rel} <{p.subject}> .")
             pages.update((p.subject, p.page))
+            evidence.setdefault(p.subject, []).append(f"{p.relation} <{p.page}>: {note}")
         lines.append("")
     if facts is not None:
         for page in sorted(pages):
@@ -104,6 +108,7 @@ def write_links(root: Path, proposals: list[Proposal], facts: Facts | None = Non
                 parts = [f"<{page}> a keten:WikiPagina", f"dcterms:title {_turtle_string(pf.title)}"]
                 if pf.wiki.concept:
                     parts.append(f"keten:wiki <{pf.wiki.concept}>")
+                parts += [f"keten:toelichting {_turtle_string(e)}@en" for e in evidence.get(page, [])]
                 lines.append(" ;\n    ".join(parts) + " .")
     text = "\n".join(lines).rstrip() + "\n"
     _write(Path(root) / LINKS, text)
