@@ -18,11 +18,13 @@ from ketengraaf.namespaces import KETEN
 from ketengraaf.sources import parse_sources
 from ketengraaf.validation import validate_sources
 from ketengraaf.wiki import review, service
-from ketengraaf.wiki.catalog import WIKI_WORTHY, Link, PageFacts
+from ketengraaf.wiki.catalog import WIKI_WORTHY, Link, PageFacts, SourceStore, read_facts
 from ketengraaf.wiki.match import propose
 from ketengraaf.wiki.report import build_report, render, resources_for_title
+from ketengraaf.wiki.smw import read_export, to_turtle
+from ketengraaf.wiki.titles import parse_wikis, wiki_by_name
 from ketengraaf.wiki.wikitext import Row, page_wikitext, parse
-from wiki_helpers import FIXTURES, G, I, N, PROCESARCHITECTUUR, WERELD, wiki_catalogue
+from wiki_helpers import FIXTURES, G, I, N, NORA_EXPORT, PROCESARCHITECTUUR, WERELD, wiki_catalogue
 
 TODAY = date(2026, 11, 30)
 
@@ -197,3 +199,30 @@ def test_worthy_classes_are_declared():
     onto = Graph().parse(FIXTURES.parents[2] / "ontology" / "keten.ttl", format="turtle")
     declared = {str(s) for s in onto.subjects()}
     assert set(WIKI_WORTHY) <= declared
+
+
+MODEL_ELEMENT = """@prefix am: <https://w3id.org/ketengraaf/archimate#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+# Property values of the GEMMA model's element Requirement_id-aff490b134af4481954615f601471d74.xml
+# (../shared/reference/gemma-archi/model/motivation/...): its NORA ID and its NORA URL, with a raw ï.
+<https://w3id.org/ketengraaf/id/gemma/c58bed7c-c8d3-4b30-9738-e9a7e158a07e> a am:Requirement ;
+    skos:prefLabel "Bewaak de continuïteit en stel een calamiteitenplan op"@nl ;
+    am:prop-nora-id "IMP078" ;
+    am:prop-nora-url "https://www.noraonline.nl/wiki/Bewaak_de_continuïteit_en_stel_een_calamiteitenplan_op" .
+# the same NORA ID without the URL (made up, to see the NORA ID evidence on its own)
+<https://w3id.org/ketengraaf/id/gemma/00000000-0000-4000-8000-000000000078> a am:Requirement ;
+    skos:prefLabel "Alleen een NORA ID"@nl ; am:prop-nora-id "IMP078" .
+"""
+
+
+def test_nora_url_and_nora_id_of_the_model_find_the_nora_page(tmp_path):
+    (tmp_path / "element.ttl").write_text(MODEL_ELEMENT, encoding="utf-8")
+    wikis = parse_wikis("")
+    (tmp_path / "nora.ttl").write_text(to_turtle(read_export(NORA_EXPORT, wiki_by_name(wikis, "nora"))),
+                                       encoding="utf-8")
+    facts = read_facts(SourceStore([tmp_path / "element.ttl", tmp_path / "nora.ttl"], tmp_path), wikis)
+    page = N + "Bewaak_de_continu%C3%AFteit_en_stel_een_calamiteitenplan_op"
+    got = {p.subject.rsplit("/", 1)[1]: p for p in propose(facts) if p.page == page}
+    assert got["c58bed7c-c8d3-4b30-9738-e9a7e158a07e"].evidence == "model-url"
+    assert got["c58bed7c-c8d3-4b30-9738-e9a7e158a07e"].score == 1.0
+    assert got["00000000-0000-4000-8000-000000000078"].evidence == "nora-id"
