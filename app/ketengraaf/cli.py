@@ -311,5 +311,105 @@ def import_upl(path, out, catalogue, store_dir):
                    candidates=len(upl.ranks), took=time.perf_counter() - started))
 
 
+# ---------------------------------------------------------------- wiki links (issue 13)
+
+from pathlib import Path as _Path  # noqa: E402  (the wiki commands' imports, kept beside them)
+
+from .wiki import service as wiki_service  # noqa: E402
+from .wiki.report import build_report as wiki_build_report, render as wiki_render  # noqa: E402
+from .wiki.titles import smw_encode as wiki_file_name  # noqa: E402
+
+@main.group("wiki")
+def wiki_group():
+    """Links to GEMMA online and NORA online: import their SMW export, match, review, report, export."""
+
+
+@wiki_group.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--wiki", "wiki_name", required=True, help="Which configured wiki the export is of (setting wikis).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write here instead of data/wiki/<wiki>.ttl.")
+@click.option("--source-url", help="Where the export was retrieved (recorded as its source).")
+@catalogue_option
+@reports_errors
+def wiki_import(path, wiki_name, out, source_url, catalogue):
+    """Read a Semantic MediaWiki RDF export (RDF/XML or Turtle) into data/wiki/<wiki>.ttl."""
+    settings = _settings(catalogue=catalogue)
+    export, target = wiki_service.import_export(settings, path, wiki_name, out=out, source_url=source_url)
+    redirects = sum(1 for p in export.pages.values() if p.redirect_to)
+    with_status = sum(1 for p in export.pages.values() if p.status)
+    click.echo(f"{len(export.pages)} pages ({redirects} redirects, {with_status} with a content status), "
+               f"exported {export.created or 'at an unknown time'}: {target}")
+
+
+@wiki_group.command("match")
+@click.option("--dry-run", is_flag=True, help="Show the proposals; do not write data/wiki/proposals.json.")
+@catalogue_option
+@reports_errors
+def wiki_match(dry_run, catalogue):
+    """Propose links between catalogue resources and wiki pages, each with a score and the reason."""
+    settings = _settings(catalogue=catalogue)
+    proposals = wiki_service.match(settings, write=not dry_run)
+    for p in proposals:
+        click.echo(f"{p.id}  {p.score:.2f}  {p.kind:<4}  {p.subject}\n          -> {p.page}\n          {p.reason}")
+    click.echo(f"{len(proposals)} open proposal(s)" + ("" if dry_run else "; accept or reject with "
+                                                       "`ketengraaf wiki accept|reject ID`"))
+
+
+def _decide(status, pid, catalogue):
+    p = wiki_service.decide(_settings(catalogue=catalogue), pid, status)
+    click.echo(f"{status} {p.id}: {p.subject} -> {p.page}")
+    if status == "accepted":
+        click.echo("written to data/wiki/links.ttl; `ketengraaf load` publishes it")
+
+
+@wiki_group.command("accept")
+@click.argument("pid", metavar="ID")
+@catalogue_option
+@reports_errors
+def wiki_accept(pid, catalogue):
+    """Accept proposal ID: the link goes into data/wiki/links.ttl."""
+    _decide("accepted", pid, catalogue)
+
+
+@wiki_group.command("reject")
+@click.argument("pid", metavar="ID")
+@catalogue_option
+@reports_errors
+def wiki_reject(pid, catalogue):
+    """Reject proposal ID: it is not proposed again."""
+    _decide("rejected", pid, catalogue)
+
+
+@wiki_group.command("report")
+@click.option("--format", "fmt", type=click.Choice(["text", "csv", "json"]), default="text", show_default=True)
+@catalogue_option
+@reports_errors
+def wiki_report(fmt, catalogue):
+    """Every link by wiki; resources without a page; broken, redirected, outdated and stale pages; pairs."""
+    settings = _settings(catalogue=catalogue)
+    report = wiki_build_report(wiki_service.facts(settings), settings.wiki_stale_days)
+    click.echo(wiki_render(report, fmt), nl=False)
+
+
+@wiki_group.command("export")
+@click.option("--wiki", "wiki_name", required=True, help="Which configured wiki (setting wikis).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="One .wiki file per page in this folder.")
+@click.option("--lang", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@catalogue_option
+@reports_errors
+def wiki_export(wiki_name, out_dir, lang, catalogue):
+    """Wikitext per page (a table of the catalogue resources about it), ready to paste."""
+    settings = _settings(catalogue=catalogue)
+    store = wiki_service.source_store(settings)
+    pages = wiki_service.wikitext_pages(store, wiki_service.facts(settings, store), wiki_name, lang)
+    if out_dir:
+        _Path(out_dir).mkdir(parents=True, exist_ok=True)
+        for title, text in pages.items():
+            (_Path(out_dir) / (wiki_file_name(title).replace("/", "-2F") + ".wiki")).write_text(text, encoding="utf-8")
+        click.echo(f"{len(pages)} page(s) written to {out_dir}")
+    else:
+        click.echo("\n".join(pages.values()), nl=False)
+
+
 if __name__ == "__main__":
     main()

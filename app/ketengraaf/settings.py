@@ -104,6 +104,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("import_dir", "",
             "Folder where `ketengraaf import` (without --out) writes its RDF files; loaded with the sources. "
             "Empty: var/imports in the catalogue (beside the store).", _optional_path),
+    Setting("wikis", "gemma=https://www.gemmaonline.nl/index.php/ nora=https://www.noraonline.nl/wiki/",
+            "The wikis pages link to, as `name=base` pairs (base: the page URL without the title), or a JSON "
+            "object `{\"name\": \"base\"}`. Their hosts are the only origins the gadget API answers (CORS)."),
+    Setting("wiki_stale_days", 1095,
+            "A linked wiki page not modified for more than this many days is flagged as stale (0: never).", int),
+    Setting("wiki_match_min_score", 0.5,
+            "Lowest score (0 to 1) of a link `ketengraaf wiki match` proposes.", float),
+    Setting("wiki_review_in_browser", False,
+            "Allow accepting and rejecting wiki link proposals from the browser (/wiki/voorstellen); writes "
+            "data/wiki/ in the catalogue. Off: the page shows the proposals and the commands.", _bool),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

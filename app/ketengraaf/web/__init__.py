@@ -11,6 +11,8 @@ def blueprints() -> list:
     bps.append(upl_bp)
     from .gemma import bp as gemma_bp  # /gemma, /gemma/processen, /gemma/bouwstenen, /gemma/rollen
     bps.append(gemma_bp)
+    from .wiki import bp as wiki_bp  # /api/wiki-links (gadget, CORS), /wiki/rapport, /wiki/voorstellen
+    bps.append(wiki_bp)
     from ..sparql.views import bp as sparql_bp  # /sparql, /.well-known/void
     bps.append(sparql_bp)
     return bps

@@ -1,0 +1,217 @@
+"""The wikis in the browser, and the API the wikis' gadget asks.
+
+- ``GET /api/wiki-links?wiki=gemma&title=…`` (or ``&page=<page URL>``): the catalogue resources
+  about a wiki page, with labels, types and URLs, as JSON. CORS only for the configured wikis:
+  ``Access-Control-Allow-Origin`` echoes the ``Origin`` when it is one of their hosts (never
+  ``*``), always with ``Vary: Origin``. ``docs/wiki-gadget.js`` is the gadget that calls it;
+- ``/wiki/rapport``: the link report (``?format=json|csv`` for the data);
+- ``/wiki/voorstellen``: the open proposals of ``ketengraaf wiki match``; with the setting
+  ``wiki_review_in_browser`` on, each has an accept and a reject button (a form posting to
+  ``/wiki/voorstellen/<id>``, same origin only) that writes ``data/wiki/``;
+- ``wiki_links_for(iri)`` in every template: the wiki links of a resource with the wiki's name,
+  the page's status and last-modified date and its flags, for the macro in
+  ``templates/wiki_links.html`` (the resource page shows it near the top).
+"""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request
+
+from ..errors import InputError, KetengraafError, NotFound
+from ..wiki import review, service
+from ..wiki.catalog import Facts, read_facts
+from ..wiki.report import build_report, for_resource, render, resources_for_title
+from ..wiki.titles import parse_page_iri
+from .i18n import reader_lang, ui_lang
+from .snapshot import snapshot
+from .urls import local_url
+
+bp = Blueprint("wiki", __name__)
+
+API = "/api/wiki-links"
+
+TEXT: dict[str, dict[str, str]] = {
+    "links": {"nl": "Op de wiki's", "en": "On the wikis"},
+    "report": {"nl": "Wikilinks: rapport", "en": "Wiki links: report"},
+    "proposals": {"nl": "Wikilinks: voorstellen", "en": "Wiki links: proposals"},
+    "broken": {"nl": "niet in de laatste export", "en": "not in the last export"},
+    "redirect": {"nl": "doorverwijzing", "en": "redirect"},
+    "outdated": {"nl": "mogelijk verouderd", "en": "possibly outdated"},
+    "stale": {"nl": "lang niet bewerkt", "en": "not edited for long"},
+    "unchecked": {"nl": "niet gecontroleerd (geen export)", "en": "not checked (no export)"},
+    "edited": {"nl": "laatst bewerkt", "en": "last edited"},
+    "to": {"nl": "naar", "en": "to"},
+    "without": {"nl": "Bronnen zonder wikipagina", "en": "Resources without a wiki page"},
+    "pairs": {"nl": "NORA- en GEMMA-pagina's over hetzelfde", "en": "NORA and GEMMA pages about the same thing"},
+    "flagged": {"nl": "Gemarkeerde pagina's", "en": "Flagged pages"},
+    "exports": {"nl": "Exports", "en": "Exports"},
+    "none": {"nl": "geen", "en": "none"},
+    "accept": {"nl": "Accepteren", "en": "Accept"},
+    "reject": {"nl": "Afwijzen", "en": "Reject"},
+    "no_proposals": {"nl": "Geen open voorstellen. `ketengraaf wiki match` maakt ze.",
+                     "en": "No open proposals. `ketengraaf wiki match` makes them."},
+    "review_off": {"nl": "Beoordelen in de browser staat uit (instelling wiki_review_in_browser); gebruik "
+                         "`ketengraaf wiki accept ID` of `ketengraaf wiki reject ID`.",
+                   "en": "Reviewing in the browser is off (setting wiki_review_in_browser); use "
+                         "`ketengraaf wiki accept ID` or `ketengraaf wiki reject ID`."},
+    "decided": {"nl": "Vastgelegd in data/wiki/; `ketengraaf load` publiceert het.",
+                "en": "Written to data/wiki/; `ketengraaf load` publishes it."},
+    "score": {"nl": "score", "en": "score"},
+    "origin_hand": {"nl": "met de hand", "en": "by hand"},
+    "origin_accepted": {"nl": "geaccepteerd voorstel", "en": "accepted proposal"},
+    "origin_import": {"nl": "import", "en": "import"},
+    "origin_data": {"nl": "data", "en": "data"},
+}
+
+
+def text() -> dict[str, str]:
+    ui = ui_lang()
+    return {k: v.get(ui, v["nl"]) for k, v in TEXT.items()}
+
+
+def _settings():
+    return current_app.config["KETENGRAAF"]
+
+
+def _facts() -> Facts:
+    settings = _settings()
+    return snapshot().extra("wiki.facts", lambda snap: read_facts(snap.store, service.wikis(settings)))
+
+
+# -- on every resource page -----------------------------------------------------------------
+
+def wiki_links_for(iri: str) -> list[dict]:
+    """The wiki links of ``iri`` for its page: wiki name, title, URL, status label, last edit, flags."""
+    try:
+        facts = _facts()
+    except KetengraafError:
+        return []
+    labels, lang = snapshot().labels, reader_lang()
+    out = []
+    for st in for_resource(facts, iri, _settings().wiki_stale_days):
+        out.append({"url": st.page, "title": st.title, "wiki": st.wiki_label or st.wiki, "flags": st.flags,
+                    "status": st.status, "status_label": labels.label(st.status, lang) if st.status else None,
+                    "status_href": local_url(st.status) if st.status else None,
+                    "modified": (st.modified or "")[:10] or None, "origin": st.origin,
+                    "redirect_to": st.redirect_to,
+                    "redirect_title": facts.pages[st.redirect_to].title if st.redirect_to in facts.pages else None})
+    return out
+
+
+@bp.app_context_processor
+def _helpers():
+    return {"wiki_links_for": wiki_links_for, "wiki_text": text}
+
+
+# -- the gadget API ---------------------------------------------------------------------------
+
+def allowed_origins() -> set[str]:
+    return {o for w in service.wikis(_settings()) for o in w.origins}
+
+
+@bp.after_request
+def _cors(resp: Response) -> Response:
+    if request.path == API:
+        resp.headers.add("Vary", "Origin")
+        origin = (request.headers.get("Origin") or "").strip()
+        if origin and origin.lower().rstrip("/") in allowed_origins():
+            resp.headers["Access-Control-Allow-Origin"] = origin
+            resp.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+            resp.headers["Access-Control-Max-Age"] = "86400"
+        else:
+            resp.headers.pop("Access-Control-Allow-Origin", None)
+    return resp
+
+
+@bp.route(API, methods=["OPTIONS"])
+def api_preflight():
+    return Response(status=204)
+
+
+@bp.get(API)
+def api():
+    facts = _facts()
+    page_url = request.args.get("page", "").strip()
+    if page_url:
+        ref = parse_page_iri(page_url, facts.wikis)
+        if ref is None:
+            raise InputError(f"parameter page: {page_url!r} is not a page on a configured wiki")
+        wiki_name, title = ref.wiki.name, ref.title
+    else:
+        wiki_name, title = request.args.get("wiki", "").strip(), request.args.get("title", "").strip()
+        if not wiki_name or not title:
+            raise InputError("parameters wiki and title are needed: /api/wiki-links?wiki=gemma&title=<page title>")
+        if wiki_name not in {w.name for w in facts.wikis}:
+            raise NotFound(f"unknown wiki {wiki_name!r}; known: {', '.join(w.name for w in facts.wikis)}")
+    page, resources = resources_for_title(facts, wiki_name, title)
+    snap, lang = snapshot(), reader_lang()
+    root = request.host_url.rstrip("/")
+    info, target = facts.pages.get(page), facts.final(page)
+    body = {
+        "wiki": wiki_name, "title": info.title if info else title, "page": page,
+        "in_export": bool(info and info.in_export), "redirect_to": target if target != page else None,
+        "resources": [{
+            "iri": iri, "label": snap.labels.label(iri, lang), "url": iri,
+            "html": root + local_url(iri),
+            "types": [{"iri": t, "label": snap.labels.label(t, lang)} for t in snap.types.get(iri, [])],
+        } for iri in resources],
+    }
+    resp = jsonify(body)
+    resp.headers["Cache-Control"] = "public, max-age=300"
+    return resp
+
+
+# -- report and review ------------------------------------------------------------------------
+
+@bp.get("/wiki/rapport")
+def report_page():
+    report = build_report(_facts(), _settings().wiki_stale_days)
+    fmt = request.args.get("format", "html")
+    if fmt in ("json", "csv", "text"):
+        mime = {"json": "application/json", "csv": "text/csv", "text": "text/plain"}[fmt]
+        return Response(render(report, fmt), mimetype=mime, headers={"Content-Type": mime + "; charset=utf-8"})
+    if fmt != "html":
+        raise InputError(f"parameter format: {fmt!r}; use html, json, csv or text")
+    return render_template("wiki_report.html", text=text(), report=report, local_url=local_url)
+
+
+def _same_origin() -> bool:
+    """A form post from this app's own pages: Sec-Fetch-Site, else Origin, else Referer names this host."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site:
+        return site in ("same-origin", "none")
+    for header in ("Origin", "Referer"):
+        value = request.headers.get(header)
+        if value:
+            return urlsplit(value).netloc == request.host
+    return False
+
+
+@bp.get("/wiki/voorstellen")
+def proposals_page():
+    root = _settings().catalogue.root
+    items = [p for p in review.load_proposals(root) if p.status == "proposed"]
+    facts = _facts()
+    labels, lang = snapshot().labels, reader_lang()
+    shown = [{"p": p, "subject_label": labels.label(p.subject, lang) if p.kind == "link"
+              else (facts.pages[p.subject].title if p.subject in facts.pages else p.subject),
+              "page_title": facts.pages[p.page].title if p.page in facts.pages else p.page} for p in items]
+    return render_template("wiki_proposals.html", text=text(), items=shown,
+                           review=_settings().wiki_review_in_browser, done=request.args.get("done"),
+                           local_url=local_url)
+
+
+@bp.post("/wiki/voorstellen/<pid>")
+def decide(pid: str):
+    settings = _settings()
+    if not settings.wiki_review_in_browser:
+        return Response(text()["review_off"], status=403, mimetype="text/plain")
+    if not _same_origin():
+        return Response("cross-site form posts are refused", status=403, mimetype="text/plain")
+    decision = request.form.get("decision", "")
+    status = {"accept": "accepted", "reject": "rejected"}.get(decision)
+    if status is None:
+        raise InputError("field decision: accept or reject")
+    review.decide(settings.catalogue.root, pid, status, _facts())
+    return redirect(f"/wiki/voorstellen?done={pid}", code=303)
