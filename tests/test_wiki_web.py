@@ -121,6 +121,7 @@ def test_the_resource_page_hook_marks_the_stale_page(app):
     assert PROCESARCHITECTUUR in html and "2023-10-06" in html
     assert 'data-flag="stale"' in html and "Mogelijk verouderd" in html and 'class="wiki-page outdated"' in html
     with app.test_request_context("/id/keten/vth?lang=en"):
+        app.preprocess_request()                    # the hook that reads ?lang= (as a real request runs it)
         assert "not edited for long" in render_template_string(HOOK, iri=I + "keten/vth")
     with app.test_request_context("/id/rol/regisseur"):
         assert render_template_string(HOOK, iri=I + "rol/regisseur").strip() == ""

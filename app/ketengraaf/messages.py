@@ -287,6 +287,36 @@ MESSAGES: dict[str, dict[str, str]] = {
                              "{candidates:,} kandidaat-ketens geïmporteerd in {took:.2f} s",
                        "en": "imported {rows:,} rows, {products:,} products, {bases:,} legal bases, "
                              "{candidates:,} candidate chains in {took:.2f} s"},
+    "wiki.links": {"nl": "Op de wiki's", "en": 'On the wikis'},
+    "wiki.report": {"nl": 'Wikilinks: rapport', "en": 'Wiki links: report'},
+    "wiki.proposals": {"nl": 'Wikilinks: voorstellen', "en": 'Wiki links: proposals'},
+    "wiki.broken": {"nl": 'niet in de laatste export', "en": 'not in the last export'},
+    "wiki.redirect": {"nl": 'doorverwijzing', "en": 'redirect'},
+    "wiki.outdated": {"nl": 'mogelijk verouderd', "en": 'possibly outdated'},
+    "wiki.stale": {"nl": 'lang niet bewerkt', "en": 'not edited for long'},
+    "wiki.unchecked": {"nl": 'niet gecontroleerd (geen export)', "en": 'not checked (no export)'},
+    "wiki.edited": {"nl": 'laatst bewerkt', "en": 'last edited'},
+    "wiki.to": {"nl": 'naar', "en": 'to'},
+    "wiki.without": {"nl": 'Bronnen zonder wikipagina', "en": 'Resources without a wiki page'},
+    "wiki.pairs": {"nl": "NORA- en GEMMA-pagina's over hetzelfde", "en": 'NORA and GEMMA pages about the same thing'},
+    "wiki.flagged": {"nl": "Gemarkeerde pagina's", "en": 'Flagged pages'},
+    "wiki.exports": {"nl": 'Exports', "en": 'Exports'},
+    "wiki.none": {"nl": 'geen', "en": 'none'},
+    "wiki.accept": {"nl": 'Accepteren', "en": 'Accept'},
+    "wiki.reject": {"nl": 'Afwijzen', "en": 'Reject'},
+    "wiki.no_proposals": {"nl": 'Geen open voorstellen. `ketengraaf wiki match` maakt ze.',
+                          "en": 'No open proposals. `ketengraaf wiki match` makes them.'},
+    "wiki.review_off": {"nl": "Beoordelen in de browser staat uit (instelling wiki_review_in_browser); gebruik "
+                              "`ketengraaf wiki accept ID` of `ketengraaf wiki reject ID`.",
+                        "en": "Reviewing in the browser is off (setting wiki_review_in_browser); use "
+                              "`ketengraaf wiki accept ID` or `ketengraaf wiki reject ID`."},
+    "wiki.decided": {"nl": 'Vastgelegd in data/wiki/; `ketengraaf load` publiceert het.',
+                     "en": 'Written to data/wiki/; `ketengraaf load` publishes it.'},
+    "wiki.score": {"nl": 'score', "en": 'score'},
+    "wiki.origin_hand": {"nl": 'met de hand', "en": 'by hand'},
+    "wiki.origin_accepted": {"nl": 'geaccepteerd voorstel', "en": 'accepted proposal'},
+    "wiki.origin_import": {"nl": 'import', "en": 'import'},
+    "wiki.origin_data": {"nl": 'data', "en": 'data'},
 }
 
 

@@ -23,52 +23,13 @@ from ..wiki import review, service
 from ..wiki.catalog import Facts, read_facts
 from ..wiki.report import build_report, for_resource, render, resources_for_title
 from ..wiki.titles import parse_page_iri
-from .i18n import reader_lang, ui_lang
+from .i18n import reader_lang, t
 from .snapshot import snapshot
 from .urls import local_url
 
 bp = Blueprint("wiki", __name__)
 
 API = "/api/wiki-links"
-
-TEXT: dict[str, dict[str, str]] = {
-    "links": {"nl": "Op de wiki's", "en": "On the wikis"},
-    "report": {"nl": "Wikilinks: rapport", "en": "Wiki links: report"},
-    "proposals": {"nl": "Wikilinks: voorstellen", "en": "Wiki links: proposals"},
-    "broken": {"nl": "niet in de laatste export", "en": "not in the last export"},
-    "redirect": {"nl": "doorverwijzing", "en": "redirect"},
-    "outdated": {"nl": "mogelijk verouderd", "en": "possibly outdated"},
-    "stale": {"nl": "lang niet bewerkt", "en": "not edited for long"},
-    "unchecked": {"nl": "niet gecontroleerd (geen export)", "en": "not checked (no export)"},
-    "edited": {"nl": "laatst bewerkt", "en": "last edited"},
-    "to": {"nl": "naar", "en": "to"},
-    "without": {"nl": "Bronnen zonder wikipagina", "en": "Resources without a wiki page"},
-    "pairs": {"nl": "NORA- en GEMMA-pagina's over hetzelfde", "en": "NORA and GEMMA pages about the same thing"},
-    "flagged": {"nl": "Gemarkeerde pagina's", "en": "Flagged pages"},
-    "exports": {"nl": "Exports", "en": "Exports"},
-    "none": {"nl": "geen", "en": "none"},
-    "accept": {"nl": "Accepteren", "en": "Accept"},
-    "reject": {"nl": "Afwijzen", "en": "Reject"},
-    "no_proposals": {"nl": "Geen open voorstellen. `ketengraaf wiki match` maakt ze.",
-                     "en": "No open proposals. `ketengraaf wiki match` makes them."},
-    "review_off": {"nl": "Beoordelen in de browser staat uit (instelling wiki_review_in_browser); gebruik "
-                         "`ketengraaf wiki accept ID` of `ketengraaf wiki reject ID`.",
-                   "en": "Reviewing in the browser is off (setting wiki_review_in_browser); use "
-                         "`ketengraaf wiki accept ID` or `ketengraaf wiki reject ID`."},
-    "decided": {"nl": "Vastgelegd in data/wiki/; `ketengraaf load` publiceert het.",
-                "en": "Written to data/wiki/; `ketengraaf load` publishes it."},
-    "score": {"nl": "score", "en": "score"},
-    "origin_hand": {"nl": "met de hand", "en": "by hand"},
-    "origin_accepted": {"nl": "geaccepteerd voorstel", "en": "accepted proposal"},
-    "origin_import": {"nl": "import", "en": "import"},
-    "origin_data": {"nl": "data", "en": "data"},
-}
-
-
-def text() -> dict[str, str]:
-    ui = ui_lang()
-    return {k: v.get(ui, v["nl"]) for k, v in TEXT.items()}
-
 
 def _settings():
     return current_app.config["KETENGRAAF"]
@@ -101,7 +62,7 @@ def wiki_links_for(iri: str) -> list[dict]:
 
 @bp.app_context_processor
 def _helpers():
-    return {"wiki_links_for": wiki_links_for, "wiki_text": text}
+    return {"wiki_links_for": wiki_links_for}
 
 
 # -- the gadget API ---------------------------------------------------------------------------
@@ -173,7 +134,7 @@ def report_page():
         return Response(render(report, fmt), mimetype=mime, headers={"Content-Type": mime + "; charset=utf-8"})
     if fmt != "html":
         raise InputError(f"parameter format: {fmt!r}; use html, json, csv or text")
-    return render_template("wiki_report.html", text=text(), report=report, local_url=local_url)
+    return render_template("wiki_report.html", report=report, local_url=local_url)
 
 
 def _same_origin() -> bool:
@@ -197,7 +158,7 @@ def proposals_page():
     shown = [{"p": p, "subject_label": labels.label(p.subject, lang) if p.kind == "link"
               else (facts.pages[p.subject].title if p.subject in facts.pages else p.subject),
               "page_title": facts.pages[p.page].title if p.page in facts.pages else p.page} for p in items]
-    return render_template("wiki_proposals.html", text=text(), items=shown,
+    return render_template("wiki_proposals.html", items=shown,
                            review=_settings().wiki_review_in_browser, done=request.args.get("done"),
                            local_url=local_url)
 
@@ -206,7 +167,7 @@ def proposals_page():
 def decide(pid: str):
     settings = _settings()
     if not settings.wiki_review_in_browser:
-        return Response(text()["review_off"], status=403, mimetype="text/plain")
+        return Response(t("wiki.review_off"), status=403, mimetype="text/plain")
     if not _same_origin():
         return Response("cross-site form posts are refused", status=403, mimetype="text/plain")
     decision = request.form.get("decision", "")
