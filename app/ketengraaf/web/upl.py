@@ -4,7 +4,9 @@ and ``/api/upl/ketenkandidaten`` (JSON).
 The list comes from the example query ``app/queries/upl-ketenkandidaten.rq``
 (the same query a reader can run on the SPARQL page), so the page and the query
 never disagree. The ranking itself is made by the importer
-(:func:`ketengraaf.importers.upl.rank_candidates`) and stored as ``keten:rang``.
+(:func:`ketengraaf.importers.upl.rank_candidates`) and stored as ``keten:rang``, with
+``keten:score`` and the reasons behind it (``keten:reden``, each with a ``keten:gewicht``).
+Products a chain already realises (``keten:realiseert``) are left out by the query.
 ``?laag=gemeente`` (repeatable) keeps the candidates that involve all the given layers.
 """
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from flask import Blueprint, jsonify, render_template, request
 
 from ..errors import InputError
-from ..importers.upl import LAYERS, VINDEN_EN_VERKENNEN
+from ..importers.upl import LAYERS, REASONS, VINDEN_EN_VERKENNEN
 from .http import cors
 from .i18n import reader_lang, ui_lang
 from .snapshot import snapshot
@@ -25,6 +27,7 @@ bp = Blueprint("upl", __name__)
 QUERY_FILE = Path(__file__).resolve().parent.parent / "queries" / "upl-ketenkandidaten.rq"
 LAYER_SLUGS = tuple(LAYERS.values())
 LAYER_BASE = "https://w3id.org/ketengraaf/id/bestuurslaag/"
+REASON_BASE = "https://w3id.org/ketengraaf/id/kandidaatreden/"
 
 TEXT: dict[str, dict[str, str]] = {
     "title": {"nl": "UPL-producten als kandidaat-ketens", "en": "UPL products as candidate chains"},
@@ -35,20 +38,28 @@ TEXT: dict[str, dict[str, str]] = {
                     "layer. Each is a candidate for chain collaboration, to be found and explored in the first "
                     "chain-collaboration process:"},
     "ranking": {"nl": "Zo is gerangschikt", "en": "How the list is ranked"},
-    "rank_1": {"nl": "Eerst het aantal betrokken bestuurslagen: meer lagen betekent meer partners die "
-                     "samen één product leveren.",
-               "en": "First the number of government layers involved: more layers means more partners "
-                     "delivering one product together."},
-    "rank_2": {"nl": "Dan de breedte van de doelgroep: voor burgers én bedrijven gaat voor één van beide.",
-               "en": "Then the breadth of the audience: citizens and businesses both before one of them."},
-    "rank_3": {"nl": "Dan medebewind: een laag voert regels van een hogere overheid uit, dus de lagen "
-                     "hangen al bij wet van elkaar af.",
-               "en": "Then co-governance (medebewind): one layer carries out rules of a higher government, "
-                     "so the layers already depend on each other by law."},
-    "rank_4": {"nl": "Gelijke producten delen een rang (1, 2, 2, 4); binnen een rang staan ze op naam. "
-                     "De placeholder ‘UPL-naam nog niet beschikbaar’ is geen product en staat er niet in.",
-               "en": "Products that score the same share a rank (1, 2, 2, 4); within a rank they are listed "
+    "rank_1": {"nl": "Meer bestuurslagen bij één product betekent nog geen samenwerking: bezwaar, klacht of "
+                     "een informatieverzoek handelt elke laag zelf af. De rang weegt daarom het bewijs in de UPL "
+                     "dat de lagen samenwerken. Elke reden die voor een product geldt telt met haar gewicht mee "
+                     "in de score:",
+               "en": "More government layers on one product do not make collaboration: each layer handles an "
+                     "objection, a complaint or an information request by itself. The rank therefore weighs the "
+                     "evidence in the UPL that the layers work together. Each reason that applies to a product "
+                     "adds its weight to the score:"},
+    "rank_2": {"nl": "Bij gelijke score gaat voor: meer bewijs vóór (minder tegenbewijs is geen bewijs), dan "
+                     "meer sectorwetten als grondslag, dan meer bestuurslagen.",
+               "en": "On an equal score comes first: more evidence for (less evidence against is no evidence), "
+                     "then more sector laws as legal basis, then more government layers."},
+    "rank_3": {"nl": "Producten die een keten in de catalogus al realiseert (keten:realiseert) staan niet in de "
+                     "lijst: die zijn al gevonden.",
+               "en": "Products a chain in the catalogue already realises (keten:realiseert) are not listed: "
+                     "they have been found."},
+    "rank_4": {"nl": "Producten met hetzelfde bewijs delen een rang (1, 2, 2, 4); binnen een rang staan ze op "
+                     "naam. De placeholder ‘UPL-naam nog niet beschikbaar’ is geen product en staat er niet in.",
+               "en": "Products with the same evidence share a rank (1, 2, 2, 4); within a rank they are listed "
                      "by name. The placeholder ‘UPL-naam nog niet beschikbaar’ is not a product and is left out."},
+    "reasons": {"nl": "Redenen (score)", "en": "Reasons (score)"},
+    "weight": {"nl": "gewicht", "en": "weight"},
     "count": {"nl": "{n} kandidaten", "en": "{n} candidates"},
     "filter": {"nl": "Alleen met bestuurslaag", "en": "Only with government layer"},
     "apply": {"nl": "Toon", "en": "Show"},
@@ -56,9 +67,6 @@ TEXT: dict[str, dict[str, str]] = {
     "rank": {"nl": "Rang", "en": "Rank"},
     "product": {"nl": "Product", "en": "Product"},
     "partners": {"nl": "Partners (bestuurslagen)", "en": "Partners (government layers)"},
-    "audience": {"nl": "Doelgroep", "en": "Audience"},
-    "medebewind": {"nl": "Medebewind", "en": "Co-governance"},
-    "yes": {"nl": "ja", "en": "yes"},
     "query": {"nl": "De vraag achter deze lijst (SPARQL)", "en": "The query behind this list (SPARQL)"},
     "json": {"nl": "Deze lijst als JSON", "en": "This list as JSON"},
     "none": {"nl": "Geen kandidaten: is de UPL geïmporteerd (data/upl/upl.ttl)?",
@@ -93,8 +101,15 @@ def candidates(lang: str, layers: list[str] | None = None) -> list[dict]:
         iri = row["product"].value
         # GROUP_CONCAT over no audience is unbound (an error in the aggregate), not ""
         doelgroepen = sorted(row["doelgroepen"].value.split()) if row["doelgroepen"] is not None else []
+        redenen = []
+        for pair in (row["redenen"].value.split() if row["redenen"] is not None else []):
+            reden, _, gewicht = pair.rpartition("=")
+            redenen.append({"iri": reden, "label": labels.label(reden, lang), "gewicht": int(gewicht),
+                            "url": local_url(reden)})
+        redenen.sort(key=lambda r: (-r["gewicht"], r["iri"]))
         out.append({
             "rang": int(row["rang"].value),
+            "score": int(row["score"].value),
             "iri": iri,
             "naam": row["naam"].value,
             "url": local_url(iri),
@@ -103,6 +118,7 @@ def candidates(lang: str, layers: list[str] | None = None) -> list[dict]:
             "doelgroepen": [{"iri": i, "label": labels.label(i, lang), "url": local_url(i)}
                             for i in doelgroepen],
             "medebewind": row["medebewind"].value == "true",
+            "redenen": redenen,
         })
     return out
 
@@ -114,8 +130,10 @@ def _layer_order(iri: str) -> int:
 
 def _json(items: list[dict], layers: list[str]):
     resp = jsonify(ketenproces=str(VINDEN_EN_VERKENNEN), filter={"laag": layers}, count=len(items),
-                   ranking=["aantal bestuurslagen (aflopend)", "aantal doelgroepen (aflopend)",
-                            "medebewind (eerst)"],
+                   ranking=["score: som van de gewichten van de redenen (aflopend)",
+                            "gewicht van de redenen vóór (aflopend)", "aantal sectorwetten (aflopend)",
+                            "aantal bestuurslagen (aflopend)"],
+                   redenen=[{"iri": str(REASON_BASE + slug), "gewicht": v[0]} for slug, v in REASONS.items()],
                    candidates=items)
     return cors(resp)
 
@@ -136,6 +154,9 @@ def ketenkandidaten():
     return render_template("upl_ketenkandidaten.html", items=items, text=text,
                            layers=[(s, snapshot().labels.label(LAYER_BASE + s, lang)) for s in LAYER_SLUGS],
                            selected=layers, proces=proces, proces_url=local_url(str(VINDEN_EN_VERKENNEN)),
+                           reasons=[{"label": v[1] if ui == "nl" else v[2], "definition": v[3] if ui == "nl" else v[4],
+                                     "gewicht": v[0], "url": local_url(REASON_BASE + slug)}
+                                    for slug, v in REASONS.items()],
                            query=query_text())
 
 
