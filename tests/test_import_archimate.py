@@ -350,13 +350,15 @@ def test_template_roles_are_not_gemma_roles(shipped):
     assert not ask(shipped, f"ASK {{ <{VERANTWOORDELIJKE_1}> a keten:GemmaRol }}")
     assert not ask(shipped, """ASK { ?r a keten:GemmaRol ; skos:prefLabel ?l
         FILTER(CONTAINS(?l, "organisatie 1") || CONTAINS(?l, "organisatie 2")) }""")
-    assert count(shipped, "SELECT (COUNT(?r) AS ?n) WHERE { ?r a keten:GemmaRol }") == 36          # the 36 of "Actoren en rollen"
+    # the 36 of "Actoren en rollen"
+    assert count(shipped, "SELECT (COUNT(?r) AS ?n) WHERE { ?r a keten:GemmaRol }") == 36
 
 
 def test_only_published_views_link_to_gemma_online(shipped):
     assert ask(shipped, f"""ASK {{ <{REVIEW_VIEW}> skos:prefLabel "Actoren en rollen review"@nl ;
         am:prop-publiceren "Niet" }}""")
-    assert not ask(shipped, f"ASK {{ <{REVIEW_VIEW}> keten:wikiPagina|<http://www.w3.org/2000/01/rdf-schema#seeAlso> ?p }}")
+    assert not ask(shipped, f"""ASK {{ <{REVIEW_VIEW}>
+        keten:wikiPagina|<http://www.w3.org/2000/01/rdf-schema#seeAlso> ?p }}""")
     assert count(shipped, """SELECT (COUNT(DISTINCT ?v) AS ?n) WHERE { ?v a am:View ; keten:wikiPagina ?p ;
         am:prop-publiceren "GEMMA Online en redactie" }""") == 12
 
