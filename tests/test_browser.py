@@ -180,3 +180,21 @@ def test_crawl_shipped_catalogue_and_screenshots(browser, live_server):
         page.goto(live_server.url + "/id/keten/vth")
         _shot(page, "phone-chain")
         ctx.close()
+
+
+def test_upl_candidates_fit_a_phone(browser, tmp_path_factory):
+    """The candidate table becomes one card per product below 40rem: no sideways scroll at 390 px."""
+    from ketengraaf.settings import ROOT
+    sources = [str(ROOT / "data" / "upl" / "upl.ttl"), str(ROOT / "ontology" / "begrippen.ttl")]
+    client = make_app_client(tmp_path_factory.mktemp("upl-browser") / "store", sources=sources)
+    srv = LiveServer(client.application)
+    try:
+        ctx, page, errors = _page(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2)
+        page.goto(srv.url + "/upl/ketenkandidaten?lang=nl")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 1, f"/upl/ketenkandidaten scrolls sideways by {overflow}px at 390px"
+        assert page.locator("table.upl-kandidaten td[data-label]").first.is_visible()
+        assert not errors, errors
+        ctx.close()
+    finally:
+        srv.stop()

@@ -89,9 +89,13 @@ def test_raw_graph_types_properties_folders_relations_views(fixture_import):
     s = store_of(fixture_import.files["archimate-procesarchitectuur.ttl"])
     assert ask(s, f"""ASK {{ <{REGIEVOEREN}> a am:BusinessProcess ; skos:prefLabel "Regievoeren diensten door derden"@nl ;
         am:prop-object-id "6948da74-5f84-4ead-850e-b25d9ddcfcc1" ; am:prop-gemma-type "Bedrijfsproces" ;
-        am:documentation ?doc ; am:folderPath ?path ;
-        keten:wikiPagina <https://www.gemmaonline.nl/index.php/GEMMA/id-6948da74-5f84-4ead-850e-b25d9ddcfcc1> .
+        am:documentation ?doc ; am:folderPath ?path .
         FILTER(STRENDS(?path, "Procesarchitectuur/Processenlandschap")) }}""")
+    # the extract's only view (Ketensamenwerking, Publiceren "GEMMA Online en redactie") is published,
+    # and so is what it shows; Regievoeren is on no view of the extract: no GEMMA online link
+    assert ask(s, """ASK { ?v a am:View ; skos:prefLabel "Ketensamenwerking"@nl ; keten:wikiPagina ?vp .
+        ?i a am:BusinessInteraction ; keten:wikiPagina ?ip }""")
+    assert not ask(s, f"ASK {{ <{REGIEVOEREN}> keten:wikiPagina ?page }}")
     assert ask(s, f"""ASK {{ <{SAMENWERKEN}> am:aggregation <{REGIEVOEREN}> .
         ?r a am:AggregationRelationship ; am:source <{SAMENWERKEN}> ; am:target <{REGIEVOEREN}> ;
            am:prop-object-id ?oid }}""")
@@ -115,8 +119,7 @@ def test_mapping_onto_keten(fixture_import):
         assert ask(s, f"ASK {{ ?p keten:ketenproces <https://w3id.org/ketengraaf/id/ketenproces/{slug}> }}"), slug
     assert ask(s, f"""ASK {{ <{ADVISEUR_KP}> a keten:GemmaRol ; dcterms:isPartOf <{KETENPARTNER}> .
         ?actor a keten:GemmaRol ; skos:prefLabel "Samenwerkingsverband"@nl }}""")
-    assert ask(s, """ASK { ?b a keten:Procesbouwsteen ; skos:prefLabel "Registratie aanvraag"@nl ;
-        keten:wikiPagina ?page . ?page a keten:WikiPagina }""")
+    assert ask(s, """ASK { ?b a keten:Procesbouwsteen ; skos:prefLabel "Registratie aanvraag"@nl }""")
     # the collaboration pattern's placeholder processes stay raw
     assert not ask(s, 'ASK { ?p a keten:GemmaProces ; skos:prefLabel "Bedrijfsproces 1"@nl }')
     # every mapped resource: exactly one Dutch preferred label
@@ -301,3 +304,79 @@ def test_links_from_the_chains_resolve():
         assert any(True for _ in s.quads_for_pattern(q.subject, RDF_TYPE, None)), q.subject
         cls = ox.NamedNode(KETEN + expected[prop])
         assert any(True for _ in s.quads_for_pattern(q.object, RDF_TYPE, cls)), (q.object, cls)
+
+
+# -- the mapping's decisions, hand-checked on the shipped import (data/gemma/) ----------------
+SHIPPED = Path(__file__).resolve().parents[1] / "data" / "gemma"
+UITVOEREND = GEMMA + "4ab5a164-0dc3-4d19-a81f-a01ff5c88a65"        # Uitvoerende (primaire) processen
+AANVRAAG_ADVIES = GEMMA + "9e070ab4-1d02-4e8f-b42e-d4cd7f49f4e9"
+REGISTRATIE_AANVRAAG = GEMMA + "ff33aa8b-fa1e-4d1d-a87e-45a457d0dda6"
+VERANTWOORDELIJKE_1 = GEMMA + "9b9ee42b-2232-4823-a2b2-1f2970a655ea"  # template role in Ketensamenwerking
+REVIEW_VIEW = GEMMA + "757967e4-893e-4ada-b42f-0612ca18744c"      # "Actoren en rollen review", Publiceren = Niet
+UITVOEREN = "https://w3id.org/ketengraaf/id/ketenproces/uitvoeren-en-aansturen"
+
+
+def count(store: ox.Store, query: str) -> int:
+    rows = store.query("PREFIX am: <%s> PREFIX keten: <%s> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+                       % (AM, KETEN) + query)
+    return int(next(iter(rows))["n"].value)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> ox.Store:
+    s = ox.Store()
+    for name in ("archimate-procesarchitectuur.ttl", "procesarchitectuur.ttl"):
+        s.load(path=str(SHIPPED / name), format=ox.RdfFormat.TURTLE)
+    return s
+
+
+def test_building_blocks_are_classified(shipped):
+    # every building block sits in the cluster whose Toelichting names the catalogue's worked example
+    assert ask(shipped, f"""ASK {{ <{REGISTRATIE_AANVRAAG}> keten:landschapsproces <{UITVOEREND}> .
+        <{UITVOEREND}> skos:prefLabel "Uitvoerende (primaire) processen"@nl }}""")
+    assert count(shipped, f"""SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE {{ ?b a keten:Procesbouwsteen ;
+        keten:landschapsproces <{UITVOEREND}> }}""") == 23
+    # only the two advice blocks (the source page's orchestration example) are chain collaboration
+    assert ask(shipped, f"ASK {{ <{AANVRAAG_ADVIES}> keten:ketenproces <{UITVOEREN}> }}")
+    assert not ask(shipped, f"ASK {{ <{REGISTRATIE_AANVRAAG}> keten:ketenproces ?kp }}")
+    rows = shipped.query(f"""SELECT ?l WHERE {{ ?b a <{KETEN}Procesbouwsteen> ; <{KETEN}ketenproces> ?kp ;
+        <{SKOS_PREF.value}> ?l }}""")
+    assert sorted(r["l"].value for r in rows) == ["Aanvraag advies", "Verzoek advies met instemming"]
+
+
+def test_template_roles_are_not_gemma_roles(shipped):
+    assert ask(shipped, f"""ASK {{ <{VERANTWOORDELIJKE_1}> a am:BusinessRole ;
+        skos:prefLabel "Verantwoordelijke organisatie 1"@nl }}""")
+    assert not ask(shipped, f"ASK {{ <{VERANTWOORDELIJKE_1}> a keten:GemmaRol }}")
+    assert not ask(shipped, """ASK { ?r a keten:GemmaRol ; skos:prefLabel ?l
+        FILTER(CONTAINS(?l, "organisatie 1") || CONTAINS(?l, "organisatie 2")) }""")
+    # the 36 of "Actoren en rollen"
+    assert count(shipped, "SELECT (COUNT(?r) AS ?n) WHERE { ?r a keten:GemmaRol }") == 36
+
+
+def test_only_published_views_link_to_gemma_online(shipped):
+    assert ask(shipped, f"""ASK {{ <{REVIEW_VIEW}> skos:prefLabel "Actoren en rollen review"@nl ;
+        am:prop-publiceren "Niet" }}""")
+    assert not ask(shipped, f"""ASK {{ <{REVIEW_VIEW}>
+        keten:wikiPagina|<http://www.w3.org/2000/01/rdf-schema#seeAlso> ?p }}""")
+    assert count(shipped, """SELECT (COUNT(DISTINCT ?v) AS ?n) WHERE { ?v a am:View ; keten:wikiPagina ?p ;
+        am:prop-publiceren "GEMMA Online en redactie" }""") == 12
+
+
+def test_gemma_type_and_toelichting_are_kept(shipped):
+    assert ask(shipped, f"""ASK {{ <{SAMENWERKEN}> a keten:GemmaProcescluster , keten:GemmaProces .
+        <{REGIEVOEREN}> a keten:GemmaProces }}""")
+    assert not ask(shipped, f"ASK {{ <{REGIEVOEREN}> a keten:GemmaProcescluster }}")
+    assert count(shipped, "SELECT (COUNT(?p) AS ?n) WHERE { ?p a keten:GemmaProcescluster }") == 35
+    assert ask(shipped, f"""ASK {{ <{UITVOEREND}> skos:scopeNote 'Het proces "Behandelen vergunningaanvraag".'@nl }}""")
+    assert ask(shipped, """ASK { ?p skos:prefLabel "Handhaven"@nl ; a keten:GemmaProcescluster ;
+        skos:scopeNote "Dit is een procescluster"@nl }""")
+
+
+def test_unpublished_view_loses_its_links(broken):
+    view = next(broken.rglob("ArchimateDiagramModel_*.xml"))
+    view.write_text(view.read_text(encoding="utf-8").replace('value="GEMMA Online en redactie"', 'value="Niet"'),
+                    encoding="utf-8")
+    s = store_of(run(broken, out_dir=broken.parent / "out", scope="procesarchitectuur")
+                 .files["archimate-procesarchitectuur.ttl"])
+    assert not ask(s, "ASK { ?x keten:wikiPagina ?p . ?p keten:wiki ?w FILTER(CONTAINS(STR(?p), 'gemmaonline')) }")

@@ -29,19 +29,24 @@ PS = "http://purl.org/vocab/cpsv#PublicService"
 KANDIDAAT = "https://w3id.org/ketengraaf/def#Ketenkandidaat"
 PREFLABEL = "http://www.w3.org/2004/02/skos/core#prefLabel"
 
-# Expected ranks of the fixture's candidates, worked out by hand from the CSV
-# (key: layers, audiences, medebewind; ties share a rank).
+# Expected ranks of the fixture's candidates, worked out by hand from the CSV's columns and legal
+# bases with the rules in data/upl/README.md (score = sum of the reasons' weights; then the weight of
+# the evidence for, the number of sector laws, the number of layers; ties share a rank).
 FIXTURE_RANKS = {
-    "bezwaar": 1, "evenementenvergunning": 1, "omgevingsvergunning": 1,   # 4 layers, 2 audiences, medebewind
-    "bekendmaking": 4, "financi\u00eble_hulp": 4,                            # 4, 2, no medebewind
-    "burgerinitiatief": 6,                                                  # 4 layers, burger only
-    "aanschrijving": 7,                                                     # 3 layers
-    "verklaring_omtrent_gedrag_(vog)": 8,                                   # 2 layers, 2 audiences
-    "AangifteVertrekBuitenland": 9,                                         # 2, 1, medebewind
-    "stemrecht": 10,                                                        # 2, 1, none
-    "calamiteitenbestrijding": 11,                                          # 2, 0, medebewind
-    "gemeenschappelijke_regelingen": 12,                                    # 2, 0, none
+    "calamiteitenbestrijding": 1,          # medebewind +1, Wet veiligheidsregio's +3, sector +2, no audience +2
+    "gemeenschappelijke_regelingen": 2,    # Wet gemeenschappelijke regelingen +3, +2, no audience +2, autonomy -1 = 6
+    "omgevingsvergunning": 3,              # medebewind with the Rijk +3, Omgevingswet +2 = 5; 4 layers
+    "AangifteVertrekBuitenland": 4,        # +3 (Wet BRP) +2 = 5; 2 layers
+    "verklaring_omtrent_gedrag_(vog)": 4,  # +3 (Wjsg) +2 = 5; 2 layers: the same evidence, the same rank
+    "stemrecht": 6,                        # Kieswet +2
+    "evenementenvergunning": 7,            # +3, the model APV is the municipality's own bye-law -2 = 1
+    "burgerinitiatief": 8,                 # +3, a bye-law per layer -3 = 0 (Grondwet alone would be general)
+    "bezwaar": 9,                          # +3, Awb only -4 = -1; evidence for 3
+    "financi\u00eble_hulp": 10,            # no legal basis -1; evidence for 0
+    "aanschrijving": 11,                   # medebewind without the Rijk +1, each layer's own law -3 = -2
+    "bekendmaking": 12,                    # Awb only -4
 }
+LABELS = ROOT / "tests" / "fixtures" / "upl" / "ketenkandidaten-labels.csv"
 
 
 @pytest.fixture(scope="module")
@@ -100,13 +105,33 @@ def test_candidates_are_the_multi_layer_products(data):
 
 
 def test_ranking_shares_ranks_on_equal_keys():
-    def prod(name, layers, aud=("burger",), ken=()):
-        return U.Product(T + name, name, layers, aud, ken, [], [1])
-    ps = [prod("a", ("rijk", "gemeente")), prod("b", ("rijk", "gemeente", "provincie")),
-          prod("c", ("rijk", "gemeente")), prod("d", ("rijk", "gemeente"), ken=("medebewind",)),
-          prod("e", ("gemeente",)), prod("f", ("rijk", "gemeente"), aud=("burger", "bedrijf"))]
+    def prod(name, reasons, sector=0, layers=("rijk", "gemeente")):
+        p = U.Product(T + name, name, layers, ("burger",), (), [], [1])
+        p.reasons, p.sector_bases = reasons, sector
+        return p
+    ps = [prod("a", ("medebewind-met-rijk", "gedeelde-grondslag"), 1),          # 5, for 5
+          prod("b", ("samenwerkingswet", "gedeelde-grondslag", "autonomie"), 1),  # 4, for 5
+          prod("c", ("medebewind-met-rijk", "gedeelde-grondslag"), 1),          # same as a
+          prod("d", ("medebewind-met-rijk", "gedeelde-grondslag"), 2),          # 5, two sector laws
+          prod("e", ("medebewind-met-rijk", "gedeelde-grondslag"), 1, ("gemeente",)),   # one layer: none
+          prod("f", ("medebewind-met-rijk", "gedeelde-grondslag"), 1, ("rijk", "provincie", "gemeente")),
+          prod("g", ("algemene-wet",))]
     ranks = {i[len(T):]: r for i, r in U.rank_candidates(ps).items()}
-    assert ranks == {"b": 1, "f": 2, "d": 3, "a": 4, "c": 4}
+    assert ranks == {"d": 1, "f": 2, "a": 3, "c": 3, "b": 5, "g": 6}
+    assert ps[0].score == 5 and ps[-1].score == -4
+
+
+def test_reasons_read_from_the_columns_and_legal_bases(data):
+    by = {p.iri[len(T):]: p for p in data.products}
+    assert by["calamiteitenbestrijding"].reasons == (
+        "medebewind", "samenwerkingswet", "gedeelde-grondslag", "tussen-overheden")
+    assert by["bezwaar"].reasons == ("medebewind-met-rijk", "algemene-wet")
+    assert by["aanschrijving"].reasons == ("medebewind", "eigen-grondslag-per-laag")
+    assert U.law_kind("Artikel 2:25 Model Algemene plaatselijke verordening") == "own:gemeente"
+    assert U.law_kind("Artikel 3.2 modelkeur 2013") == "own:waterschap"
+    assert U.law_kind("Artikel 162 Burgerlijk Wetboek Boek 6") == "general"
+    assert U.law_kind("Artikel 7 Burgerlijk Wetboek Boek 1") == "sector"     # names and civil status
+    assert U.law_kind("Artikel 2 Wet veiligheidsregio’s") == "sector"
 
 
 def test_minted_iri_when_the_uri_column_is_empty(tmp_path):
@@ -134,7 +159,15 @@ def test_rdf_of_the_fixture(turtle, data):
               and t.predicate.value.endswith("def#bestuurslaag")}
     assert layers == {LAAG + "provincie", LAAG + "waterschap", LAAG + "gemeente"}
     rang = [t.object for t in ts if t.subject.value == T + "bezwaar" and t.predicate.value.endswith("#rang")]
-    assert [int(r.value) for r in rang] == [1]
+    assert [int(r.value) for r in rang] == [9]
+    score = [t.object for t in ts if t.subject.value == T + "bezwaar" and t.predicate.value.endswith("#score")]
+    assert [int(r.value) for r in score] == [-1]
+    reden = {t.object.value.rsplit("/", 1)[-1] for t in ts
+             if t.subject.value == T + "bezwaar" and t.predicate.value.endswith("#reden")}
+    assert reden == {"medebewind-met-rijk", "algemene-wet"}
+    gewicht = {t.subject.value.rsplit("/", 1)[-1]: int(t.object.value) for t in ts
+               if t.predicate.value.endswith("#gewicht")}
+    assert gewicht == {k: v[0] for k, v in U.REASONS.items()}
     legal = {t.object.value for t in ts if t.subject.value == T + "stemrecht"
              and t.predicate.value == "http://data.europa.eu/m8g/hasLegalResource"}
     assert len(legal) == 5
@@ -240,7 +273,21 @@ def test_query_returns_the_candidates_in_rank_order(turtle, data):
     assert [r["product"].value for r in rows] == [p.iri for p in data.candidates]
     assert [int(r["rang"].value) for r in rows] == [data.ranks[p.iri] for p in data.candidates]
     first = rows[0]
-    assert int(first["aantalLagen"].value) == 4 and first["medebewind"].value == "true"
+    assert first["naam"].value == "calamiteitenbestrijding" and int(first["score"].value) == 8
+    assert int(first["aantalLagen"].value) == 2 and first["medebewind"].value == "true"
+    assert sorted(first["redenen"].value.split()) == sorted(
+        f"https://w3id.org/ketengraaf/id/kandidaatreden/{r}={U.REASONS[r][0]}"
+        for r in ("medebewind", "samenwerkingswet", "gedeelde-grondslag", "tussen-overheden"))
+
+
+def test_query_leaves_out_realised_products(turtle):
+    st = ox.Store()
+    st.load(path=str(turtle), format=ox.RdfFormat.TURTLE)
+    st.add(ox.Quad(ox.NamedNode("https://w3id.org/ketengraaf/id/proces/x"),
+                   ox.NamedNode("https://w3id.org/ketengraaf/def#realiseert"), ox.NamedNode(T + "omgevingsvergunning")))
+    from ketengraaf.sparql.examples import parse_example
+    names = [r["naam"].value for r in st.query(parse_example(QUERY).query)]
+    assert "omgevingsvergunning" not in names and len(names) == 11
 
 
 @pytest.fixture(scope="module")
@@ -257,6 +304,8 @@ def test_page_lists_ranked_candidates(upl_client, data):
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert "Zo is gerangschikt" in html and "medebewind" in html.lower()
+    assert "werk tussen overheden" in html and "alleen algemene wetgeving" in html      # reasons shown
+    assert 'data-label="Redenen (score)"' in html and "= 8</span>" in html
     names = [p.name for p in data.candidates]
     positions = [html.index(f">{n}</a>") for n in names]
     assert positions == sorted(positions)
@@ -276,6 +325,10 @@ def test_json_variants_agree(upl_client, data):
     bez = next(c for c in a["candidates"] if c["naam"] == "bezwaar")
     assert [l["iri"] for l in bez["bestuurslagen"]] == [LAAG + s for s in ("rijk", "provincie", "waterschap", "gemeente")]
     assert bez["medebewind"] is True
+    assert bez["score"] == -1 and bez["rang"] == 9
+    assert [(r["iri"].rsplit("/", 1)[-1], r["gewicht"]) for r in bez["redenen"]] == [
+        ("medebewind-met-rijk", 3), ("algemene-wet", -4)]
+    assert bez["redenen"][0]["label"] and a["redenen"][0]["gewicht"] == 3
 
 
 def test_layer_filter_and_bad_parameters(upl_client):
@@ -311,3 +364,41 @@ def test_full_file_every_product_once(tmp_path):
 def test_shipped_file_is_what_the_command_produces():
     assert SHIPPED.exists(), f"{SHIPPED} missing: run {U.REGENERATE}"
     assert SHIPPED.read_bytes() == U.serialize(U.read_upl(FULL)), f"{SHIPPED} is stale: run {U.REGENERATE}"
+
+
+# -- does the rank mean something? a hand-labelled sample -------------------------------------
+def precision_at(ranked: list[tuple[int, bool]], k: int) -> float:
+    """Precision at k over (rank, is joint work) in list order, tie-aware: a group of equal rank
+    that straddles position k counts with its share of joint work, so the alphabet inside a tie
+    does not decide the figure."""
+    hits, taken = 0.0, 0
+    groups: dict[int, list[bool]] = {}
+    for rank, joint in ranked:
+        groups.setdefault(rank, []).append(joint)
+    for rank in sorted(groups):
+        g = groups[rank]
+        take = min(len(g), k - taken)
+        hits += sum(g) * take / len(g)
+        taken += take
+        if taken == k:
+            break
+    return hits / k
+
+
+@needs_shared
+def test_precision_on_hand_labelled_sample(capsys):
+    import csv
+    with LABELS.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) >= 30 and {r["label"] for r in rows} == {"joint work", "not joint work"}
+    assert all(r["reason"].strip() for r in rows)
+    labels = {r["product"]: r["label"] == "joint work" for r in rows}
+    got = U.read_upl(FULL)
+    ranked = [(got.ranks[p.iri], labels[p.name]) for p in got.candidates if p.name in labels]
+    assert len(ranked) == len(labels), "every labelled product is a candidate"
+    base = sum(labels.values()) / len(labels)
+    p10, p20 = precision_at(ranked, 10), precision_at(ranked, 20)
+    with capsys.disabled():
+        print(f"\nUPL candidates, {len(labels)} hand-labelled ({sum(labels.values())} joint work): "
+              f"precision@10 = {p10:.2f}, precision@20 = {p20:.2f} (base rate {base:.2f})")
+    assert p10 >= 0.8 and p20 >= 0.75

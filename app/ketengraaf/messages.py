@@ -189,40 +189,56 @@ MESSAGES: dict[str, dict[str, str]] = {
     "gemma.definition": {"nl": "Omschrijving", "en": "Description"},
 
     # -- UPL candidate chains ----------------------------------------------------------------------
-    "upl.title": {"nl": "UPL-producten als kandidaat-ketens", "en": "UPL products as candidate chains"},
+    "upl.title": {"nl": "UPL-producten als kandidaat-ketens",
+                  "en": "UPL products as candidate chains"},
     "upl.intro": {"nl": "Producten uit de Uniforme Productnamenlijst (UPL) waarbij meer dan één bestuurslaag "
-                        "betrokken is. Elk is een kandidaat voor ketensamenwerking, om te vinden en te verkennen "
-                        "in het eerste ketensamenwerkingsproces:",
+                        "betrokken is. Elk is een kandidaat voor ketensamenwerking, om te vinden en te verkennen in"
+                        " het eerste ketensamenwerkingsproces:",
                   "en": "Products of the Uniform Product Names List (UPL) that involve more than one government "
                         "layer. Each is a candidate for chain collaboration, to be found and explored in the first "
                         "chain-collaboration process:"},
-    "upl.ranking": {"nl": "Zo is gerangschikt", "en": "How the list is ranked"},
-    "upl.rank_1": {"nl": "Eerst het aantal betrokken bestuurslagen: meer lagen betekent meer partners die "
-                         "samen één product leveren.",
-                   "en": "First the number of government layers involved: more layers means more partners "
-                         "delivering one product together."},
-    "upl.rank_2": {"nl": "Dan de breedte van de doelgroep: voor burgers én bedrijven gaat voor één van beide.",
-                   "en": "Then the breadth of the audience: citizens and businesses both before one of them."},
-    "upl.rank_3": {"nl": "Dan medebewind: een laag voert regels van een hogere overheid uit, dus de lagen "
-                         "hangen al bij wet van elkaar af.",
-                   "en": "Then co-governance (medebewind): one layer carries out rules of a higher government, "
-                         "so the layers already depend on each other by law."},
-    "upl.rank_4": {"nl": "Gelijke producten delen een rang (1, 2, 2, 4); binnen een rang staan ze op naam. "
-                         "De placeholder ‘UPL-naam nog niet beschikbaar’ is geen product en staat er niet in.",
-                   "en": "Products that score the same share a rank (1, 2, 2, 4); within a rank they are listed "
-                         "by name. The placeholder ‘UPL-naam nog niet beschikbaar’ is not a product and is left "
-                         "out."},
-    "upl.count": {"nl": "{n} kandidaten", "en": "{n} candidates"},
-    "upl.filter": {"nl": "Alleen met bestuurslaag", "en": "Only with government layer"},
-    "upl.apply": {"nl": "Toon", "en": "Show"},
-    "upl.rank": {"nl": "Rang", "en": "Rank"},
-    "upl.product": {"nl": "Product", "en": "Product"},
-    "upl.partners": {"nl": "Partners (bestuurslagen)", "en": "Partners (government layers)"},
-    "upl.audience": {"nl": "Doelgroep", "en": "Audience"},
-    "upl.medebewind": {"nl": "Medebewind", "en": "Co-governance"},
-    "upl.yes": {"nl": "ja", "en": "yes"},
-    "upl.query": {"nl": "De vraag achter deze lijst (SPARQL)", "en": "The query behind this list (SPARQL)"},
-    "upl.json": {"nl": "Deze lijst als JSON", "en": "This list as JSON"},
+    "upl.ranking": {"nl": "Zo is gerangschikt",
+                    "en": "How the list is ranked"},
+    "upl.rank_1": {"nl": "Meer bestuurslagen bij één product betekent nog geen samenwerking: bezwaar, klacht of een "
+                         "informatieverzoek handelt elke laag zelf af. De rang weegt daarom het bewijs in de UPL dat"
+                         " de lagen samenwerken. Elke reden die voor een product geldt telt met haar gewicht mee in "
+                         "de score:",
+                   "en": "More government layers on one product do not make collaboration: each layer handles an "
+                         "objection, a complaint or an information request by itself. The rank therefore weighs the "
+                         "evidence in the UPL that the layers work together. Each reason that applies to a product "
+                         "adds its weight to the score:"},
+    "upl.rank_2": {"nl": "Bij gelijke score gaat voor: meer bewijs vóór (minder tegenbewijs is geen bewijs), dan "
+                         "meer sectorwetten als grondslag, dan meer bestuurslagen.",
+                   "en": "On an equal score comes first: more evidence for (less evidence against is no evidence), "
+                         "then more sector laws as legal basis, then more government layers."},
+    "upl.rank_3": {"nl": "Producten die een keten in de catalogus al realiseert (keten:realiseert) staan niet in de "
+                         "lijst: die zijn al gevonden.",
+                   "en": "Products a chain in the catalogue already realises (keten:realiseert) are not listed: they"
+                         " have been found."},
+    "upl.rank_4": {"nl": "Producten met hetzelfde bewijs delen een rang (1, 2, 2, 4); binnen een rang staan ze op "
+                         "naam. De placeholder ‘UPL-naam nog niet beschikbaar’ is geen product en staat er niet in.",
+                   "en": "Products with the same evidence share a rank (1, 2, 2, 4); within a rank they are listed "
+                         "by name. The placeholder ‘UPL-naam nog niet beschikbaar’ is not a product and is left out."},
+    "upl.reasons": {"nl": "Redenen (score)",
+                    "en": "Reasons (score)"},
+    "upl.weight": {"nl": "gewicht",
+                   "en": "weight"},
+    "upl.count": {"nl": "{n} kandidaten",
+                  "en": "{n} candidates"},
+    "upl.filter": {"nl": "Alleen met bestuurslaag",
+                   "en": "Only with government layer"},
+    "upl.apply": {"nl": "Toon",
+                  "en": "Show"},
+    "upl.rank": {"nl": "Rang",
+                 "en": "Rank"},
+    "upl.product": {"nl": "Product",
+                    "en": "Product"},
+    "upl.partners": {"nl": "Partners (bestuurslagen)",
+                     "en": "Partners (government layers)"},
+    "upl.query": {"nl": "De vraag achter deze lijst (SPARQL)",
+                  "en": "The query behind this list (SPARQL)"},
+    "upl.json": {"nl": "Deze lijst als JSON",
+                 "en": "This list as JSON"},
     "upl.none": {"nl": "Geen kandidaten: is de UPL geïmporteerd (data/upl/upl.ttl)?",
                  "en": "No candidates: has the UPL been imported (data/upl/upl.ttl)?"},
 

@@ -22,7 +22,7 @@ from ..sources import graph_iri
 from ..namespaces import PREFIXES
 from . import archimate_ameff, archimate_coarchi, mapping
 from .archimate_model import Model, Problem, resolve
-from .archimate_rdf import N, Provenance, RdfBuilder, add_provenance, slug
+from .archimate_rdf import N, Provenance, RdfBuilder, add_provenance, published_items, slug
 
 GEMMA_REPOSITORY = "https://github.com/VNG-Realisatie/GEMMA-Archi-repository"
 
@@ -204,6 +204,7 @@ def run(path: str | Path, *, out_dir: str | Path, scope: str = "all", fmt: str =
         raise ImportError_(f"{len(model.problems)} problem(s) in {path}; nothing imported (--strict)",
                            detail="\n".join(str(p) for p in model.problems))
     part = select(model, chosen)
+    published = published_items(model)          # on the whole model: a scope trims the views
     name = name or (slug(model.name) if chosen.name == "all" else chosen.name)
     out_dir = Path(out_dir)
     raw_file, mapped_file = out_dir / f"archimate-{name}.ttl", out_dir / f"{name}.ttl"
@@ -219,13 +220,13 @@ def run(path: str | Path, *, out_dir: str | Path, scope: str = "all", fmt: str =
         source=source_url, source_file=path.name, imported=now, commit=commit,
         file_date=None if commit else newest_file_date(path),
         extra={"scope": chosen.name})
-    raw = RdfBuilder(part).build(prov, raw_graph)
+    raw = RdfBuilder(part, published).build(prov, raw_graph)
     mapped = mapping.apply(raw)
     mapped_prov = Provenance(
         title_nl=f"{label}: {chosen.name}, afgebeeld op het ketengraaf-model",
         title_en=f"{label}: {chosen.name}, mapped onto the ketengraaf model",
         source=source_url, source_file=path.name, imported=now)
-    builder = RdfBuilder(part)
+    builder = RdfBuilder(part, published)
     add_provenance(builder, N(mapped_graph), mapped_prov)
     builder.add(N(mapped_graph), N("http://www.w3.org/ns/prov#wasDerivedFrom"), N(raw_graph))
     builder.add(N(mapped_graph), N("http://purl.org/dc/terms/source"), N(raw_graph))

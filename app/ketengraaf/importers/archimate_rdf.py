@@ -9,9 +9,11 @@ IRIs (stable across runs; never derived from names):
 - a property key: ``am:prop-<slug of the key>`` (``Object ID`` -> ``am:prop-object-id``),
   declared in the graph as an ``am:PropertyDefinition`` with its ``am:key``.
 
-Every element and view links (``keten:wikiPagina`` and ``rdfs:seeAlso``) to
+Every published element and view links (``keten:wikiPagina`` and ``rdfs:seeAlso``) to
 ``https://www.gemmaonline.nl/index.php/GEMMA/id-<Object ID>``, and to its
-NORA page when it has a ``NORA URL``.
+NORA page when it has a ``NORA URL``. Published (:func:`published_items`): a view whose
+``Publiceren`` property names GEMMA Online; an element shown on such a view. GEMMA online
+has no page for the rest, so a link there would not resolve.
 """
 from __future__ import annotations
 
@@ -77,11 +79,50 @@ class Provenance:
     extra: dict[str, str] = field(default_factory=dict)
 
 
-class RdfBuilder:
-    """Builds the raw triples of one model (or a scoped part of it)."""
+PUBLISH_KEY = "Publiceren"
+PUBLISHED_ON = "GEMMA Online"      # values seen: "GEMMA Online en redactie",
+                                   # "Softwarecatalogus en GEMMA Online en redactie", "Niet"
 
-    def __init__(self, model: Model):
+
+def _published_value(item: Item) -> bool | None:
+    """What the item's own ``Publiceren`` says: True, False, or None when it has none."""
+    values = [v for k, v in item.properties if k == PUBLISH_KEY]
+    if not values:
+        return None
+    return any(PUBLISHED_ON.lower() in v.lower() for v in values)
+
+
+def published_items(model: Model) -> set[str]:
+    """Ids of the views and elements GEMMA online publishes (and so has a page for).
+
+    A view is published when its ``Publiceren`` names GEMMA Online ("Niet" or no value: not).
+    Elements carry no ``Publiceren`` in GEMMA's model; an element is published when a
+    published view shows it (or, should it have its own value, when that says so).
+    A model that uses no ``Publiceren`` at all says nothing about publication: then every
+    element and view counts as published. Compute this on the whole model, before a scope
+    trims the views."""
+    if not any(k == PUBLISH_KEY for it in model.items.values() for k, _ in it.properties):
+        return {i for i, it in model.items.items() if it.kind in ("element", "view")}
+    views = {i for i, it in model.items.items() if it.kind == "view" and _published_value(it)}
+    shown = {ref for v in views for ref in model.items[v].shows}
+    out = set(views)
+    for i, it in model.items.items():
+        if it.kind == "element":
+            own = _published_value(it)
+            if own or (own is None and i in shown):
+                out.add(i)
+    return out
+
+
+class RdfBuilder:
+    """Builds the raw triples of one model (or a scoped part of it).
+
+    ``published``: ids of the published items (:func:`published_items` of the whole model);
+    only those get a GEMMA online link. None: computed from ``model`` itself."""
+
+    def __init__(self, model: Model, published: set[str] | None = None):
         self.model = model
+        self.published = published_items(model) if published is None else published
         self.triples: list[ox.Triple] = []
         self._props: dict[str, ox.NamedNode] = {}
         self._prop_keys: dict[str, str] = {}
@@ -190,7 +231,7 @@ class RdfBuilder:
 
     def _wiki(self, s, item: Item) -> None:
         oid = self.model.object_ids.get(item.id)
-        if oid is not None:
+        if oid is not None and item.id in self.published:
             page = N(GEMMA_ONLINE + _id_part(oid))
             self.add(s, keten("wikiPagina"), page)
             self.add(s, N(RDFS + "seeAlso"), page)

@@ -17,7 +17,8 @@ Each product becomes a ``cpsv:PublicService`` under its official UPL IRI, with
 Products that involve more than one government layer are candidate chains for
 the first chain-collaboration process (``id/ketenproces/vinden-en-verkennen``):
 they are also a ``keten:Ketenkandidaat`` with ``keten:kandidaatVoor`` that
-process and a ``keten:rang`` (see :func:`rank_candidates`).
+process, a ``keten:rang``, a ``keten:score`` and its ``keten:reden`` values: the evidence
+of joint work the rank rests on (see :data:`REASONS` and :func:`rank_candidates`).
 
 Bad input raises :class:`ketengraaf.errors.ParseError` (an ``InputError``, exit 2)
 naming file:line; the output is written to a temporary file and renamed, so a
@@ -96,6 +97,89 @@ PLACEHOLDERS = frozenset({"UPL-naam nog niet beschikbaar"})
 
 _IRI = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
 
+# -- the ranking: evidence of joint work between the layers ------------------------------------
+# A product several layers offer is no chain by that alone: most of them (objection, complaint,
+# information requests, subsidies) each layer provides on its own. The rank weighs evidence that the
+# layers work *together*, read from the UPL's own columns and legal bases. Each reason that applies is
+# stored with the candidate (keten:reden, concepts in scheme id/kandidaatredenen) and shown with it.
+# slug -> (weight, nl label, en label, nl definition, en definition)
+REASONS: dict[str, tuple[int, str, str, str, str]] = {
+    "medebewind-met-rijk": (3, "medebewind met het Rijk", "co-governance with the national government",
+        "Het product is medebewind (UPL-kolom Medebewind) en het Rijk is een van de betrokken lagen: het Rijk "
+        "stelt de regels en doet mee, een andere laag voert ze uit.",
+        "The product is co-governance (UPL column Medebewind) and the national government is one of the layers "
+        "involved: it sets the rules and takes part, another layer carries them out."),
+    "medebewind": (1, "medebewind", "co-governance",
+        "Het product is medebewind, maar het Rijk staat niet bij de lagen: de lagen voeren elk regels van "
+        "hogerhand uit, een zwakker teken van samenwerking.",
+        "The product is co-governance, but the national government is not among the layers: each layer "
+        "carries out rules from above, a weaker sign of working together."),
+    "samenwerkingswet": (3, "wet over samenwerking tussen overheden", "law on collaboration between governments",
+        "Een grondslag is een wet die samenwerking tussen overheden regelt (Wet gemeenschappelijke "
+        "regelingen, Wet veiligheidsregio's).",
+        "A legal basis is a law that governs collaboration between governments (Joint Arrangements Act, "
+        "Safety Regions Act)."),
+    "gedeelde-grondslag": (2, "gedeelde grondslag", "shared legal basis",
+        "Het product rust op een of meer sectorwetten die voor alle betrokken lagen gelden, niet op een "
+        "eigen wet of verordening per laag en niet alleen op algemene wetgeving.",
+        "The product rests on one or more sector laws that apply to all the layers involved, not on each "
+        "layer's own law or bye-law and not only on general legislation."),
+    "tussen-overheden": (2, "werk tussen overheden", "work between governments",
+        "In de UPL is geen doelgroep aangekruist (geen burger, geen bedrijf): het product is werk van "
+        "overheden onderling, geen dienst die elke laag zelf aan burgers of bedrijven levert.",
+        "No audience is ticked in the UPL (neither citizen nor business): the product is work between "
+        "governments, not a service each layer delivers to citizens or businesses by itself."),
+    "algemene-wet": (-4, "alleen algemene wetgeving", "general legislation only",
+        "Elke grondslag is algemene wetgeving die elke overheid voor zichzelf toepast (Awb, Wet open "
+        "overheid, Burgerlijk Wetboek behalve boek 1, Grondwet, Bekendmakingswet, Archiefwet, "
+        "Invorderingswet): elke laag levert het product apart.",
+        "Every legal basis is general legislation each government applies for itself (General "
+        "Administrative Law Act, Open Government Act, Civil Code except book 1, Constitution, ...): "
+        "each layer provides the product separately."),
+    "eigen-grondslag-per-laag": (-3, "eigen grondslag per laag", "each layer its own legal basis",
+        "De grondslagen zijn de eigen wetten of verordeningen van verschillende lagen (Gemeentewet, "
+        "Provinciewet, Waterschapswet, gemeentelijke of provinciale verordening, model-APV, modelkeur): "
+        "elke laag regelt het product voor zichzelf.",
+        "The legal bases are the own laws or bye-laws of different layers (Municipalities Act, Provinces "
+        "Act, Water Authorities Act, municipal or provincial bye-laws, model bye-laws): each layer "
+        "arranges the product for itself."),
+    "grondslag-van-een-laag": (-2, "grondslag van één laag", "legal basis of one layer",
+        "De grondslag is de eigen wet of verordening van één laag (bijvoorbeeld de Gemeentewet): die laag "
+        "levert het product; de grondslag geeft de andere lagen geen rol.",
+        "The legal basis is the own law or bye-law of one layer (for example the Municipalities Act): that "
+        "layer provides the product; the legal basis gives the other layers no part."),
+    "autonomie": (-1, "autonomie zonder medebewind", "autonomy without co-governance",
+        "Het product is autonoom en geen medebewind (UPL-kolommen Autonomie, Medebewind): elke laag regelt "
+        "het in eigen bevoegdheid.",
+        "The product is autonomous and not co-governance (UPL columns Autonomie, Medebewind): each layer "
+        "arranges it under its own powers."),
+    "geen-grondslag": (-1, "geen grondslag", "no legal basis",
+        "De UPL noemt geen wettelijke grondslag: niets wijst op een taak die de lagen delen.",
+        "The UPL names no legal basis: nothing points to a task the layers share."),
+}
+# Legal bases, recognised by their UPL label (Grondslaglabel).
+# General: laws every government applies to its own affairs. The Civil Code's book 1 (persons and
+# family: names, civil status) is not general but the law the civil registry carries out.
+GENERAL_LAW = re.compile(r"Algemene wet bestuursrecht|Wet open overheid|Burgerlijk Wetboek Boek [2-9]|Grondwet|"
+                         r"Bekendmakingswet|Archiefwet|Invorderingswet")
+COLLABORATION_LAW = re.compile(r"Wet gemeenschappelijke regelingen|Wet veiligheidsregio")
+OWN_LAW: dict[str, re.Pattern] = {        # a layer's own law or (model) bye-law
+    "gemeente": re.compile(r"Gemeentewet|\bgemeentelijke |\bModel "),    # Model ...: VNG's model bye-laws
+    "provincie": re.compile(r"Provinciewet|\bprovinciale "),
+    "waterschap": re.compile(r"Waterschapswet|\bwaterschaps|\bmodelkeur"),
+}
+
+
+def law_kind(label: str) -> str:
+    """'general', 'own:<layer>' or 'sector' for the label of a legal basis."""
+    if GENERAL_LAW.search(label):
+        return "general"
+    for layer, pattern in OWN_LAW.items():
+        if pattern.search(label):
+            return "own:" + layer
+    return "sector"
+
+
 
 @dataclass
 class Grondslag:
@@ -118,10 +202,20 @@ class Product:
     def is_candidate(self) -> bool:
         return len(self.layers) > 1 and self.name not in PLACEHOLDERS
 
+    reasons: tuple[str, ...] = ()              # slugs of REASONS that apply (set by read_upl)
+    sector_bases: int = 0                      # legal bases that are sector laws
+
     @property
-    def rank_key(self) -> tuple[int, int, int]:
-        """More layers, then broader audience, then medebewind (see :func:`rank_candidates`)."""
-        return (len(self.layers), len(self.audiences), int("medebewind" in self.kenmerken))
+    def score(self) -> int:
+        return sum(REASONS[r][0] for r in self.reasons)
+
+    @property
+    def rank_key(self) -> tuple[int, int, int, int]:
+        """Evidence of joint work (see :func:`rank_candidates`): the score, then the weight of the
+        evidence for (so that fewer counter-signs do not outrank more evidence), then the number of
+        sector laws the product rests on, then the number of layers."""
+        positive = sum(REASONS[r][0] for r in self.reasons if REASONS[r][0] > 0)
+        return (self.score, positive, self.sector_bases, len(self.layers))
 
 
 @dataclass
@@ -240,18 +334,49 @@ def read_upl(path: str | Path) -> UplData:
     if not products:
         raise ParseError("no product rows after the header", path=shown, line=2)
     plist = list(products.values())
+    for p in plist:
+        labels = [grondslagen[g].labels[0] if grondslagen[g].labels else g.rsplit("/", 1)[-1].replace("_", " ")
+                  for g in p.grondslagen]
+        p.reasons = evidence(p, labels)
+        p.sector_bases = sum(1 for label in labels if law_kind(label) == "sector")
     return UplData(path=shown, sha256=hashlib.sha256(data).hexdigest(), rows=rows, products=plist,
                    grondslagen=grondslagen, ranks=rank_candidates(plist))
+
+
+def evidence(p: Product, labels: list[str]) -> tuple[str, ...]:
+    """The REASONS that apply to a product, from its UPL columns and its legal bases' labels."""
+    kinds = [law_kind(label) for label in labels]
+    own_layers = {k.split(":", 1)[1] for k in kinds if k.startswith("own:")}
+    out = []
+    if "medebewind" in p.kenmerken:
+        out.append("medebewind-met-rijk" if "rijk" in p.layers else "medebewind")
+    if any(COLLABORATION_LAW.search(label) for label in labels):
+        out.append("samenwerkingswet")
+    if "sector" in kinds and not own_layers:
+        out.append("gedeelde-grondslag")
+    if not p.audiences:
+        out.append("tussen-overheden")
+    if kinds and all(k == "general" for k in kinds):
+        out.append("algemene-wet")
+    if len(own_layers) > 1:
+        out.append("eigen-grondslag-per-laag")
+    elif own_layers:
+        out.append("grondslag-van-een-laag")
+    if "autonomie" in p.kenmerken and "medebewind" not in p.kenmerken:
+        out.append("autonomie")
+    if not kinds:
+        out.append("geen-grondslag")
+    return tuple(out)
 
 
 def rank_candidates(products: list[Product]) -> dict[str, int]:
     """Rank the candidate chains: IRI -> rank (1 = most promising).
 
-    Ordered by the number of government layers involved (more partners to
-    coordinate), then by audience breadth (citizens and businesses both), then
-    by medebewind (one layer carries out another's rules: a dependency between
-    layers by law). Equal keys share a rank (standard competition ranking:
-    1, 2, 2, 4); the name only orders the list, it does not rank.
+    Ordered by the evidence that the layers work together (:data:`REASONS`,
+    :func:`evidence`): the score (sum of the weights of the reasons that apply),
+    then the weight of the evidence for, then the number of sector laws, then
+    the number of layers. Equal keys share a rank (standard competition ranking:
+    1, 2, 2, 4); the name only orders the list within a rank, it does not rank.
     """
     cands = sorted((p for p in products if p.is_candidate), key=lambda p: p.rank_key, reverse=True)
     ranks: dict[str, int] = {}
@@ -292,6 +417,11 @@ def to_graph(upl: UplData) -> Graph:
     g.add((DATASET, DCTERMS.rights, Literal(SOURCE_LICENCE, lang="en")))
     _concepts(g, ID["doelgroepen"], ("doelgroepen", "audiences"), "doelgroep", AUDIENCES)
     _concepts(g, ID["upl-kenmerken"], ("UPL-kenmerken", "UPL characteristics"), "upl-kenmerk", KENMERKEN)
+    _concepts(g, ID["kandidaatredenen"], ("redenen voor de rang van een ketenkandidaat",
+                                          "reasons for a candidate chain's rank"),
+              "kandidaatreden", {k: (k, *v[1:]) for k, v in REASONS.items()})
+    for slug_, v in REASONS.items():
+        g.add((ID["kandidaatreden/" + slug_], KETEN.gewicht, Literal(v[0], datatype=XSD.integer)))
     for p in upl.products:
         s = URIRef(p.iri)
         g.add((s, RDF.type, CPSV.PublicService))
@@ -311,6 +441,9 @@ def to_graph(upl: UplData) -> Graph:
             g.add((s, RDF.type, KETEN.Ketenkandidaat))
             g.add((s, KETEN.kandidaatVoor, VINDEN_EN_VERKENNEN))
             g.add((s, KETEN.rang, Literal(upl.ranks[p.iri], datatype=XSD.integer)))
+            g.add((s, KETEN.score, Literal(p.score, datatype=XSD.integer)))
+            for r in p.reasons:
+                g.add((s, KETEN.reden, ID["kandidaatreden/" + r]))
     for gs in upl.grondslagen.values():
         r = URIRef(gs.iri)
         g.add((r, RDF.type, ELI.LegalResource))

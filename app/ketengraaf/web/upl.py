@@ -4,7 +4,9 @@ and ``/api/upl/ketenkandidaten`` (JSON).
 The list comes from the example query ``app/queries/upl-ketenkandidaten.rq``
 (the same query a reader can run on the SPARQL page), so the page and the query
 never disagree. The ranking itself is made by the importer
-(:func:`ketengraaf.importers.upl.rank_candidates`) and stored as ``keten:rang``.
+(:func:`ketengraaf.importers.upl.rank_candidates`) and stored as ``keten:rang``, with
+``keten:score`` and the reasons behind it (``keten:reden``, each with a ``keten:gewicht``).
+Products a chain already realises (``keten:realiseert``) are left out by the query.
 ``?laag=gemeente`` (repeatable) keeps the candidates that involve all the given layers.
 """
 from __future__ import annotations
@@ -14,9 +16,9 @@ from pathlib import Path
 from flask import Blueprint, jsonify, render_template, request
 
 from ..errors import InputError
-from ..importers.upl import LAYERS, VINDEN_EN_VERKENNEN
+from ..importers.upl import LAYERS, REASONS, VINDEN_EN_VERKENNEN
 from .http import cors
-from .i18n import reader_lang
+from .i18n import reader_lang, ui_lang
 from .snapshot import snapshot
 from .urls import local_url
 
@@ -25,6 +27,7 @@ bp = Blueprint("upl", __name__)
 QUERY_FILE = Path(__file__).resolve().parent.parent / "queries" / "upl-ketenkandidaten.rq"
 LAYER_SLUGS = tuple(LAYERS.values())
 LAYER_BASE = "https://w3id.org/ketengraaf/id/bestuurslaag/"
+REASON_BASE = "https://w3id.org/ketengraaf/id/kandidaatreden/"
 
 def query_text() -> str:
     """The example query with the standard prefixes it uses (the query page's own reading of it)."""
@@ -53,8 +56,15 @@ def candidates(lang: str, layers: list[str] | None = None) -> list[dict]:
         iri = row["product"].value
         # GROUP_CONCAT over no audience is unbound (an error in the aggregate), not ""
         doelgroepen = sorted(row["doelgroepen"].value.split()) if row["doelgroepen"] is not None else []
+        redenen = []
+        for pair in (row["redenen"].value.split() if row["redenen"] is not None else []):
+            reden, _, gewicht = pair.rpartition("=")
+            redenen.append({"iri": reden, "label": labels.label(reden, lang), "gewicht": int(gewicht),
+                            "url": local_url(reden)})
+        redenen.sort(key=lambda r: (-r["gewicht"], r["iri"]))
         out.append({
             "rang": int(row["rang"].value),
+            "score": int(row["score"].value),
             "iri": iri,
             "naam": row["naam"].value,
             "url": local_url(iri),
@@ -63,6 +73,7 @@ def candidates(lang: str, layers: list[str] | None = None) -> list[dict]:
             "doelgroepen": [{"iri": i, "label": labels.label(i, lang), "url": local_url(i)}
                             for i in doelgroepen],
             "medebewind": row["medebewind"].value == "true",
+            "redenen": redenen,
         })
     return out
 
@@ -74,8 +85,10 @@ def _layer_order(iri: str) -> int:
 
 def _json(items: list[dict], layers: list[str]):
     resp = jsonify(ketenproces=str(VINDEN_EN_VERKENNEN), filter={"laag": layers}, count=len(items),
-                   ranking=["aantal bestuurslagen (aflopend)", "aantal doelgroepen (aflopend)",
-                            "medebewind (eerst)"],
+                   ranking=["score: som van de gewichten van de redenen (aflopend)",
+                            "gewicht van de redenen vóór (aflopend)", "aantal sectorwetten (aflopend)",
+                            "aantal bestuurslagen (aflopend)"],
+                   redenen=[{"iri": str(REASON_BASE + slug), "gewicht": v[0]} for slug, v in REASONS.items()],
                    candidates=items)
     return cors(resp)
 
@@ -94,6 +107,10 @@ def ketenkandidaten():
     return render_template("upl_ketenkandidaten.html", items=items,
                            layers=[(s, snapshot().labels.label(LAYER_BASE + s, lang)) for s in LAYER_SLUGS],
                            selected=layers, proces=proces, proces_url=local_url(str(VINDEN_EN_VERKENNEN)),
+                           reasons=[{"label": v[1] if ui_lang() == "nl" else v[2],
+                                     "definition": v[3] if ui_lang() == "nl" else v[4],
+                                     "gewicht": v[0], "url": local_url(REASON_BASE + slug)}
+                                    for slug, v in REASONS.items()],
                            query=query_text())
 
 
