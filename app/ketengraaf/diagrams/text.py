@@ -28,12 +28,12 @@ def text_width(text: str, size: float, bold: bool = False) -> float:
 
 
 def _pieces(text: str) -> list[str]:
-    """Break opportunities: after a space (kept with the word before), a hyphen or a slash."""
+    """Break opportunities: after a space (kept with the word before), a slash, or a hyphen inside a word."""
     out: list[str] = []
     cur = ""
     for ch in text:
         cur += ch
-        if ch in " -/":
+        if ch in " /" or (ch == "-" and len(cur) > 1):
             out.append(cur)
             cur = ""
     if cur:
