@@ -225,6 +225,9 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
     for p in model.processes:
         if p.iri != spanning:
             cells.setdefault((lane_index(p), p.rank), []).append(p)
+    for procs_in_cell in cells.values():   # a lane's own top-level processes first, then sub-processes
+        procs_in_cell.sort(key=lambda p: (p.parent is not None and p.parent != spanning,
+                                          model.processes.index(p)))
     span_lane = lane_index(model.process(spanning)) if spanning else None
 
     # rows: the goal row (if any), then each lane's sub-rows (at least one)

@@ -57,7 +57,7 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
             # a word too long for any line: start it on this line when a fair part fits
             room = width - text_width(cur, size, bold)
             n = _fit(piece, room, size, bold) if room > 0 else 0
-            if n >= 4 and text_width(cur + piece[:n] + "-", size, bold) <= width:
+            if n >= 4 and _joint(piece, n) and text_width(cur + piece[:n] + "-", size, bold) <= width:
                 lines.append(cur + piece[:n] + "-")
                 piece, cur = piece[n:], ""
         if cur.strip():
@@ -90,9 +90,15 @@ def _fit(word: str, width: float, size: float, bold: bool) -> int:
         n = max(4, n - (3 - rest))
     for joint in _JOINTS:
         for i in range(n, max(n - 9, 3), -1):
-            if word[:i].endswith(joint) and i < len(word) and word[i] not in _VOWELS and word[i].isalpha():
+            if word[:i].endswith(joint) and _joint(word, i):
                 return i
     return n
+
+
+def _joint(word: str, i: int) -> bool:
+    """Is cutting ``word`` before position ``i`` a cut at a compound joint?"""
+    return (any(word[:i].endswith(j) for j in _JOINTS) and i < len(word) and word[i].isalpha()
+            and word[i] not in _VOWELS)
 
 
 def fmt(value: float) -> str:
