@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass, field
+from typing import Any
 
 from .model import ChainModel, Process
-from .text import text_width, wrap
+from .text import wrap
 
 MARGIN = 12
 FS = 14            # box text
@@ -44,6 +45,9 @@ GOAL_MIN_W = 150
 MIN_WIDTH = 340
 
 REL_ORDER = ("afhankelijk", "namens", "deelproces", "doel")
+
+Node = tuple[int, int]            # (vertical channel k, position along it)
+Seg = tuple[str, int, float, float]   # ('V', k, pos_from, pos_to) or ('H', pos, k_from, k_to)
 
 
 @dataclass
@@ -78,6 +82,19 @@ class Arrow:
     src: str                     # IRI of the box it starts on
     dst: str                     # IRI of the box (or lane) it ends on
     points: list[tuple[float, float]] = field(default_factory=list)
+
+
+@dataclass
+class _Route:
+    rel: str
+    src: str
+    dst: str
+    dkind: str                   # box | lane
+    start: str                   # left | right | bottom
+    end: str                     # left | bottom | lane
+    segs: list[Seg]
+    path: list[Node]
+    straight: bool = False       # ends going straight up into the bottom of its target
 
 
 @dataclass
@@ -171,9 +188,9 @@ def _route(start: tuple[int, int], goals: dict[tuple[int, int], float], ncols: i
     raise RuntimeError(f"no route from {start}")
 
 
-def _segments(path: list[tuple[int, int]]) -> list[tuple[str, int, int, int]]:
+def _segments(path: list[Node]) -> list[Seg]:
     """Merge a node path into segments: ('V', k, pos_from, pos_to) or ('H', pos, k_from, k_to)."""
-    segs: list[list] = []
+    segs: list[list[Any]] = []
     for a, b in zip(path, path[1:]):
         if a[0] == b[0]:
             if segs and segs[-1][0] == "V":
@@ -187,7 +204,7 @@ def _segments(path: list[tuple[int, int]]) -> list[tuple[str, int, int, int]]:
                 segs.append(["H", a[1], a[0], b[0]])
     if not segs:
         segs.append(["V", path[0][0], path[0][1], path[0][1]])
-    return [tuple(s) for s in segs]
+    return [(str(s[0]), int(s[1]), float(s[2]), float(s[3])) for s in segs]
 
 
 def _tracks(intervals: list[tuple[float, float, int]]) -> tuple[dict[int, int], int]:
@@ -228,7 +245,8 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
     for procs_in_cell in cells.values():   # a lane's own top-level processes first, then sub-processes
         procs_in_cell.sort(key=lambda p: (p.parent is not None and p.parent != spanning,
                                           model.processes.index(p)))
-    span_lane = lane_index(model.process(spanning)) if spanning else None
+    span_proc = model.process(spanning) if spanning else None
+    span_lane = lane_index(span_proc) if span_proc else None
 
     # rows: the goal row (if any), then each lane's sub-rows (at least one)
     row_kind: list[str] = []
@@ -241,14 +259,14 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
     for li, iri in enumerate(lane_iris):
         first = len(row_kind)
         extra = 1 if li == span_lane else 0
-        if extra:
+        if extra and spanning:
             row_kind.append("span")
             box_row[spanning] = first
-        depth_n = max([len(v) for (l, _), v in cells.items() if l == li] + [0 if extra else 1])
+        depth_n = max([len(v) for (cell_lane, _), v in cells.items() if cell_lane == li] + [0 if extra else 1])
         for _ in range(depth_n):
             row_kind.append("lane")
-        for (l, c), procs in cells.items():
-            if l == li:
+        for (cell_lane, _), procs in cells.items():
+            if cell_lane == li:
                 for i, p in enumerate(procs):
                     box_row[p.iri] = first + extra + i
         partner = model.partner(iri) if iri else None
@@ -258,7 +276,7 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
 
     # boxes with text (widths depend on the column width, fixed below)
     boxes: dict[str, Box] = {}
-    procs = {p.iri: p for p in model.processes}
+    by_iri = {p.iri: p for p in model.processes}
     base_depth = 1 if spanning else 0
     for p in model.processes:
         level = min(max(p.depth - base_depth, 0), MAX_INDENT) if p.iri != spanning else 0
@@ -279,7 +297,7 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
             for k in range(0, ncols + 1):
                 blocked.add((k, 2 * r + 1))
     routes = []
-    for ai, (rel, src, dst, dkind) in enumerate(logical):
+    for rel, src, dst, dkind in logical:
         sb = boxes[src]
         if sb.spanning:
             start_side = "bottom"
@@ -309,7 +327,8 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
             goals[(db.col, 2 * db.row + 1)] = 0.0
         else:   # goal or spanning box: from the horizontal channel below it
             end_side = "bottom"
-            row = goal_row if dst not in boxes else boxes[dst].row
+            row = boxes[dst].row if dst in boxes else (goal_row or 0)
+            kc: float
             if dst in boxes:
                 kc = ncols / 2
             else:
@@ -333,25 +352,25 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
             segs.insert(0, ("H", path[0][1], path[0][0], path[0][0]))
         if end_side == "bottom" and segs[-1][0] == "V":
             segs.append(("H", path[-1][1], path[-1][0], path[-1][0]))
-        routes.append({"rel": rel, "src": src, "dst": dst, "dkind": dkind, "start": start_side,
-                       "end": end_side, "segs": segs, "path": path})
+        routes.append(_Route(rel=rel, src=src, dst=dst, dkind=dkind, start=start_side, end=end_side,
+                             segs=segs, path=path))
 
     # lane border ends: extend the last vertical segment to the border (half positions)
     for rt in routes:
-        if rt["end"] == "lane":
-            lane = lanes[lane_of[rt["dst"]]]
-            last = rt["path"][-1]
+        if rt.end == "lane":
+            lane = lanes[lane_of[rt.dst]]
+            last = rt.path[-1]
             border = 2 * lane.last_row + 2.5 if last[1] > 2 * lane.last_row + 2 else 2 * lane.first_row + 0.5
-            seg = rt["segs"][-1]
+            seg = rt.segs[-1]
             if seg[0] == "V":
-                rt["segs"][-1] = ("V", seg[1], seg[2], border)
+                rt.segs[-1] = ("V", seg[1], seg[2], border)
             else:
-                rt["segs"].append(("V", last[0], last[1], border))
+                rt.segs.append(("V", last[0], last[1], border))
 
     # vertical tracks
     vint: dict[int, list] = {}
     for ai, rt in enumerate(routes):
-        for si, seg in enumerate(rt["segs"]):
+        for si, seg in enumerate(rt.segs):
             if seg[0] == "V":
                 lo, hi = sorted((seg[2], seg[3]))
                 vint.setdefault(seg[1], []).append((lo, hi, ai * 100 + si))
@@ -396,7 +415,7 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
     # in it go straight up into them
     span_x0, span_x1 = colx[0], width - MARGIN - 4
     for b in boxes.values():
-        p = procs[b.iri]
+        p = by_iri[b.iri]
         if b.spanning:
             b.x, b.w = span_x0, span_x1 - span_x0
         else:
@@ -431,33 +450,33 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
             b.h = _height(lines) + 2 * PAD_Y
 
     for ai, rt in enumerate(routes):
-        if rt["end"] != "bottom":
+        if rt.end != "bottom":
             continue
-        vi = max(i for i, seg in enumerate(rt["segs"]) if seg[0] == "V") if any(
-            seg[0] == "V" for seg in rt["segs"]) else None
+        vi = max(i for i, seg in enumerate(rt.segs) if seg[0] == "V") if any(
+            seg[0] == "V" for seg in rt.segs) else None
         if vi is None:
             continue
-        x = vtrack_x(rt["segs"][vi][1], ai * 100 + vi)
-        b = boxes.get(rt["dst"]) or next(g for g in goal_boxes if g.iri == rt["dst"])
+        x = vtrack_x(rt.segs[vi][1], ai * 100 + vi)
+        b = boxes.get(rt.dst) or next(g for g in goal_boxes if g.iri == rt.dst)
         if b.x + 6 <= x <= b.x + b.w - 6:
-            rt["straight"] = True
-            rt["segs"] = rt["segs"][:vi + 1]
+            rt.straight = True
+            rt.segs = rt.segs[:vi + 1]
     # ports on box sides: order the arrows at each side by where they go, spread them
     ends: dict[tuple[str, str], list[tuple[tuple, int, str]]] = {}
     for ai, rt in enumerate(routes):
-        segs = rt["segs"]
-        if rt["start"] in ("left", "right"):
-            ends.setdefault((rt["src"], rt["start"]), []).append(((_far(segs, 0),), ai, "s"))
+        segs = rt.segs
+        if rt.start in ("left", "right"):
+            ends.setdefault((rt.src, rt.start), []).append(((_far(segs, 0),), ai, "s"))
         else:
-            ends.setdefault((rt["src"], "bottom"), []).append(((segs[0][3] if segs[0][0] == "H" else 0,), ai, "s"))
-        if rt["end"] == "left":
-            ends.setdefault((rt["dst"], "left"), []).append(((_far(segs, -1),), ai, "e"))
-        elif rt["end"] == "bottom" and not rt.get("straight"):
+            ends.setdefault((rt.src, "bottom"), []).append(((segs[0][3] if segs[0][0] == "H" else 0,), ai, "s"))
+        if rt.end == "left":
+            ends.setdefault((rt.dst, "left"), []).append(((_far(segs, -1),), ai, "e"))
+        elif rt.end == "bottom" and not rt.straight:
             last_v = next((s for s in reversed(segs) if s[0] == "V"), None)
-            ends.setdefault((rt["dst"], "bottom"), []).append(((last_v[1] if last_v else 0, ai), ai, "e"))
+            ends.setdefault((rt.dst, "bottom"), []).append(((last_v[1] if last_v else 0, ai), ai, "e"))
     allboxes = {**boxes, **{b.iri: b for b in goal_boxes}}
     port: dict[tuple[int, str], float] = {}     # (arrow, 's'|'e') -> y (sides) or x (bottom)
-    for (iri, side), items in ends.items():
+    for items in ends.values():
         items.sort()
         n = len(items)
         for i, (_, ai, which) in enumerate(items):
@@ -469,18 +488,18 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
     # horizontal tracks need x of every end: vertical tracks and bottom ports
     hint: dict[int, list] = {}
     for ai, rt in enumerate(routes):
-        segs = rt["segs"]
+        segs = rt.segs
         for si, seg in enumerate(segs):
             if seg[0] != "H":
                 continue
             xs = []
-            for k in (seg[2], seg[3]):
-                xs.append(_xk(routes, ai, si, k, vtrack_x))
-            if si == 0 and rt["start"] == "bottom":
-                b = allboxes[rt["src"]]
+            for kf in (seg[2], seg[3]):
+                xs.append(_xk(routes, ai, si, int(kf), vtrack_x))
+            if si == 0 and rt.start == "bottom":
+                b = allboxes[rt.src]
                 xs.append(b.x + b.w * port[(ai, "s")])
-            if si == len(segs) - 1 and rt["end"] == "bottom":
-                b = allboxes[rt["dst"]]
+            if si == len(segs) - 1 and rt.end == "bottom":
+                b = allboxes[rt.dst]
                 xs.append(b.x + b.w * port[(ai, "e")])
             hint.setdefault(seg[1], []).append((min(xs), max(xs), ai * 100 + si))
     htrack: dict[int, int] = {}
@@ -554,40 +573,40 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
     # arrow geometry
     arrows: list[Arrow] = []
     for ai, rt in enumerate(routes):
-        segs = rt["segs"]
-        sb, pts = allboxes[rt["src"]], []
+        segs = rt.segs
+        sb, pts = allboxes[rt.src], []
         coords = []   # per segment: its fixed coordinate (x of a vertical, y of a horizontal)
         for si, seg in enumerate(segs):
             coords.append(vtrack_x(seg[1], ai * 100 + si) if seg[0] == "V" else hy_track(seg[1], ai * 100 + si))
-        if rt["start"] == "right":
+        if rt.start == "right":
             sy = sb.y + sb.h * port[(ai, "s")] - 3
             pts += [(sb.x + sb.w, sy), (coords[0], sy)]
-        elif rt["start"] == "left":
+        elif rt.start == "left":
             sy = sb.y + sb.h * port[(ai, "s")] - 3
             pts += [(sb.x, sy), (coords[0], sy)]
         else:
             sx = sb.x + sb.w * port[(ai, "s")]
             pts += [(sx, sb.y + sb.h), (sx, coords[0])]
         for si in range(len(segs) - 1):
-            a, c = coords[si], coords[si + 1]
-            pts.append((a, c) if segs[si][0] == "V" else (c, a))
-        last = segs[-1]
-        if rt["end"] == "left":
-            db = allboxes[rt["dst"]]
+            a, c2 = coords[si], coords[si + 1]
+            pts.append((a, c2) if segs[si][0] == "V" else (c2, a))
+        last_seg = segs[-1]
+        if rt.end == "left":
+            db = allboxes[rt.dst]
             ey = db.y + db.h * port[(ai, "e")] + 3
             pts += [(coords[-1], ey), (db.x, ey)]
-        elif rt.get("straight"):
-            db = allboxes[rt["dst"]]
+        elif rt.straight:
+            db = allboxes[rt.dst]
             pts.append((coords[-1], db.y + db.h))
-        elif rt["end"] == "bottom":
-            db = allboxes[rt["dst"]]
+        elif rt.end == "bottom":
+            db = allboxes[rt.dst]
             ex = db.x + db.w * port[(ai, "e")]
             pts += [(ex, coords[-1]), (ex, db.y + db.h)]
         else:
-            lane = lanes[lane_of[rt["dst"]]]
-            ey = lane.y + lane.h if last[3] == 2 * lane.last_row + 2.5 else lane.y
+            lane = lanes[lane_of[rt.dst]]
+            ey = lane.y + lane.h if last_seg[3] == 2 * lane.last_row + 2.5 else lane.y
             pts.append((coords[-1], ey))
-        arrows.append(Arrow(rel=rt["rel"], src=rt["src"], dst=rt["dst"], points=_clean(pts)))
+        arrows.append(Arrow(rel=rt.rel, src=rt.src, dst=rt.dst, points=_clean(pts)))
 
     # legend
     rels = sorted({a.rel for a in arrows}, key=REL_ORDER.index)
@@ -596,9 +615,9 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
     legend_y = y
     lw = inner_w - 52
     for key in ["process"] + (["sub"] if any(b.sub for b in boxes.values()) else []) + rels:
-        lines = wrap(text["legend_" + key], lw, FS_SMALL)
-        legend.append((key, lines))
-        y += max(len(lines) * LH_SMALL, 20) + 4
+        legend_lines = wrap(text["legend_" + key], lw, FS_SMALL)
+        legend.append((key, legend_lines))
+        y += max(len(legend_lines) * LH_SMALL, 20) + 4
     height = y + MARGIN
     return Layout(width=width, height=height, title=title, title_y=title_y, goal_band=goal_band,
                   goal_header=goal_header, goal_header_y=goal_header_y, lanes=lanes,
@@ -616,7 +635,7 @@ def _far(segs: list, index: int) -> float:
 def _xk(routes: list, ai: int, si: int, k: int, vtrack_x) -> float:
     """x where horizontal segment ``si`` of route ``ai`` meets channel ``k``: the neighbouring vertical's
     track, else the channel's middle."""
-    segs = routes[ai]["segs"]
+    segs = routes[ai].segs
     for sj in (si - 1, si + 1):
         if 0 <= sj < len(segs) and segs[sj][0] == "V" and segs[sj][1] == k:
             return vtrack_x(k, ai * 100 + sj)

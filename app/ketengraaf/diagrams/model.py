@@ -27,9 +27,10 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -226,7 +227,8 @@ def build_model(store: Store, chain: str, lang: str = "nl") -> ChainModel:
     for r in goal_rows:
         g = r["g"].value
         kind = _str(r["t"])
-        if goal_kind.get(g) is None or (kind is not None and kind < goal_kind[g]):
+        known = goal_kind.get(g)
+        if known is None or (kind is not None and kind < known):
             goal_kind[g] = kind
 
     # processes: the chain's own, then every sub-process below them
@@ -258,10 +260,13 @@ def build_model(store: Store, chain: str, lang: str = "nl") -> ChainModel:
     partner_iris = set(roles) | named_partners
     role_iris = set().union(*roles.values()) if roles else set()
     labels = _labels(store, {chain, model_class, K + "HorizontaleSamenwerking"} | partner_iris | role_iris
-                     | set(goal_kind) | {k for k in goal_kind.values() if k} | procs, lang)
+                     | set(goal_kind) | {k for k in goal_kind.values() if k is not None} | procs, lang)
 
     def by_label(iris: Iterable[str]) -> tuple[str, ...]:
-        return tuple(sorted(set(iris), key=lambda i: (labels.get(i, i).casefold(), i)))
+        return tuple(sorted(set(iris), key=lambda i: ((labels[i] if i in labels else i).casefold(), i)))
+
+    def kind_label(kind: str | None) -> str | None:
+        return labels.get(kind) if kind else None
 
     # the process tree, pre-order; a sub-process with several parents hangs below the first (by label)
     parents: dict[str, list[str]] = {}
@@ -282,7 +287,7 @@ def build_model(store: Store, chain: str, lang: str = "nl") -> ChainModel:
                 visit(child, p, depth + 1)
 
     roots = by_label(tops)
-    if main in tops:
+    if main is not None and main in tops:
         roots = (main,) + tuple(r for r in roots if r != main)
     for root in roots:
         visit(root, None, 0)
@@ -339,7 +344,7 @@ def build_model(store: Store, chain: str, lang: str = "nl") -> ChainModel:
          for p in partner_iris),
         key=lambda pt: (not pt.lead, first_seen.get(pt.iri, len(processes)), pt.label.casefold(), pt.iri)))
     goals = tuple(Goal(iri=g, label=labels[g], kind=goal_kind[g],
-                       kind_label=labels.get(goal_kind[g]) if goal_kind[g] else None) for g in by_label(goal_kind))
+                       kind_label=kind_label(goal_kind[g])) for g in by_label(goal_kind))
     return ChainModel(iri=chain, label=labels[chain], lang=lang, model=model, model_label=labels[model_class],
                       horizontal=horizontal,
                       horizontal_label=labels[K + "HorizontaleSamenwerking"] if horizontal else None,
@@ -354,8 +359,9 @@ def _ranks(parent_of: dict[str, str | None], deps: dict[str, set[str]], main: st
     of a block is 0 when it needs no other block, else one more than the highest rank it needs.
     Cycles are broken where a depth-first walk in label order meets them, so ranks are stable."""
     def block(p: str) -> str:
-        while parent_of.get(p) is not None and parent_of[p] != main:
-            p = parent_of[p]
+        up = parent_of.get(p)
+        while up is not None and up != main:
+            p, up = up, parent_of.get(up)
         return p
 
     blocks = {p: block(p) for p in parent_of}
@@ -415,7 +421,7 @@ class MemoryStore(Store):
 
     def generation(self) -> Generation:
         version = hashlib.sha256("".join(s.sha256 for s in self._sources).encode()).hexdigest()
-        return Generation(id="memory", version=version, created=datetime(1970, 1, 1, tzinfo=timezone.utc),
+        return Generation(id="memory", version=version, created=datetime(1970, 1, 1, tzinfo=UTC),
                           path="", sources=tuple(self._sources), triples=len(self.ox), load_seconds=0.0)
 
     def query(self, sparql: str, **kw: Any) -> Any:

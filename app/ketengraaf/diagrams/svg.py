@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
-from typing import Callable
+from collections.abc import Callable
 
 from .layout import FS, FS_SMALL, LH, LH_SMALL, PAD_X, PAD_Y, Box, Layout, Line, layout
 from .model import ChainModel
@@ -42,13 +42,16 @@ TEXT: dict[str, dict[str, str]] = {
         "lead": "leidend",
         "no_role": "geen deelname vastgelegd",
         "unknown_executor": "Uitvoerder niet vastgelegd",
-        "model_orkestratie": "één partij is verantwoordelijk en stuurt; de anderen voeren deelprocessen uit namens haar",
+        "model_orkestratie": "één partij is verantwoordelijk en stuurt; "
+                             "de anderen voeren deelprocessen uit namens haar",
         "model_estafette": "elke partij is verantwoordelijk voor haar eigen proces; de processen hangen van elkaar af",
-        "model_doel": "elke partij streeft zelfstandig haar eigen resultaat na; samen dragen ze bij aan een gedeeld doel",
+        "model_doel": "elke partij streeft zelfstandig haar eigen resultaat na; "
+                      "samen dragen ze bij aan een gedeeld doel",
         "model_keten": "partijen werken samen aan gedeelde doelen",
         "legend_process": "proces (in de baan van de partij die het uitvoert)",
-        "legend_sub": "deelproces (ingesprongen)",
-        "legend_afhankelijk": "doorgaande lijn, dichte pijlpunt: levert resultaat aan (het volgende proces is ervan afhankelijk)",
+        "legend_sub": "deelproces (dunne rand, ronde hoeken)",
+        "legend_afhankelijk": "doorgaande lijn, dichte pijlpunt: levert resultaat aan "
+                              "(het volgende proces is ervan afhankelijk)",
         "legend_namens": "streepjeslijn, open pijlpunt: deelproces, uitgevoerd namens",
         "legend_deelproces": "stippellijn, bolletje: deelproces van",
         "legend_doel": "streep-puntlijn, dichte pijlpunt: draagt bij aan het gedeelde doel",
@@ -78,7 +81,7 @@ TEXT: dict[str, dict[str, str]] = {
         "model_doel": "each party pursues its own results; together they contribute to a shared goal",
         "model_keten": "parties work together towards shared goals",
         "legend_process": "process (in the lane of the party that executes it)",
-        "legend_sub": "sub-process (indented)",
+        "legend_sub": "sub-process (thin border, round corners)",
         "legend_afhankelijk": "solid line, filled head: hands its result to (the next process depends on it)",
         "legend_namens": "dashed line, open head: sub-process, run on behalf of",
         "legend_deelproces": "dotted line, dot: sub-process of",
@@ -233,7 +236,8 @@ def _box(b: Box, href: Callable[[str], str], model: ChainModel) -> list[str]:
     else:
         sw = "3" if b.main else ("1" if b.sub else "1.6")
         fill = "#ffffff" if not b.sub else "#fbfbfc"
-        rect = (f'<rect x="{fmt(b.x)}" y="{fmt(b.y)}" width="{fmt(b.w)}" height="{fmt(b.h)}" rx="3" '
+        rx = "9" if b.sub else "2"
+        rect = (f'<rect x="{fmt(b.x)}" y="{fmt(b.y)}" width="{fmt(b.w)}" height="{fmt(b.h)}" rx="{rx}" '
                 f'fill="{fill}" stroke="#1f3a5f" stroke-width="{sw}"/>')
         cls = "vak vak-proces" + (" vak-deelproces" if b.sub else "") + (" vak-hoofdproces" if b.main else "")
         kind = "process"
@@ -257,10 +261,10 @@ def _legend(lay: Layout, pid: str) -> list[str]:
             out.append(f'<path d="M{fmt(x0 + 2)} {fmt(mid)} L{fmt(x0 + 40)} {fmt(mid)}" fill="none" stroke="{stroke}" '
                        f'stroke-width="{sw}"{dash_attr} marker-end="url(#{pid}-{key})"/>')
         elif key == "process":
-            out.append(f'<rect x="{fmt(x0 + 4)}" y="{fmt(mid - 7)}" width="34" height="14" rx="3" fill="#ffffff" '
+            out.append(f'<rect x="{fmt(x0 + 4)}" y="{fmt(mid - 7)}" width="34" height="14" rx="2" fill="#ffffff" '
                        f'stroke="#1f3a5f" stroke-width="1.6"/>')
         else:
-            out.append(f'<rect x="{fmt(x0 + 12)}" y="{fmt(mid - 6)}" width="26" height="12" rx="3" fill="#fbfbfc" '
+            out.append(f'<rect x="{fmt(x0 + 4)}" y="{fmt(mid - 7)}" width="34" height="14" rx="7" fill="#fbfbfc" '
                        f'stroke="#1f3a5f" stroke-width="1"/>')
         ty = y
         for text in lines:
@@ -278,11 +282,11 @@ def describe(model: ChainModel, t: dict[str, str] | None = None) -> str:
     parts = [f"{model.label}: {model.model_label}"
              + (f", {model.horizontal_label}" if model.horizontal_label else "") + "."]
     partners = []
-    for p in model.partners:
-        role = p.role_label or t["no_role"]
-        if p.lead:
+    for partner in model.partners:
+        role = partner.role_label or t["no_role"]
+        if partner.lead:
             role += ", " + t["lead"]
-        partners.append(f"{p.label} ({role})")
+        partners.append(f"{partner.label} ({role})")
     parts.append(f"{t['desc_partners']}: {'; '.join(partners) or t['desc_none']}.")
     if model.goals:
         parts.append(f"{t['desc_goals']}: {'; '.join(g.label for g in model.goals)}.")
