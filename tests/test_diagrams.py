@@ -134,6 +134,20 @@ def check(svg: str, model, href=lambda iri: iri) -> tuple[dict, dict, list]:
         for iri, r in rects.items():
             for a, b in zip(pts, pts[1:]):
                 assert not crosses_interior(a, b, r), (rel, src, dst, "crosses", iri)
+    # no two arrows run on top of each other (a shared stretch of line would hide one of them)
+    segs = []
+    for i, (_, _, _, pts) in enumerate(arrows):
+        segs += [(i, a, b) for a, b in zip(pts, pts[1:])]
+    for n, (i, a, b) in enumerate(segs):
+        for j, c, d in segs[n + 1:]:
+            if i == j:
+                continue
+            if a[0] == b[0] == c[0] == d[0]:
+                lo, hi = max(min(a[1], b[1]), min(c[1], d[1])), min(max(a[1], b[1]), max(c[1], d[1]))
+                assert hi - lo <= 1, ("overlapping arrows", arrows[i][:3], arrows[j][:3])
+            if a[1] == b[1] == c[1] == d[1]:
+                lo, hi = max(min(a[0], b[0]), min(c[0], d[0])), min(max(a[0], b[0]), max(c[0], d[0]))
+                assert hi - lo <= 1, ("overlapping arrows", arrows[i][:3], arrows[j][:3])
     return boxes, lanes, arrows
 
 

@@ -475,12 +475,24 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
             last_v = next((s for s in reversed(segs) if s[0] == "V"), None)
             ends.setdefault((rt.dst, "bottom"), []).append(((last_v[1] if last_v else 0, ai), ai, "e"))
     allboxes = {**boxes, **{b.iri: b for b in goal_boxes}}
-    port: dict[tuple[int, str], float] = {}     # (arrow, 's'|'e') -> y (sides) or x (bottom)
-    for items in ends.values():
+    # arrows that go straight up into a box bottom keep their x; the other ports there keep clear of them
+    taken: dict[str, list[float]] = {}
+    for ai, rt in enumerate(routes):
+        if rt.straight:
+            taken.setdefault(rt.dst, []).append(vtrack_x(rt.segs[-1][1], ai * 100 + len(rt.segs) - 1))
+    port: dict[tuple[int, str], float] = {}     # (arrow, 's'|'e') -> fraction of the side
+    for (iri, side), items in sorted(ends.items()):
         items.sort()
         n = len(items)
+        box = allboxes[iri]
+        used = list(taken.get(iri, [])) if side == "bottom" else []
         for i, (_, ai, which) in enumerate(items):
-            port[(ai, which)] = (i + 1) / (n + 1)       # fraction, resolved once y is known
+            frac = (i + 1) / (n + 1)
+            if side == "bottom":
+                x = _free_x(box.x + box.w * frac, used, box.x + 4, box.x + box.w - 4)
+                used.append(x)
+                frac = (x - box.x) / box.w
+            port[(ai, which)] = frac
     for (iri, side), items in ends.items():
         if side in ("left", "right"):
             b = allboxes[iri]
@@ -622,6 +634,15 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
     return Layout(width=width, height=height, title=title, title_y=title_y, goal_band=goal_band,
                   goal_header=goal_header, goal_header_y=goal_header_y, lanes=lanes,
                   boxes=list(boxes.values()) + goal_boxes, arrows=arrows, legend_y=legend_y, legend=legend, rels=rels)
+
+
+def _free_x(x: float, used: list[float], lo: float, hi: float, gap: float = 6.0) -> float:
+    """``x``, or the nearest point in [lo, hi] at least ``gap`` from every x in ``used``."""
+    for step in range(0, int(hi - lo) + 1):
+        for cand in (x + step, x - step):
+            if lo <= cand <= hi and all(abs(cand - u) >= gap for u in used):
+                return cand
+    return x
 
 
 def _far(segs: list, index: int) -> float:
