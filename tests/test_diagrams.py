@@ -15,7 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 from ketengraaf.cli import main
-from ketengraaf.diagrams import MemoryStore, build_model, chain_iri, list_chains, model_from_files, render_svg
+from ketengraaf.diagrams import (MemoryStore, build_model, chain_iri, chain_svg, describe, list_chains,
+                                 model_from_files, render_svg)
 from ketengraaf.diagrams.text import text_width, wrap
 from ketengraaf.errors import NotFound
 from paths import ROOT
@@ -192,6 +193,18 @@ def test_vth_by_hand(shipped):
     # the goal is above the lanes
     goal = boxes[ID + "doel/vth-veilige-leefomgeving"][0]
     assert goal[1] + goal[3] < min(r[1] for r in lanes.values())
+    # the description says the same in words
+    assert describe(model) == (
+        "Vergunningverlening, toezicht en handhaving (VTH): Estafetteketen. "
+        "Partners, van boven naar onder: Gemeente (Beslisser); Omgevingsdienst (Uitvoerder). "
+        "Doel: Veilige en gezonde fysieke leefomgeving. "
+        "Processen: Vergunningverlening, uitgevoerd door Gemeente; "
+        "Toezicht, uitgevoerd door Omgevingsdienst, heeft het resultaat nodig van Vergunningverlening; "
+        "Controle ter plaatse, deelproces van Toezicht, uitgevoerd door Omgevingsdienst; "
+        "Handhaving, uitgevoerd door Gemeente, heeft het resultaat nodig van Toezicht.")
+    # one call from the store, links through the caller's function, ids from the caller's prefix
+    svg = chain_svg(shipped, model.iri, "nl", href=lambda iri: "/r?u=" + iri, id_prefix="vth1")
+    assert 'aria-labelledby="vth1-title vth1-desc"' in svg and f'href="/r?u={p}toezicht"' in svg
 
 
 def test_orchestration_by_hand(shipped):
@@ -385,3 +398,37 @@ def test_cli_diagram(catalogue_dir, tmp_path):
     res = CliRunner().invoke(main, ["diagram", "nope", "-o", str(out), "--catalogue", str(ROOT),
                                     "--store", str(catalogue_dir)])
     assert res.exit_code == 2 and "no chain 'nope'" in res.output
+
+
+def test_edge_cases_draw():
+    """A main process that depends on and is depended on, a process without executor, a partner
+    without processes, a responsible partner that is not the executor, two executors."""
+    store = MemoryStore([ROOT / "ontology"])
+    p = lambda s: f"<{ID}proces/e-{s}>"   # noqa: E731
+    q = lambda s: f"<{ID}partner/e-{s}>"  # noqa: E731
+    store.add_turtle(f"""@prefix keten: <{K}> . @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+        <{ID}keten/e> a keten:Orkestratieketen ; skos:prefLabel "Randgevallen"@nl ;
+            keten:hoofdproces {p('m')} ; keten:heeftProces {p('m')}, {p('x')}, {p('y')}, {p('z')} .
+        {q('a')} skos:prefLabel "Aaa"@nl . {q('b')} skos:prefLabel "Bbb"@nl . {q('c')} skos:prefLabel "Ccc"@nl .
+        [] keten:keten <{ID}keten/e> ; keten:partner {q('a')} ; keten:rol <{ID}rol/regisseur> .
+        [] keten:keten <{ID}keten/e> ; keten:partner {q('c')} ; keten:rol <{ID}rol/adviseur> .
+        {p('m')} skos:prefLabel "Hoofd"@nl ; keten:uitvoerder {q('a')} ; keten:afhankelijkVan {p('x')} ;
+            keten:heeftDeelproces {p('s')} .
+        {p('x')} skos:prefLabel "Vooraf"@nl ; keten:uitvoerder {q('b')} ; keten:verantwoordelijke {q('a')} .
+        {p('y')} skos:prefLabel "Achteraf"@nl ; keten:uitvoerder {q('b')} ; keten:afhankelijkVan {p('m')} .
+        {p('z')} skos:prefLabel "Zwevend"@nl .
+        {p('s')} skos:prefLabel "Samen"@nl ; keten:uitvoerder {q('b')}, {q('c')} ; keten:namens {q('a')} .""")
+    model = build_model(store, ID + "keten/e")
+    assert [x.label for x in model.partners] == ["Aaa", "Bbb", "Ccc"]
+    assert model.partner(ID + "partner/e-b").participates is False
+    svg = render_svg(model)
+    boxes, lanes, arrows = check(svg, model)
+    e = ID + "proces/e-"
+    assert arrow_set(arrows) == {("afhankelijk", e + "x", e + "m"), ("afhankelijk", e + "m", e + "y"),
+                                 ("namens", e + "s", e + "m")}
+    assert None in lanes and boxes[e + "z"][0][1] > lanes[ID + "partner/e-c"][1]   # the unknown lane comes last
+    texts = {iri: " ".join(t[4] for t in v[1]) for iri, v in boxes.items()}
+    assert texts[e + "x"] == "Vooraf verantwoordelijk: Aaa"
+    assert texts[e + "s"] == "Samen samen met Ccc"
+    assert texts[e + "m"] == "hoofdproces Hoofd"
+    assert "Uitvoerder niet vastgelegd" in svg and "geen deelname vastgelegd" in svg

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from .model import (ChainModel, Goal, MemoryStore, Partner, Process, Role, build_model, chain_iri, list_chains,
                     model_from_files)
-from .svg import render_svg
+from .svg import chain_svg, describe, render_svg
 
 __all__ = ["ChainModel", "Goal", "MemoryStore", "Partner", "Process", "Role", "build_model", "chain_iri",
-           "list_chains", "model_from_files", "render_svg"]
+           "chain_svg", "describe", "list_chains", "model_from_files", "render_svg"]

@@ -23,8 +23,9 @@ import math
 import re
 from collections.abc import Callable
 
+from ..store import Store
 from .layout import FS, FS_SMALL, LH, LH_SMALL, PAD_X, PAD_Y, Box, Layout, Line, layout
-from .model import ChainModel
+from .model import ChainModel, build_model
 from .text import fmt
 
 SVG_NS = "http://www.w3.org/2000/svg"
@@ -192,6 +193,13 @@ def render_svg(model: ChainModel, href: Callable[[str], str] | None = None, *, i
     out.extend(_legend(lay, pid))
     add("</svg>")
     return "\n".join(out) + "\n"
+
+
+def chain_svg(store: Store, chain: str, lang: str = "nl", href: Callable[[str], str] | None = None, *,
+              id_prefix: str | None = None) -> str:
+    """The diagram of chain ``chain`` (its IRI) in ``store``: :func:`~.model.build_model` and
+    :func:`render_svg` in one call. Raises :class:`~ketengraaf.errors.NotFound` for a non-chain."""
+    return render_svg(build_model(store, chain, lang), href, id_prefix=id_prefix)
 
 
 def _defs(pid: str) -> str:
