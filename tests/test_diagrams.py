@@ -8,6 +8,7 @@ its target, never runs through a box, and the same input gives the same bytes.
 """
 from __future__ import annotations
 
+import ast
 import re
 import xml.etree.ElementTree as ET
 
@@ -432,3 +433,22 @@ def test_edge_cases_draw():
     assert texts[e + "s"] == "Samen samen met Ccc"
     assert texts[e + "m"] == "hoofdproces Hoofd"
     assert "Uitvoerder niet vastgelegd" in svg and "geen deelname vastgelegd" in svg
+
+
+def test_diagrams_is_a_middle_layer():
+    """diagrams/ imports only the store, namespaces, labels and errors of ketengraaf (never web/, the CLI
+    or the package's __init__), and only at the top of a module."""
+    allowed = {"store", "namespaces", "labels", "errors"}
+    pkg = ROOT / "app" / "ketengraaf" / "diagrams"
+    for path in sorted(pkg.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        top = {id(n) for n in tree.body}
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                assert id(node) in top, f"{path.name}:{node.lineno}: import inside a function"
+            if isinstance(node, ast.ImportFrom) and node.level == 2:
+                assert node.module and node.module.split(".")[0] in allowed, f"{path.name}: {node.module}"
+            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                assert not node.module.startswith("ketengraaf"), f"{path.name}: absolute {node.module}"
+            if isinstance(node, ast.ImportFrom) and node.level > 2:
+                raise AssertionError(f"{path.name}: reaches above the package")
