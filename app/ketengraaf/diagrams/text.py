@@ -74,31 +74,29 @@ def wrap(text: str, width: float, size: float, bold: bool = False) -> list[str]:
     return lines
 
 
-_JOINTS = ("ings", "heids", "teits", "ties", "tie", "ngs", "ers", "s")
-_VOWELS = set("aeiouyAEIOUY")
+# Dutch compounds with a linking s after these endings: betalings|achterstanden, veiligheids|regio
+_JOINTS = ("ings", "heids", "teits", "schaps", "ties")
 
 
 def _fit(word: str, width: float, size: float, bold: bool) -> int:
     """Where to cut ``word`` so the first part fits ``width`` with a hyphen after it: at a Dutch
-    compound joint (after -ings, -heids, ... followed by a consonant) when one is near, else as late as
-    fits, keeping at least three characters on each side where possible."""
+    compound joint (after -ings, -heids, ...) when one is near, else as late as fits, keeping at least
+    three characters on each side where possible."""
     n = 1
     while n < len(word) and text_width(word[:n + 1] + "-", size, bold) <= width:
         n += 1
     rest = len(word.rstrip()) - n
     if rest < 3 and n > 4:
         n = max(4, n - (3 - rest))
-    for joint in _JOINTS:
-        for i in range(n, max(n - 9, 3), -1):
-            if word[:i].endswith(joint) and _joint(word, i):
-                return i
+    for i in range(n, max(n - 12, 3), -1):
+        if _joint(word, i):
+            return i
     return n
 
 
 def _joint(word: str, i: int) -> bool:
     """Is cutting ``word`` before position ``i`` a cut at a compound joint?"""
-    return (any(word[:i].endswith(j) for j in _JOINTS) and i < len(word) and word[i].isalpha()
-            and word[i] not in _VOWELS)
+    return any(word[:i].endswith(j) for j in _JOINTS) and i + 2 < len(word) and word[i].isalpha()
 
 
 def fmt(value: float) -> str:
