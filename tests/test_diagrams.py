@@ -168,6 +168,11 @@ def test_every_shipped_chain_draws(shipped):
             svg = render_svg(model)
             check(svg, model)
             assert svg == render_svg(build_model(shipped, chain, lang))
+            # narrow: one column, natural width within a phone's 390 px, the same arrows
+            narrow = render_svg(model, narrow=True)
+            _, _, arrows = check(narrow, model)
+            assert arrow_set(arrows) == arrow_set(parse(svg)[3])
+            assert float(ET.fromstring(narrow).get("viewBox").split()[2]) <= 390
 
 
 def test_vth_by_hand(shipped):
@@ -357,6 +362,8 @@ def test_generated_chains(shipped, kind):
         svg = render_svg(model)
         _, _, arrows = check(svg, model)
         assert arrow_set(arrows) == expected, (kind, n)
+        _, _, arrows = check(render_svg(model, narrow=True), model)
+        assert arrow_set(arrows) == expected, (kind, n, "narrow")
         assert svg == render_svg(build_model(store, iri, "nl"))
         if kind == "orkestratie":
             assert model.partners[0].lead and model.partners[0].iri.endswith("gen-00")
@@ -396,6 +403,9 @@ def test_cli_diagram(catalogue_dir, tmp_path):
     root = ET.fromstring(out.read_text(encoding="utf-8"))
     assert root.get("data-iri") == ID + "keten/vth"
     assert "Permits, supervision and enforcement (VTH)" in root.find(NS + "title").text
+    res = CliRunner().invoke(main, ["diagram", ID + "keten/vth", "-o", "-", "--narrow", "--catalogue", str(ROOT),
+                                    "--store", str(catalogue_dir)])
+    assert res.exit_code == 0 and "ketendiagram-smal" in ET.fromstring(res.output).get("class")
     res = CliRunner().invoke(main, ["diagram", "nope", "-o", str(out), "--catalogue", str(ROOT),
                                     "--store", str(catalogue_dir)])
     assert res.exit_code == 2 and "no chain 'nope'" in res.output

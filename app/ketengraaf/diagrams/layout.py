@@ -225,8 +225,14 @@ def _tracks(intervals: list[tuple[float, float, int]]) -> tuple[dict[int, int], 
 
 
 # -- the layout -----------------------------------------------------------------------
-def layout(model: ChainModel, text: dict[str, str]) -> Layout:
-    """Place ``model``; ``text`` holds the words of the diagram itself (see :mod:`.svg`)."""
+def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> Layout:
+    """Place ``model``; ``text`` holds the words of the diagram itself (see :mod:`.svg`). ``narrow``:
+    one column (for phones): the boxes of a lane stack in the order of their rank instead of standing
+    side by side, and the arrows show the order."""
+
+    def col_of(p: Process) -> int:
+        return 0 if narrow else p.rank
+
     spanning = model.main if model.model == "orkestratie" and model.main else None
     # lanes
     lane_iris: list[str | None] = [p.iri for p in model.partners]
@@ -237,13 +243,13 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
     def lane_index(p: Process) -> int:
         return lane_of[p.executor] if p.executor is not None else len(lane_iris) - 1
 
-    ncols = max([p.rank for p in model.processes if p.iri != spanning] + [0]) + 1
+    ncols = max([col_of(p) for p in model.processes if p.iri != spanning] + [0]) + 1
     cells: dict[tuple[int, int], list[Process]] = {}
     for p in model.processes:
         if p.iri != spanning:
-            cells.setdefault((lane_index(p), p.rank), []).append(p)
+            cells.setdefault((lane_index(p), col_of(p)), []).append(p)
     for procs_in_cell in cells.values():   # a lane's own top-level processes first, then sub-processes
-        procs_in_cell.sort(key=lambda p: (p.parent is not None and p.parent != spanning,
+        procs_in_cell.sort(key=lambda p: (p.rank if narrow else 0, p.parent is not None and p.parent != spanning,
                                           model.processes.index(p)))
     span_proc = model.process(spanning) if spanning else None
     span_lane = lane_index(span_proc) if span_proc else None
@@ -280,7 +286,7 @@ def layout(model: ChainModel, text: dict[str, str]) -> Layout:
     base_depth = 1 if spanning else 0
     for p in model.processes:
         level = min(max(p.depth - base_depth, 0), MAX_INDENT) if p.iri != spanning else 0
-        boxes[p.iri] = Box(iri=p.iri, kind="process", col=p.rank if p.iri != spanning else 0, row=box_row[p.iri],
+        boxes[p.iri] = Box(iri=p.iri, kind="process", col=col_of(p) if p.iri != spanning else 0, row=box_row[p.iri],
                            spanning=p.iri == spanning, sub=p.sub, main=p.main, depth=level,
                            lane=lane_index(p))
     goal_boxes = [Box(iri=g.iri, kind="goal", row=goal_row or 0) for g in model.goals]

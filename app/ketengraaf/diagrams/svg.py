@@ -123,20 +123,22 @@ def words(lang: str) -> dict[str, str]:
     return TEXT.get((lang or "nl").split("-")[0].lower(), TEXT["nl"])
 
 
-def render_svg(model: ChainModel, href: Callable[[str], str] | None = None, *, id_prefix: str | None = None) -> str:
+def render_svg(model: ChainModel, href: Callable[[str], str] | None = None, *, id_prefix: str | None = None,
+               narrow: bool = False) -> str:
     """The diagram of ``model`` as an ``<svg>`` element (text). ``href`` maps an IRI to the URL a box
     links to (default: the IRI itself); ``id_prefix`` makes the ids inside unique on a page (default:
-    derived from the chain IRI)."""
+    derived from the chain IRI and ``narrow``); ``narrow``: everything in one column, for phones."""
     href = href or (lambda iri: iri)
     t = words(model.lang)
-    lay = layout(model, t)
-    pid = id_prefix or "kd-" + hashlib.sha1(model.iri.encode()).hexdigest()[:8]
+    lay = layout(model, t, narrow=narrow)
+    pid = id_prefix or "kd-" + hashlib.sha1(model.iri.encode()).hexdigest()[:8] + ("n" if narrow else "")
     w, h = lay.width, lay.height
     min_w = math.ceil(w * MIN_TEXT_PX / min(FS, FS_SMALL))
     out: list[str] = []
     add = out.append
     add(f'<svg xmlns="{SVG_NS}" viewBox="0 0 {fmt(w)} {fmt(h)}" width="100%" role="img" '
-        f'aria-labelledby="{pid}-title {pid}-desc" class="ketendiagram ketendiagram-{model.model}" '
+        f'aria-labelledby="{pid}-title {pid}-desc" '
+        f'class="ketendiagram ketendiagram-{model.model}{" ketendiagram-smal" if narrow else ""}" '
         f'data-iri="{esc(model.iri)}" data-model="{model.model}" '
         f'style="max-width:{fmt(w)}px;min-width:{min(min_w, math.ceil(w))}px;height:auto" '
         f'font-family="{esc(FONT)}" font-size="{FS}">')
@@ -196,10 +198,10 @@ def render_svg(model: ChainModel, href: Callable[[str], str] | None = None, *, i
 
 
 def chain_svg(store: Store, chain: str, lang: str = "nl", href: Callable[[str], str] | None = None, *,
-              id_prefix: str | None = None) -> str:
+              id_prefix: str | None = None, narrow: bool = False) -> str:
     """The diagram of chain ``chain`` (its IRI) in ``store``: :func:`~.model.build_model` and
     :func:`render_svg` in one call. Raises :class:`~ketengraaf.errors.NotFound` for a non-chain."""
-    return render_svg(build_model(store, chain, lang), href, id_prefix=id_prefix)
+    return render_svg(build_model(store, chain, lang), href, id_prefix=id_prefix, narrow=narrow)
 
 
 def _defs(pid: str) -> str:
