@@ -48,6 +48,7 @@ REL_ORDER = ("afhankelijk", "namens", "deelproces", "doel")
 
 Node = tuple[int, int]            # (vertical channel k, position along it)
 Seg = tuple[str, int, float, float]   # ('V', k, pos_from, pos_to) or ('H', pos, k_from, k_to)
+SegId = tuple[int, int]           # (route, segment)
 
 
 @dataclass
@@ -137,7 +138,7 @@ def _height(lines: list[Line]) -> float:
 
 
 # -- the logical arrows ---------------------------------------------------------
-def _arrows(model: ChainModel, spanning: str | None, lane_of: dict[str, int]) -> list[tuple[str, str, str, str]]:
+def _arrows(model: ChainModel, lane_of: dict[str, int]) -> list[tuple[str, str, str, str]]:
     """(rel, source IRI, target IRI, target kind: box | lane), sorted."""
     out: set[tuple[str, str, str, str]] = set()
     procs = {p.iri: p for p in model.processes}
@@ -207,11 +208,11 @@ def _segments(path: list[Node]) -> list[Seg]:
     return [(str(s[0]), int(s[1]), float(s[2]), float(s[3])) for s in segs]
 
 
-def _tracks(intervals: list[tuple[float, float, int]]) -> tuple[dict[int, int], int]:
+def _tracks(intervals: list[tuple[float, float, SegId]]) -> tuple[dict[SegId, int], int]:
     """Greedy interval colouring: (lo, hi, id) -> {id: track}, number of tracks. Touching intervals
     share no track."""
     ends: list[float] = []
-    out: dict[int, int] = {}
+    out: dict[SegId, int] = {}
     for lo, hi, ident in sorted(intervals):
         for t, end in enumerate(ends):
             if end < lo:
@@ -292,7 +293,7 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
     goal_boxes = [Box(iri=g.iri, kind="goal", row=goal_row or 0) for g in model.goals]
 
     # logical arrows and their routes
-    logical = _arrows(model, spanning, lane_of)
+    logical = _arrows(model, lane_of)
     ngoals = len(goal_boxes)
     blocked: set[tuple[int, int]] = set()
     for r, kind in enumerate(row_kind):
@@ -374,13 +375,13 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
                 rt.segs.append(("V", last[0], last[1], border))
 
     # vertical tracks
-    vint: dict[int, list] = {}
+    vint: dict[int, list[tuple[float, float, SegId]]] = {}
     for ai, rt in enumerate(routes):
         for si, seg in enumerate(rt.segs):
             if seg[0] == "V":
                 lo, hi = sorted((seg[2], seg[3]))
-                vint.setdefault(seg[1], []).append((lo, hi, ai * 100 + si))
-    vtrack: dict[int, int] = {}
+                vint.setdefault(seg[1], []).append((lo, hi, (ai, si)))
+    vtrack: dict[SegId, int] = {}
     vcount: dict[int, int] = {}
     for k, ints in vint.items():
         got, n = _tracks(ints)
@@ -412,7 +413,7 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
         vwidth[ncols] += width - (x + MARGIN)
     inner_w = width - 2 * MARGIN
 
-    def vtrack_x(k: int, ident: int) -> float:
+    def vtrack_x(k: int, ident: SegId) -> float:
         if vcount.get(k) and ident in vtrack:
             return vx[k] + CH_PAD + vtrack[ident] * TRACK
         return vx[k] + vwidth[k] / 2
@@ -462,7 +463,7 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
             seg[0] == "V" for seg in rt.segs) else None
         if vi is None:
             continue
-        x = vtrack_x(rt.segs[vi][1], ai * 100 + vi)
+        x = vtrack_x(rt.segs[vi][1], (ai, vi))
         b = boxes.get(rt.dst) or next(g for g in goal_boxes if g.iri == rt.dst)
         if b.x + 6 <= x <= b.x + b.w - 6:
             rt.straight = True
@@ -485,7 +486,7 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
     taken: dict[str, list[float]] = {}
     for ai, rt in enumerate(routes):
         if rt.straight:
-            taken.setdefault(rt.dst, []).append(vtrack_x(rt.segs[-1][1], ai * 100 + len(rt.segs) - 1))
+            taken.setdefault(rt.dst, []).append(vtrack_x(rt.segs[-1][1], (ai, len(rt.segs) - 1)))
     port: dict[tuple[int, str], float] = {}     # (arrow, 's'|'e') -> fraction of the side
     for (iri, side), items in sorted(ends.items()):
         items.sort()
@@ -504,7 +505,7 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
             b = allboxes[iri]
             b.h = max(b.h, (len(items) + 1) * 9 + 6)
     # horizontal tracks need x of every end: vertical tracks and bottom ports
-    hint: dict[int, list] = {}
+    hint: dict[int, list[tuple[float, float, SegId]]] = {}
     for ai, rt in enumerate(routes):
         segs = rt.segs
         for si, seg in enumerate(segs):
@@ -519,8 +520,8 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
             if si == len(segs) - 1 and rt.end == "bottom":
                 b = allboxes[rt.dst]
                 xs.append(b.x + b.w * port[(ai, "e")])
-            hint.setdefault(seg[1], []).append((min(xs), max(xs), ai * 100 + si))
-    htrack: dict[int, int] = {}
+            hint.setdefault(seg[1], []).append((min(xs), max(xs), (ai, si)))
+    htrack: dict[SegId, int] = {}
     hcount: dict[int, int] = {}
     for pos, ints in hint.items():
         got, n = _tracks(ints)
@@ -582,7 +583,7 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
     for b in list(boxes.values()) + goal_boxes:
         b.y = row_y[b.row]
 
-    def hy_track(pos: int, ident: int) -> float:
+    def hy_track(pos: int, ident: SegId) -> float:
         r = (pos - 2) // 2
         if hcount.get(pos):
             return hy[r] + CH_PAD + htrack[ident] * TRACK
@@ -595,7 +596,7 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
         sb, pts = allboxes[rt.src], []
         coords = []   # per segment: its fixed coordinate (x of a vertical, y of a horizontal)
         for si, seg in enumerate(segs):
-            coords.append(vtrack_x(seg[1], ai * 100 + si) if seg[0] == "V" else hy_track(seg[1], ai * 100 + si))
+            coords.append(vtrack_x(seg[1], (ai, si)) if seg[0] == "V" else hy_track(seg[1], (ai, si)))
         if rt.start == "right":
             sy = sb.y + sb.h * port[(ai, "s")] - 3
             pts += [(sb.x + sb.w, sy), (coords[0], sy)]
@@ -665,8 +666,8 @@ def _xk(routes: list, ai: int, si: int, k: int, vtrack_x) -> float:
     segs = routes[ai].segs
     for sj in (si - 1, si + 1):
         if 0 <= sj < len(segs) and segs[sj][0] == "V" and segs[sj][1] == k:
-            return vtrack_x(k, ai * 100 + sj)
-    return vtrack_x(k, -1)
+            return vtrack_x(k, (ai, sj))
+    return vtrack_x(k, (-1, -1))
 
 
 def _clean(pts: list[tuple[float, float]]) -> list[tuple[float, float]]:
