@@ -9,7 +9,10 @@ its target, never runs through a box, and the same input gives the same bytes.
 from __future__ import annotations
 
 import ast
+import os
 import re
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -462,3 +465,18 @@ def test_diagrams_is_a_middle_layer():
                 assert not node.module.startswith("ketengraaf"), f"{path.name}: absolute {node.module}"
             if isinstance(node, ast.ImportFrom) and node.level > 2:
                 raise AssertionError(f"{path.name}: reaches above the package")
+
+
+def test_same_bytes_whatever_the_hash_seed(tmp_path):
+    """Set and dict order must not leak into the picture: render in processes with different hash seeds."""
+    script = ("import sys; sys.path.insert(0, 'tests'); from test_diagrams import generate, ROOT; "
+              "from ketengraaf.diagrams import MemoryStore, build_model, render_svg; "
+              "iri, ttl, _, _ = generate('orkestratie', 11); s = MemoryStore([ROOT / 'ontology', ROOT / 'data']); "
+              "s.add_turtle(ttl); "
+              "print(render_svg(build_model(s, iri)) + render_svg(build_model(s, sys.argv[1], 'en')))")
+    outs = set()
+    for seed in ("1", "2", "3"):
+        res = subprocess.run([sys.executable, "-c", script, ID + "keten/veiligheidsketen"], cwd=ROOT,
+                             capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed}, check=True)
+        outs.add(res.stdout)
+    assert len(outs) == 1 and "<svg" in outs.pop()

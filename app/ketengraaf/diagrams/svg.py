@@ -139,7 +139,7 @@ def render_svg(model: ChainModel, href: Callable[[str], str] | None = None, *, i
     add(f'<svg xmlns="{SVG_NS}" viewBox="0 0 {fmt(w)} {fmt(h)}" width="100%" role="img" '
         f'aria-labelledby="{pid}-title {pid}-desc" '
         f'class="ketendiagram ketendiagram-{model.model}{" ketendiagram-smal" if narrow else ""}" '
-        f'data-iri="{esc(model.iri)}" data-model="{model.model}" '
+        f'data-iri="{esc(model.iri)}" data-model="{model.model}" lang="{esc(model.lang)}" '
         f'style="max-width:{fmt(w)}px;min-width:{min(min_w, math.ceil(w))}px;height:auto" '
         f'font-family="{esc(FONT)}" font-size="{FS}">')
     add(f'<title id="{pid}-title">{esc(t["title"] + ": " + model.label + " (" + model.model_label + ")")}</title>')
