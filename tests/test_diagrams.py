@@ -448,6 +448,20 @@ def test_edge_cases_draw():
     assert "Uitvoerder niet vastgelegd" in svg and "geen deelname vastgelegd" in svg
 
 
+def test_empty_chains_draw():
+    store = MemoryStore([ROOT / "ontology"])
+    store.add_turtle(f"""<{ID}keten/leeg> a <{K}Doelketen> .
+        <{ID}keten/alleen-doel> a <{K}Keten> ; <{K}heeftDoel> <{ID}doel/d> . <{ID}doel/d> a <{K}Klantdoel> .""")
+    for slug, model_kind in (("leeg", "doel"), ("alleen-doel", "keten")):
+        model = build_model(store, chain_iri(store, slug))
+        assert model.model == model_kind and not model.processes and not model.partners
+        for narrow in (False, True):
+            svg = render_svg(model, narrow=narrow)
+            boxes, lanes, arrows = check(svg, model)
+            assert not arrows and not lanes and set(boxes) == {g.iri for g in model.goals}
+            assert "legenda" in svg and "proces (in de baan" not in svg
+
+
 def test_diagrams_is_a_middle_layer():
     """diagrams/ imports only the store, namespaces, labels and errors of ketengraaf (never web/, the CLI
     or the package's __init__), and only at the top of a module."""

@@ -633,7 +633,9 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
     y += 4
     legend_y = y
     lw = inner_w - 52
-    for key in ["process"] + (["sub"] if any(b.sub for b in boxes.values()) else []) + rels:
+    kinds = (["process"] if any(not b.sub for b in boxes.values()) else []) + \
+        (["sub"] if any(b.sub for b in boxes.values()) else [])
+    for key in kinds + rels:
         legend_lines = wrap(text["legend_" + key], lw, FS_SMALL)
         legend.append((key, legend_lines))
         y += max(len(legend_lines) * LH_SMALL, 20) + 4
