@@ -92,7 +92,7 @@ class _Route:
     dst: str
     dkind: str                   # box | lane
     start: str                   # left | right | bottom
-    end: str                     # left | bottom | lane
+    end: str                     # left | right | bottom | lane
     segs: list[Seg]
     path: list[Node]
     straight: bool = False       # ends going straight up into the bottom of its target
@@ -329,9 +329,10 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
             if lane.first_row > 0:
                 for k in range(ncols + 1):
                     goals[(k, 2 * lane.first_row)] = 0.0
-        elif dst in boxes and not boxes[dst].spanning:
+        elif dst in boxes and not boxes[dst].spanning:   # a side: the left, or the right when nearer
             db = boxes[dst]
             goals[(db.col, 2 * db.row + 1)] = 0.0
+            goals[(db.col + 1, 2 * db.row + 1)] = 0.5
         else:   # goal or spanning box: from the horizontal channel below it
             end_side = "bottom"
             row = boxes[dst].row if dst in boxes else (goal_row or 0)
@@ -357,6 +358,8 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
         segs = _segments(path)
         if start is None and segs[0][0] == "V":
             segs.insert(0, ("H", path[0][1], path[0][0], path[0][0]))
+        if end_side == "left" and path[-1][0] != boxes[dst].col:
+            end_side = "right"
         if end_side == "bottom" and segs[-1][0] == "V":
             segs.append(("H", path[-1][1], path[-1][0], path[-1][0]))
         routes.append(_Route(rel=rel, src=src, dst=dst, dkind=dkind, start=start_side, end=end_side,
@@ -476,8 +479,8 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
             ends.setdefault((rt.src, rt.start), []).append(((_far(segs, 0),), ai, "s"))
         else:
             ends.setdefault((rt.src, "bottom"), []).append(((segs[0][3] if segs[0][0] == "H" else 0,), ai, "s"))
-        if rt.end == "left":
-            ends.setdefault((rt.dst, "left"), []).append(((_far(segs, -1),), ai, "e"))
+        if rt.end in ("left", "right"):
+            ends.setdefault((rt.dst, rt.end), []).append(((_far(segs, -1),), ai, "e"))
         elif rt.end == "bottom" and not rt.straight:
             last_v = next((s for s in reversed(segs) if s[0] == "V"), None)
             ends.setdefault((rt.dst, "bottom"), []).append(((last_v[1] if last_v else 0, ai), ai, "e"))
@@ -610,10 +613,10 @@ def layout(model: ChainModel, text: dict[str, str], *, narrow: bool = False) -> 
             a, c2 = coords[si], coords[si + 1]
             pts.append((a, c2) if segs[si][0] == "V" else (c2, a))
         last_seg = segs[-1]
-        if rt.end == "left":
+        if rt.end in ("left", "right"):
             db = allboxes[rt.dst]
             ey = db.y + db.h * port[(ai, "e")] + 3
-            pts += [(coords[-1], ey), (db.x, ey)]
+            pts += [(coords[-1], ey), (db.x if rt.end == "left" else db.x + db.w, ey)]
         elif rt.straight:
             db = allboxes[rt.dst]
             pts.append((coords[-1], db.y + db.h))
