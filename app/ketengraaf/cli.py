@@ -413,3 +413,29 @@ def wiki_export(wiki_name, out_dir, lang, catalogue):
 
 if __name__ == "__main__":
     main()
+
+
+@main.command()
+@click.argument("chain")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False),
+              help="SVG file to write ('-': standard output).")
+@click.option("--lang", type=click.Choice(["nl", "en"]), help="Language of labels and legend (setting default_lang).")
+@click.option("--narrow", is_flag=True, help="One column, to fit a phone (the order shows in the arrows).")
+@store_option
+@reports_errors
+def diagram(chain, output, lang, narrow, catalogue, store_dir):
+    """Draw chain CHAIN (its IRI, or the slug of id/keten/<slug>, e.g. vth) as SVG: a lane per
+    partner, its processes and sub-processes, and arrows for dependencies, on-behalf-of and goals."""
+    from .diagrams import build_model, chain_iri, render_svg
+    from .store.oxigraph import OxigraphStore
+    settings = _settings(catalogue=catalogue, store_dir=store_dir)
+    store = OxigraphStore(settings.store_dir).pinned()
+    model = build_model(store, chain_iri(store, chain), lang or settings.default_lang)
+    svg = render_svg(model, narrow=narrow)
+    if output == "-":
+        click.echo(svg, nl=False)
+        return
+    with open(output, "w", encoding="utf-8") as fh:
+        fh.write(svg)
+    click.echo(f"{output}: {model.label} ({model.model_label}), {len(model.partners)} partners, "
+               f"{len(model.processes)} processes")
