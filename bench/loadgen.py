@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 OK_STATUSES = {200, 304}

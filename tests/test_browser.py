@@ -184,7 +184,7 @@ def test_crawl_shipped_catalogue_and_screenshots(browser, live_server):
 
 def test_upl_candidates_fit_a_phone(browser, tmp_path_factory):
     """The candidate table becomes one card per product below 40rem: no sideways scroll at 390 px."""
-    from ketengraaf.settings import ROOT
+    from paths import ROOT
     sources = [str(ROOT / "data" / "upl" / "upl.ttl"), str(ROOT / "ontology" / "begrippen.ttl")]
     client = make_app_client(tmp_path_factory.mktemp("upl-browser") / "store", sources=sources)
     srv = LiveServer(client.application)

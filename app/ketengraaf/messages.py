@@ -333,6 +333,52 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wiki.origin_accepted": {"nl": 'geaccepteerd voorstel', "en": 'accepted proposal'},
     "wiki.origin_import": {"nl": 'import', "en": 'import'},
     "wiki.origin_data": {"nl": 'data', "en": 'data'},
+    "diagram.main": {"nl": "hoofdproces", "en": "main process"},
+    "diagram.with": {"nl": "samen met", "en": "with"},
+    "diagram.responsible": {"nl": "verantwoordelijk", "en": "responsible"},
+    "diagram.goal": {"nl": "Gedeeld doel", "en": "Shared goal"},
+    "diagram.goals": {"nl": "Gedeelde doelen", "en": "Shared goals"},
+    "diagram.lead": {"nl": "leidend", "en": "lead"},
+    "diagram.no_role": {"nl": "geen deelname vastgelegd", "en": "no participation recorded"},
+    "diagram.unknown_executor": {"nl": "Uitvoerder niet vastgelegd", "en": "Executor not recorded"},
+    "diagram.model_orkestratie": {"nl": "één partij is verantwoordelijk en stuurt; de anderen voeren "
+                                        "deelprocessen uit namens haar",
+                                  "en": "one party is responsible and directs; the others run sub-processes on "
+                                        "its behalf"},
+    "diagram.model_estafette": {"nl": "elke partij is verantwoordelijk voor haar eigen proces; de processen "
+                                      "hangen van elkaar af",
+                                "en": "each party is responsible for its own process; the processes depend on "
+                                      "each other"},
+    "diagram.model_doel": {"nl": "elke partij streeft zelfstandig haar eigen resultaat na; samen dragen ze bij "
+                                 "aan een gedeeld doel",
+                           "en": "each party pursues its own results; together they contribute to a shared goal"},
+    "diagram.model_keten": {"nl": "partijen werken samen aan gedeelde doelen",
+                            "en": "parties work together towards shared goals"},
+    "diagram.legend_process": {"nl": "proces (in de baan van de partij die het uitvoert)",
+                               "en": "process (in the lane of the party that executes it)"},
+    "diagram.legend_sub": {"nl": "deelproces (dunne rand, ronde hoeken)",
+                           "en": "sub-process (thin border, round corners)"},
+    "diagram.legend_afhankelijk": {"nl": "doorgaande lijn, dichte pijlpunt: levert resultaat aan (het volgende "
+                                         "proces is ervan afhankelijk)",
+                                   "en": "solid line, filled head: hands its result to (the next process "
+                                         "depends on it)"},
+    "diagram.legend_namens": {"nl": "streepjeslijn, open pijlpunt: deelproces, uitgevoerd namens",
+                              "en": "dashed line, open head: sub-process, run on behalf of"},
+    "diagram.legend_deelproces": {"nl": "stippellijn, bolletje: deelproces van",
+                                  "en": "dotted line, dot: sub-process of"},
+    "diagram.legend_doel": {"nl": "streep-puntlijn, dichte pijlpunt: draagt bij aan het gedeelde doel",
+                            "en": "dash-dot line, filled head: contributes to the shared goal"},
+    "diagram.title": {"nl": "Ketendiagram", "en": "Chain diagram"},
+    "diagram.desc_partners": {"nl": "Partners, van boven naar onder", "en": "Partners, top to bottom"},
+    "diagram.desc_goals": {"nl": "Doel", "en": "Goal"},
+    "diagram.desc_processes": {"nl": "Processen", "en": "Processes"},
+    "diagram.desc_by": {"nl": "uitgevoerd door", "en": "executed by"},
+    "diagram.desc_unknown": {"nl": "uitvoerder niet vastgelegd", "en": "executor not recorded"},
+    "diagram.desc_sub": {"nl": "deelproces van", "en": "sub-process of"},
+    "diagram.desc_namens": {"nl": "namens", "en": "on behalf of"},
+    "diagram.desc_needs": {"nl": "heeft het resultaat nodig van", "en": "needs the result of"},
+    "diagram.desc_main": {"nl": "hoofdproces", "en": "main process"},
+    "diagram.desc_none": {"nl": "geen", "en": "none"},
 }
 
 

@@ -23,6 +23,7 @@ import math
 import re
 from collections.abc import Callable
 
+from ..messages import text
 from ..store import Store
 from .layout import FS, FS_SMALL, LH, LH_SMALL, PAD_X, PAD_Y, Box, Layout, Line, layout
 from .model import ChainModel, build_model
@@ -32,74 +33,8 @@ SVG_NS = "http://www.w3.org/2000/svg"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Noto Sans', 'DejaVu Sans', sans-serif"
 MIN_TEXT_PX = 12
 
-# The words of the diagram itself (labels of things come from the data).
-TEXT: dict[str, dict[str, str]] = {
-    "nl": {
-        "main": "hoofdproces",
-        "with": "samen met",
-        "responsible": "verantwoordelijk",
-        "goal": "Gedeeld doel",
-        "goals": "Gedeelde doelen",
-        "lead": "leidend",
-        "no_role": "geen deelname vastgelegd",
-        "unknown_executor": "Uitvoerder niet vastgelegd",
-        "model_orkestratie": "één partij is verantwoordelijk en stuurt; "
-                             "de anderen voeren deelprocessen uit namens haar",
-        "model_estafette": "elke partij is verantwoordelijk voor haar eigen proces; de processen hangen van elkaar af",
-        "model_doel": "elke partij streeft zelfstandig haar eigen resultaat na; "
-                      "samen dragen ze bij aan een gedeeld doel",
-        "model_keten": "partijen werken samen aan gedeelde doelen",
-        "legend_process": "proces (in de baan van de partij die het uitvoert)",
-        "legend_sub": "deelproces (dunne rand, ronde hoeken)",
-        "legend_afhankelijk": "doorgaande lijn, dichte pijlpunt: levert resultaat aan "
-                              "(het volgende proces is ervan afhankelijk)",
-        "legend_namens": "streepjeslijn, open pijlpunt: deelproces, uitgevoerd namens",
-        "legend_deelproces": "stippellijn, bolletje: deelproces van",
-        "legend_doel": "streep-puntlijn, dichte pijlpunt: draagt bij aan het gedeelde doel",
-        "title": "Ketendiagram",
-        "desc_partners": "Partners, van boven naar onder",
-        "desc_goals": "Doel",
-        "desc_processes": "Processen",
-        "desc_by": "uitgevoerd door",
-        "desc_unknown": "uitvoerder niet vastgelegd",
-        "desc_sub": "deelproces van",
-        "desc_namens": "namens",
-        "desc_needs": "heeft het resultaat nodig van",
-        "desc_main": "hoofdproces",
-        "desc_none": "geen",
-    },
-    "en": {
-        "main": "main process",
-        "with": "with",
-        "responsible": "responsible",
-        "goal": "Shared goal",
-        "goals": "Shared goals",
-        "lead": "lead",
-        "no_role": "no participation recorded",
-        "unknown_executor": "Executor not recorded",
-        "model_orkestratie": "one party is responsible and directs; the others run sub-processes on its behalf",
-        "model_estafette": "each party is responsible for its own process; the processes depend on each other",
-        "model_doel": "each party pursues its own results; together they contribute to a shared goal",
-        "model_keten": "parties work together towards shared goals",
-        "legend_process": "process (in the lane of the party that executes it)",
-        "legend_sub": "sub-process (thin border, round corners)",
-        "legend_afhankelijk": "solid line, filled head: hands its result to (the next process depends on it)",
-        "legend_namens": "dashed line, open head: sub-process, run on behalf of",
-        "legend_deelproces": "dotted line, dot: sub-process of",
-        "legend_doel": "dash-dot line, filled head: contributes to the shared goal",
-        "title": "Chain diagram",
-        "desc_partners": "Partners, top to bottom",
-        "desc_goals": "Goal",
-        "desc_processes": "Processes",
-        "desc_by": "executed by",
-        "desc_unknown": "executor not recorded",
-        "desc_sub": "sub-process of",
-        "desc_namens": "on behalf of",
-        "desc_needs": "needs the result of",
-        "desc_main": "main process",
-        "desc_none": "none",
-    },
-}
+# The words of the diagram itself (labels of things come from the data), in ketengraaf.messages.
+WORDS = ("main", "with", "responsible", "goal", "goals", "lead", "no_role", "unknown_executor", "model_orkestratie", "model_estafette", "model_doel", "model_keten", "legend_process", "legend_sub", "legend_afhankelijk", "legend_namens", "legend_deelproces", "legend_doel", "title", "desc_partners", "desc_goals", "desc_processes", "desc_by", "desc_unknown", "desc_sub", "desc_namens", "desc_needs", "desc_main", "desc_none")
 
 # line style per arrow kind: stroke, width, dash, marker
 STYLE = {
@@ -120,7 +55,7 @@ def esc(text: str) -> str:
 
 
 def words(lang: str) -> dict[str, str]:
-    return TEXT.get((lang or "nl").split("-")[0].lower(), TEXT["nl"])
+    return {key: text("diagram." + key, lang) for key in WORDS}
 
 
 def render_svg(model: ChainModel, href: Callable[[str], str] | None = None, *, id_prefix: str | None = None,
