@@ -137,7 +137,7 @@ def test_deep_nesting_is_refused_before_the_engine(client):
 
 
 def test_without_the_guard_deep_nesting_crashes_the_engine_and_the_pool_recovers(tmp_path):
-    a = small_app(tmp_path, max_query_depth=1_000_000, query_timeout=30)
+    a = small_app(tmp_path, max_query_depth=1_000_000, max_query_patterns=1_000_000, query_timeout=30)
     try:
         c = a.test_client()
         r = c.post("/sparql", data=NESTED.encode(), headers={"Content-Type": "application/sparql-query"})

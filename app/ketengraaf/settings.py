@@ -84,6 +84,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("import_dir", str(ROOT / "var" / "imports"),
             "Folder where `ketengraaf import` (without --out) writes its RDF files; loaded with the sources.",
             Path),
+    Setting("max_query_chain", 1000,
+            "Longest chain a query may hold before it is refused: operators in one expression (`1+1+...`, "
+            "`&&`), steps of one property path (`/`, `|`) and items of one collection `( ... )`.", int),
+    Setting("max_query_patterns", 1000,
+            "Most graph-pattern operations (BIND, OPTIONAL, MINUS, UNION, FILTER, GRAPH, VALUES, groups) "
+            "a query may hold before it is refused.", int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
