@@ -20,7 +20,7 @@ from functools import lru_cache
 from ..errors import QueryError, QueryRefused, RequestTooLarge
 from .reader import QUERY_FORMS, UPDATE_WORDS, Limits, Unreadable, read
 
-__all__ = ["QUERY_FORMS", "UPDATE_WORDS", "QueryInfo", "scan", "check"]
+__all__ = ["QUERY_FORMS", "UPDATE_WORDS", "QueryInfo", "check", "scan"]
 
 
 @dataclass

@@ -123,7 +123,7 @@ def decode_iri(raw: str) -> str:
     if "\\" not in body:
         return body
     try:
-        return _ESCAPE.sub(lambda m: chr(int(m.group()[2:], 16)), body)
+        return _ESCAPE.sub(lambda m: chr(int(m.group()[2:], 16)), body)  # noqa: FURB166
     except (ValueError, OverflowError):
         raise Unreadable(f"the IRI {raw} holds an escape that is not a Unicode code point") from None
 
@@ -181,10 +181,10 @@ def read(query: str, limits: Limits | None = None) -> Reading:
         c = query[pos]
         start = pos
         if c in " \t\r\n":
-            pos = WS.match(query, pos).end()
+            pos = _match(WS, query, pos).end()
             continue
         if c == "#":
-            pos = COMMENT.match(query, pos).end()
+            pos = _match(COMMENT, query, pos).end()
             continue
         kind, text = "", ""
         if c == '"' or c == "'":
@@ -233,7 +233,7 @@ def read(query: str, limits: Limits | None = None) -> Reading:
                 raise fail("an '@' that starts no language tag", pos)
             kind, text = "langtag", m.group()
         elif c in _DIGITS or (c == "." and pos + 1 < n and query[pos + 1] in _DIGITS):
-            kind, text = "number", NUMBER.match(query, pos).group()
+            kind, text = "number", _match(NUMBER, query, pos).group()
         elif c == ")" and query.startswith(")>>", pos) and stack and stack[-1].kind == "tt":
             kind, text = "close", ")>>"
         else:
@@ -259,9 +259,8 @@ def read(query: str, limits: Limits | None = None) -> Reading:
                 r.service = True
             if "load" in low:
                 r.load = True
-            if r.form is None and upper not in ("PREFIX", "BASE", "VERSION"):
-                if upper in QUERY_FORMS or upper in UPDATE_WORDS:
-                    r.form = upper
+            if r.form is None and (upper in QUERY_FORMS or upper in UPDATE_WORDS):
+                r.form = upper
             if upper == "FILTER":
                 r.filters += 1
             if upper in _PATTERN_WORDS and stack and stack[-1].kind == "group":
@@ -308,10 +307,10 @@ def read(query: str, limits: Limits | None = None) -> Reading:
                 base = _join(base, decode_iri(text))
                 pending = None
             elif pending in ("from", "from-named"):
-                iri = _join(base, decode_iri(text)) if kind == "iri" else _expand(text, prefixes)
-                if iri is None:
+                found = _join(base, decode_iri(text)) if kind == "iri" else _expand(text, prefixes)
+                if found is None:
                     raise fail(f"FROM names {text}, whose prefix is not declared", start)
-                (r.from_named if pending == "from-named" else r.from_graphs).append(iri)
+                (r.from_named if pending == "from-named" else r.from_graphs).append(found)
                 pending = None
             else:
                 pending = None
@@ -395,6 +394,12 @@ def read(query: str, limits: Limits | None = None) -> Reading:
     if pending in ("from", "from-named"):
         raise fail("the query ends after FROM", n)
     return r
+
+
+def _match(pattern: re.Pattern, text: str, pos: int) -> re.Match:
+    m = pattern.match(text, pos)
+    assert m is not None          # the first character was checked before
+    return m
 
 
 def _check_items(fr: _Frame, r: Reading, lim: Limits, over, at: int) -> None:
