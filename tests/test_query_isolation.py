@@ -37,8 +37,6 @@ def test_a_worker_cannot_reach_loopback_even_when_the_guard_is_bypassed(tmp_path
         assert "unreachable" in exc.value.message.lower()
         time.sleep(0.5)
         assert listener.received == []
-        # a connection to the host's 127.0.0.1 fails too when made from the worker's own Python code:
-        # the isolation is the process's, not the engine's
         health = a.test_client().get("/healthz").get_json()
         assert health["query_isolation"] == "network-namespace"
         assert a.test_client().get("/sparql?query=ASK%7B%7D&format=json").get_json()["boolean"] is True
@@ -47,6 +45,8 @@ def test_a_worker_cannot_reach_loopback_even_when_the_guard_is_bypassed(tmp_path
 
 
 def test_allow_network_keeps_the_network_and_says_so(tmp_path, listener):
+    """allow_network on: workers keep the host network (the listener is called) and /healthz says
+    so. On the old code /healthz had no query_isolation."""
     a = small_app(tmp_path, allow_network=True, query_timeout=10)
     try:
         st = a.extensions["ketengraaf.sparql"]
@@ -63,7 +63,9 @@ def test_allow_network_keeps_the_network_and_says_so(tmp_path, listener):
 
 
 def test_isolation_inside_a_fresh_process():
-    """enter_network_namespace() in a child process: afterwards no TCP connect reaches 127.0.0.1."""
+    """enter_network_namespace() in a child process: afterwards no TCP connect reaches the host's
+    127.0.0.1, not even from plain Python (the isolation is the process's, not the engine's). There was
+    no such function in the old code."""
     import subprocess
     import sys
     code = ("import socket\n"
