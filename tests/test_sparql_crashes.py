@@ -2,8 +2,10 @@
 guard (400 naming the setting), and with the guard's limits relaxed the worker's big stack holds
 (the answer is data, a 400 from the engine, or a 503 time-out; never a 500 crash).
 
-On the old code every family below killed its worker with SIGSEGV (HTTP 500, "crashed the query
-engine"): the guard only counted brackets and FILTERs and the engine ran on the 8 MiB main stack.
+On the old code the guard only counted brackets and FILTERs and the engine ran on the 8 MiB main
+stack: '!' runs, '+' and '&&' chains, '/' and '|' paths, BINDs and collections passed the guard and
+killed their worker with SIGSEGV (HTTP 500, "crashed the query engine"), so the refusal test fails
+for them (and for OPTIONAL/UNION chains, which it passed), and the relaxed tests fail for all.
 """
 from __future__ import annotations
 
