@@ -40,7 +40,9 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     @app.get("/healthz")
     def healthz():
         gen = store().generation()
-        return jsonify(status="ok", version=gen.version, generation=gen.id, triples=gen.triples)
+        from .sparql.workers import isolation_status
+        return jsonify(status="ok", version=gen.version, generation=gen.id, triples=gen.triples,
+                       query_isolation=isolation_status(app.extensions.get("ketengraaf.sparql")))
 
     return app
 

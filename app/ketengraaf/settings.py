@@ -114,6 +114,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("wiki_review_in_browser", False,
             "Allow accepting and rejecting wiki link proposals from the browser (/wiki/voorstellen); writes "
             "data/wiki/ in the catalogue. Off: the page shows the proposals and the commands.", _bool),
+    Setting("max_query_chain", 1000,
+            "Longest chain a query may hold before it is refused: operators in one expression (`1+1+...`, "
+            "`&&`), steps of one property path (`/`, `|`) and items of one collection `( ... )`.", int),
+    Setting("max_query_patterns", 1000,
+            "Most graph-pattern operations (BIND, OPTIONAL, MINUS, UNION, FILTER, GRAPH, VALUES, groups) "
+            "a query may hold before it is refused.", int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -40,7 +40,7 @@ def run_local(query: str, settings, fmt_name: str | None) -> bytes:
     fmt = negotiate(info.kind, None, (fmt_name or DEFAULTS[info.kind],), allow_html=False)
     dataset = QueryRequest(query).dataset(info, settings.union_default_graph)   # as the endpoint does
     job = Job.for_query(gen, query, dataset, info.kind, fmt, settings)
-    pool = QueryPool(1).start()
+    pool = QueryPool(1, isolate_network=not settings.allow_network).start()
     try:
         return pool.run(job, settings.query_timeout)
     finally:

@@ -37,7 +37,8 @@ class SparqlState:
                 if self._pool is None:
                     self._pool = QueryPool(self.settings.query_workers,
                                            memory_max_triples=self.settings.memory_max_triples,
-                                           warm=self._warm_path).start()
+                                           warm=self._warm_path,
+                                           isolate_network=not self.settings.allow_network).start()
                     atexit.register(self._pool.close)
                 pool = self._pool
         return pool

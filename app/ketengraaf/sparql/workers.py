@@ -9,10 +9,17 @@ The request thread checks out an idle worker, sends the job over a pipe and
 waits at most the time limit. On a time-out it kills the worker (SIGKILL) and
 starts a replacement (503); when the worker dies (segfault, EOF) it starts a
 replacement and answers 500. Other requests keep being served meanwhile.
+
+Two more walls behind the guards: unless ``allow_network`` is on, a worker
+enters an empty network namespace before its first query (:mod:`.isolation`),
+and it runs the engine on a thread with a 512 MiB stack, because the engine's
+parser and evaluator recurse on nesting and chains and overflow the 8 MiB main
+stack (SIGSEGV) on short, flat queries.
 """
 from __future__ import annotations
 
 import io
+import logging
 import multiprocessing as mp
 import os
 import re
@@ -24,6 +31,9 @@ from itertools import islice
 
 from ..errors import KetengraafError, QueryCrashed, QueryError, QueryTimeout, ResultTooLarge
 
+log = logging.getLogger("ketengraaf.sparql")
+# virtual size of the thread the engine runs on; only the pages a query touches are ever used
+QUERY_STACK_BYTES = 512 * 1024 * 1024
 STARTUP_TIMEOUT = 60.0          # seconds a new worker may take to import pyoxigraph (not counted as query time)
 _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
 # the smallest serialized row per result format: below len(body) <= rows * this, no recount is needed
@@ -129,16 +139,46 @@ def _count_rows(body: bytes, fmt, most: int) -> int:
     import pyoxigraph as ox
     if fmt == ox.QueryResultsFormat.CSV:
         import csv
+        csv.field_size_limit(max(csv.field_size_limit(), len(body)))   # one long literal is a valid answer
         return max(0, sum(1 for _ in islice(csv.reader(io.StringIO(body.decode("utf-8"), newline="")),
                                             most + 1)) - 1)
     return sum(1 for _ in islice(ox.parse_query_results(body, fmt), most))
 
 
-def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None) -> None:
+def on_big_stack(fn: Callable, *args):
+    """``fn(*args)`` on a new thread with a :data:`QUERY_STACK_BYTES` stack (exceptions pass through)."""
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn(*args)
+        except BaseException as exc:  # handed to the caller
+            box["error"] = exc
+
+    old = threading.stack_size(QUERY_STACK_BYTES)
+    try:
+        t = threading.Thread(target=target, name="ketengraaf-query-engine", daemon=True)
+        t.start()
+    finally:
+        threading.stack_size(old)
+    t.join()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
+                isolate_network: bool = True) -> None:
     """Loop of a worker process: receive a Job, reply ("ok", bytes) or ("error", class, message, detail).
 
-    The worker opens (and, for small generations, copies into memory) the generation a job names;
-    ``warm_path`` opens one before saying ready, so the first query does not pay for it."""
+    First, unless ``isolate_network`` is false, the worker leaves the host network. It opens (and, for
+    small generations, copies into memory) the generation a job names; ``warm_path`` opens one before
+    saying ready, so the first query does not pay for it. Each query runs on a thread with a big stack."""
+    if isolate_network:
+        from .isolation import enter_network_namespace
+        isolation = enter_network_namespace()
+    else:
+        isolation = "none (allow_network is on)"
     from ..store.oxigraph import open_generation
     store, opened = None, None
     if warm_path:
@@ -146,7 +186,7 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None)
             store, opened = open_generation(warm_path, memory_max_triples=memory_max_triples), warm_path
         except Exception:  # a generation gone meanwhile: the first job opens its own
             store, opened = None, None
-    conn.send(("ready", os.getpid()))
+    conn.send(("ready", os.getpid(), isolation))
     while True:
         try:
             job: Job = conn.recv()
@@ -157,7 +197,7 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None)
                 store = None
                 store = open_generation(job.generation_path, memory_max_triples=memory_max_triples)
                 opened = job.generation_path
-            reply = ("ok", execute(store, job))
+            reply = ("ok", on_big_stack(execute, store, job))
         except KetengraafError as err:
             reply = ("error", type(err).__name__, err.message, err.detail)
         except Exception as exc:  # an engine error (I/O, evaluation): report it, keep serving
@@ -170,23 +210,30 @@ _ERRORS = {cls.__name__: cls for cls in (QueryError, QueryCrashed, ResultTooLarg
 
 
 class _Worker:
-    def __init__(self, ctx, memory_max_triples: int = 0, warm_path: str | None = None):
+    def __init__(self, ctx, memory_max_triples: int = 0, warm_path: str | None = None,
+                 isolate_network: bool = True):
         self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=worker_main, args=(child, memory_max_triples, warm_path), daemon=True,
-                                name="ketengraaf-query")
+        self.proc = ctx.Process(target=worker_main, args=(child, memory_max_triples, warm_path, isolate_network),
+                                daemon=True, name="ketengraaf-query")
         self.proc.start()
         child.close()
         self.ready = False
+        self.isolation: str | None = None
 
-    def wait_ready(self) -> None:
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> bool:
+        """Read the worker's ready message; False if it has not come within ``timeout`` (0: do not wait)."""
         if self.ready:
-            return
-        if not self.conn.poll(STARTUP_TIMEOUT):
-            raise QueryCrashed(f"a query worker did not start within {STARTUP_TIMEOUT:.0f} s")
+            return True
+        if not self.conn.poll(timeout):
+            if timeout == 0:
+                return False
+            raise QueryCrashed(f"a query worker did not start within {timeout:.0f} s")
         msg = self.conn.recv()
         if msg[0] != "ready":
             raise QueryCrashed(f"a query worker sent {msg[0]!r} instead of ready")
+        self.isolation = msg[2] if len(msg) > 2 else None
         self.ready = True
+        return True
 
     def kill(self) -> None:
         try:
@@ -201,9 +248,11 @@ class QueryPool:
     """N worker processes; ``run(job, timeout)`` is thread-safe."""
 
     def __init__(self, size: int, *, context: str = "spawn", memory_max_triples: int = 0,
-                 warm: Callable[[], str | None] | None = None):
+                 warm: Callable[[], str | None] | None = None, isolate_network: bool = True):
         self.size = max(1, size)
         self.memory_max_triples = memory_max_triples
+        self.isolate_network = isolate_network
+        self.isolation: str | None = None      # what the workers report: "network-namespace" or "none (why)"
         self._warm = warm              # -> path of the generation new workers open before they are ready
         self._ctx = mp.get_context(context)
         self._cond = threading.Condition()
@@ -217,9 +266,10 @@ class QueryPool:
             path = self._warm() if self._warm else None
         except Exception:  # no generation yet: workers open one with their first job
             path = None
-        return _Worker(self._ctx, self.memory_max_triples, path)
+        return _Worker(self._ctx, self.memory_max_triples, path, self.isolate_network)
 
-    def start(self) -> "QueryPool":
+    def start(self, wait: float = STARTUP_TIMEOUT) -> "QueryPool":
+        """Start the workers; wait (at most ``wait`` s) until one says ready, and log its isolation."""
         with self._cond:
             if self._closed:
                 raise QueryCrashed("the query pool is closed")
@@ -227,7 +277,37 @@ class QueryPool:
                 self._idle.append(self._new_worker())
                 self._count += 1
             self._cond.notify_all()
+            deadline = time.monotonic() + wait
+            while self.isolation is None and self._idle and time.monotonic() < deadline:
+                self._poll_ready()
+                if self.isolation is None:
+                    self._cond.wait(0.05)
         return self
+
+    def _poll_ready(self) -> None:
+        """Read the ready messages idle workers have sent (caller holds the lock)."""
+        for w in list(self._idle):
+            try:
+                if w.wait_ready(0):
+                    self._note_isolation(w)
+            except (KetengraafError, EOFError, OSError):
+                pass                     # run() replaces it when it is checked out
+
+    def _note_isolation(self, worker: _Worker) -> None:
+        mode = worker.isolation or "none (the worker did not say)"
+        if mode != self.isolation:
+            (log.info if mode == "network-namespace" else log.warning)(
+                "query workers: network isolation %s%s", mode,
+                "" if mode == "network-namespace" else "; only the query guards stand between a query "
+                "and the network")
+            self.isolation = mode
+
+    def isolation_status(self) -> str:
+        """The isolation the workers report, for /healthz."""
+        with self._cond:
+            if self.isolation is None:
+                self._poll_ready()
+            return self.isolation or "unknown (no query worker has started yet)"
 
     def _checkout(self, wait: float) -> _Worker:
         deadline = time.monotonic() + wait
@@ -266,7 +346,10 @@ class QueryPool:
         """The serialized answer; raises QueryTimeout (503), QueryCrashed (500) or the query's error."""
         worker = self._checkout(timeout)
         try:
-            worker.wait_ready()
+            if not worker.ready:
+                worker.wait_ready()
+                with self._cond:
+                    self._note_isolation(worker)
         except (KetengraafError, EOFError, OSError) as exc:
             self._replace(worker)
             raise QueryCrashed(f"a query worker failed to start: {exc}") from None
@@ -298,3 +381,11 @@ class QueryPool:
             self._cond.notify_all()
         for w in idle:
             w.kill()
+
+
+def isolation_status(sparql_state) -> str:
+    """``query_isolation`` for /healthz, without starting the pool."""
+    pool = getattr(sparql_state, "_pool", None)
+    if pool is None:
+        return "not started (the query workers start with the first query)"
+    return pool.isolation_status()
