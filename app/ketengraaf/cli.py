@@ -190,9 +190,9 @@ def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict
     is loaded; items that cannot be read are reported at the end."""
     from pathlib import Path
 
-    from .importers import publish, write_files
-    from .importers.archimate import run
-    from .importers.progress import Progress
+    from .importers import get, publish, write_files  # deferred: start-up time
+    from .importers.progress import Progress  # deferred: start-up time
+    run = get("archimate").load().run
     settings = _settings(store_dir=store_dir)
     progress = Progress(label="archimate")
     started = time.perf_counter()
@@ -227,8 +227,9 @@ def import_upl(path, out, store_dir):
     """Import the UPL product list (CSV at PATH) as CPSV-AP public services with candidate chains.
 
     Without --out the file goes to <import_dir>/upl/upl.ttl and a new store generation is loaded."""
-    from .importers import publish
-    from .importers.upl import import_upl as run, read_upl, serialize
+    from .importers import get, publish  # deferred: start-up time
+    upl_module = get("upl").load()
+    run, read_upl, serialize = upl_module.import_upl, upl_module.read_upl, upl_module.serialize
     settings = _settings(store_dir=store_dir)
     started = time.perf_counter()
     if out:
