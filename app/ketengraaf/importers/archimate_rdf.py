@@ -15,6 +15,7 @@ NORA page when it has a ``NORA URL``.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -105,7 +106,6 @@ class RdfBuilder:
         if node is None:
             name = "prop-" + slug(key)
             if self._prop_keys.get(name, key) != key:       # two keys, one slug: keep them apart
-                import hashlib
                 name += "-" + hashlib.sha1(key.encode()).hexdigest()[:6]
             self._prop_keys[name] = key
             node = self._props[key] = am(name)

@@ -12,6 +12,7 @@ replacement and answers 500. Other requests keep being served meanwhile.
 """
 from __future__ import annotations
 
+import csv
 import io
 import multiprocessing as mp
 import os
@@ -19,10 +20,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
 from itertools import islice
+from typing import Callable
+
+import pyoxigraph as ox
 
 from ..errors import KetengraafError, QueryCrashed, QueryError, QueryTimeout, ResultTooLarge
+from ..store.oxigraph import open_generation
 
 STARTUP_TIMEOUT = 60.0          # seconds a new worker may take to import pyoxigraph (not counted as query time)
 _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
@@ -87,7 +91,6 @@ def syntax_error(exc: SyntaxError) -> QueryError:
 
 def execute(store, job: Job) -> bytes:
     """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError."""
-    import pyoxigraph as ox
     kw: dict = {"base_iri": job.base_iri} if job.base_iri else {}
     if job.default_graph is not None:
         kw["default_graph"] = [ox.NamedNode(g) for g in job.default_graph]
@@ -126,9 +129,7 @@ def execute(store, job: Job) -> bytes:
 
 def _count_rows(body: bytes, fmt, most: int) -> int:
     """Rows in a serialized answer (counting stops at ``most``); CSV is lossy, so it is read as CSV."""
-    import pyoxigraph as ox
     if fmt == ox.QueryResultsFormat.CSV:
-        import csv
         return max(0, sum(1 for _ in islice(csv.reader(io.StringIO(body.decode("utf-8"), newline="")),
                                             most + 1)) - 1)
     return sum(1 for _ in islice(ox.parse_query_results(body, fmt), most))
@@ -139,7 +140,6 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None)
 
     The worker opens (and, for small generations, copies into memory) the generation a job names;
     ``warm_path`` opens one before saying ready, so the first query does not pay for it."""
-    from ..store.oxigraph import open_generation
     store, opened = None, None
     if warm_path:
         try:
