@@ -5,11 +5,14 @@ from __future__ import annotations
 import sys
 import time
 from functools import wraps
+from pathlib import Path
 
 import click
 
-from .errors import KetengraafError
-from .settings import Settings, markdown_table
+from . import create_app
+from .errors import KetengraafError, ValidationFailed
+from .settings import SETTINGS, Settings, markdown_table
+from .store.oxigraph import OxigraphStore, current_generation
 
 
 def _settings(**overrides) -> Settings:
@@ -49,7 +52,7 @@ def main():
 @reports_errors
 def load(store_dir, force, no_validate, paths):
     """Load PATHS (default: ontology/, shapes/, data/) into a new store generation, atomically."""
-    from .loading import load_catalogue
+    from .loading import load_catalogue  # deferred: start-up time
     settings = _settings(store_dir=store_dir)
     started = time.perf_counter()
     gen, changed = load_catalogue(settings, force=force, paths=paths or None, validate=not no_validate)
@@ -75,9 +78,8 @@ def validate(paths, lang, fmt, strict):
     """Validate PATHS (default: ontology/, shapes/, data/) against the shipped shapes and ontology.
 
     Exit 0 when the data conforms (warnings allowed unless --strict), 1 on violations, 2 on unreadable input."""
-    from .errors import ValidationFailed
-    from .loading import parse_sources
-    from .validation import render, validate_sources
+    from .loading import parse_sources  # deferred: start-up time
+    from .validation import render, validate_sources  # deferred: start-up time
     settings = _settings()
     report = validate_sources(parse_sources(list(paths) or settings.sources))
     click.echo(render(report, fmt, lang or settings.default_lang), nl=False)
@@ -91,7 +93,6 @@ def validate(paths, lang, fmt, strict):
 @reports_errors
 def stats(store_dir):
     """Triples per named graph and instances per class in the current generation."""
-    from .store.oxigraph import OxigraphStore
     store = OxigraphStore(_settings(store_dir=store_dir).store_dir)
     gen = store.generation()
     click.echo(f"generation {gen.id} (version {gen.version[:12]}), created {gen.created:%Y-%m-%d %H:%M:%S} UTC")
@@ -113,7 +114,6 @@ def settings_cmd(markdown):
     if markdown:
         click.echo(markdown_table(), nl=False)
         return
-    from .settings import SETTINGS
     current = _settings().as_dict()
     for s in SETTINGS:
         click.echo(f"{s.name} = {current[s.name]}\n    {s.help}\n    env {s.env}, default {s.default}")
@@ -127,10 +127,8 @@ def settings_cmd(markdown):
 @reports_errors
 def serve(host, port, threads, store_dir):
     """Serve the catalogue (browser, SPARQL endpoint) with waitress."""
-    import waitress
+    import waitress  # deferred: start-up time
 
-    from . import create_app
-    from .store.oxigraph import current_generation
     settings = _settings(host=host, port=port, threads=threads, store_dir=store_dir)
     if store_dir and current_generation(settings.store_dir) is not None:
         settings = settings.replace(load_on_start=False)   # serve what `ketengraaf load --store` put there
@@ -156,7 +154,7 @@ def serve(host, port, threads, store_dir):
 @reports_errors
 def query(query, endpoint, fmt, store_dir):
     """Run QUERY (text, @file.rq, or - for stdin) and print the answer."""
-    from .sparql.command import read_query, run_local, run_remote
+    from .sparql.command import read_query, run_local, run_remote  # deferred: start-up time
     settings = _settings(store_dir=store_dir)
     text = read_query(query)
     body = run_remote(text, endpoint, fmt, settings.query_timeout) if endpoint else run_local(text, settings, fmt)
@@ -188,8 +186,6 @@ def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict
     Writes archimate-<name>.ttl (raw content) and <name>.ttl (mapped onto keten:).
     Without --out they go to the setting import_dir and a new store generation
     is loaded; items that cannot be read are reported at the end."""
-    from pathlib import Path
-
     from .importers import get, publish, write_files  # deferred: start-up time
     from .importers.progress import Progress  # deferred: start-up time
     run = get("archimate").load().run
