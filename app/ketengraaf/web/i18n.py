@@ -14,6 +14,7 @@ from flask import g, request
 
 from ..errors import InputError
 from ..labels import fallback_order, valid_lang
+from .context import settings
 
 UI_LANGS = ("nl", "en")
 
@@ -127,7 +128,6 @@ def reader_lang() -> str:
         return g.reader_lang
     lang = request.args.get("lang")
     if lang is not None and not valid_lang(lang):
-        from .. import settings
         g.reader_lang = settings().default_lang      # the error page itself renders in the default
         raise InputError(f"parameter lang: {lang!r} is not a language tag (use e.g. nl or en)")
     if not lang:
@@ -137,7 +137,6 @@ def reader_lang() -> str:
         best = request.accept_languages.best
         lang = best if best and best != "*" and valid_lang(best) else None
     if not lang:
-        from .. import settings
         lang = settings().default_lang
     g.reader_lang = lang.lower()
     return g.reader_lang

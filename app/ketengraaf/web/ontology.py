@@ -10,12 +10,12 @@ from flask import Blueprint, Response, render_template
 
 from ..labels import pick
 from ..namespaces import OWL, RDF, RDFS, SH
+from ..sparql.formats import HTML
 from .describe import _blank_closure
-from .http import HTML, add_links, conditional, negotiate, rdf_response
+from .http import add_links, conditional, page_format, rdf_response
 from .i18n import reader_lang, t
-from .resource import alternates
 from .snapshot import Snapshot, snapshot
-from .urls import def_term, iri_for_term, local_url
+from .urls import alternates, def_term, iri_for_term, local_url
 
 bp = Blueprint("ontology", __name__)
 
@@ -204,12 +204,12 @@ def ontology_page():
         return render_template("ontology.html", iri=iri, title=title[0] if title else t("ontology"),
                                description=desc[0] if desc else None, classes=classes, properties=props,
                                tree=_tree(onto, snap, lang))
-    rep = negotiate()
+    rep = page_format()
     if rep == HTML:
         def make():
             resp = Response(page(iri), mimetype="text/html")
             add_links(resp, alternates(iri)[1:])
             return resp
         return conditional(HTML, make)
-    return conditional(rep.ext, lambda: rdf_response(ontology_quads(snap), rep,
-                                                     links=[l for l in alternates(iri) if l[2] != rep.mime]))
+    return conditional(rep, lambda: rdf_response(ontology_quads(snap), rep,
+                                                 links=[l for l in alternates(iri) if l[2] != rep.media_type]))
