@@ -28,7 +28,7 @@ from ..sparql.formats import HTML, TURTLE, Format, by_param, formats_for
 from .context import settings
 from .i18n import reader_lang
 from .snapshot import snapshot
-from .urls import public_base
+from .urls import alternates, data_url, page_url, public_base
 
 HtmlPolicy = Literal["named", "first"] | None
 
@@ -182,6 +182,27 @@ def error_response(err: KetengraafError):
     resp = jsonify(err.to_dict())
     resp.status_code = err.status
     return resp
+
+
+def page_or_data(iri: str, rep: Format, page: Callable[[], str], quads: Callable[[], list], *,
+                 content_location: bool = True) -> Response:
+    """``iri`` as its HTML ``page()`` or, for any other ``rep``, as RDF ``quads()``; with ``Link`` headers to
+    every other representation and, if ``content_location``, the stable document that was served."""
+    if rep is HTML:
+        def make() -> Response:
+            resp = Response(page(), mimetype="text/html")
+            add_links(resp, alternates(iri)[1:])
+            if content_location:
+                resp.headers["Content-Location"] = page_url(iri)
+            return resp
+        return conditional(HTML, make)
+
+    def make_rdf() -> Response:
+        resp = rdf_response(quads(), rep, links=[link for link in alternates(iri) if link[2] != rep.media_type])
+        if content_location:
+            resp.headers["Content-Location"] = data_url(iri, rep.extension)
+        return resp
+    return conditional(rep, make_rdf)
 
 
 def prefixes() -> dict[str, str]:

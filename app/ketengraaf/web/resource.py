@@ -24,14 +24,14 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 from ..errors import InputError, NotFound
 from ..sparql.formats import HTML
 from .describe import Viewer, description_quads, exists, inbound, own_quads
-from .http import add_links, conditional, page_format, rdf_response, serialize
+from .http import conditional, page_format, page_or_data, rdf_response, serialize
 from .i18n import reader_lang
 from .ontology import term_extras
 from .overview import scheme_tree
 from .quality import report
 from .search import suggestions
 from .snapshot import snapshot
-from .urls import PAGE_FORMATS, alternates, data_url, iri_for_id, iri_for_term, local_url, page_url
+from .urls import PAGE_FORMATS, alternates, data_url, iri_for_id, iri_for_term, local_url
 
 bp = Blueprint("resource", __name__)
 
@@ -39,29 +39,13 @@ INBOUND_SHOWN = 10
 INBOUND_PAGE = 50
 
 
-def answer(iri: str, *, html_page=None, rdf_quads=None, content_location: bool = True) -> Response:
+def answer(iri: str) -> Response:
     """HTML or RDF for ``iri`` by negotiation; 404 with suggestions when nothing is known about it."""
     rep = page_format()
     snap = snapshot()
     if not exists(snap, iri):
         raise NotFoundWithSuggestions(iri, suggestions(iri))
-    if rep == HTML:
-        def make():
-            body = (html_page or render_resource)(iri)
-            resp = Response(body, mimetype="text/html")
-            add_links(resp, alternates(iri)[1:])
-            if content_location:
-                resp.headers["Content-Location"] = page_url(iri)
-            return resp
-        return conditional(HTML, make)
-
-    def make_rdf():
-        quads = (rdf_quads or (lambda i: description_quads(snap.store, i)))(iri)
-        resp = rdf_response(quads, rep, links=[l for l in alternates(iri) if l[2] != rep.media_type])
-        if content_location:
-            resp.headers["Content-Location"] = data_url(iri, rep.extension)
-        return resp
-    return conditional(rep, make_rdf)
+    return page_or_data(iri, rep, lambda: render_resource(iri), lambda: description_quads(snap.store, iri))
 
 
 class NotFoundWithSuggestions(NotFound):
