@@ -74,7 +74,6 @@ HTML = Format("html", "page", ("text/html", "application/xhtml+xml"), "HTML", "h
 BY_NAME: dict[str, Format] = {f.name: f for f in FORMATS}
 BY_EXTENSION: dict[str, Format] = {f.extension: f for f in FORMATS}
 TURTLE = BY_NAME["turtle"]
-KINDS = ("results", "graph")
 
 
 def formats_for(kind: str) -> list[Format]:
@@ -91,7 +90,7 @@ def by_param(offers: Sequence[Format], params: Sequence[str], *, html: bool = Fa
         f = table.get(p.strip().lower())
         if f is not None:
             return f
-    raise error(f"format {', '.join(params)!s} is not available for {kind_text(offers)}; choose one of: "
+    raise error(f"format {', '.join(params)!s} is not available for {_kind_text(offers)}; choose one of: "
                 + ", ".join(f.name for f in offers))
 
 
@@ -107,7 +106,7 @@ def _param_table(offers: tuple[Format, ...], html: bool) -> dict[str, Format]:
     return table
 
 
-def kind_text(offers: Sequence[Format]) -> str:
+def _kind_text(offers: Sequence[Format]) -> str:
     """What the offers answer, for error messages (``a SELECT/ASK query``)."""
     kinds = {f.kind for f in offers if f is not HTML}
     kind = kinds.pop() if len(kinds) == 1 else ""
