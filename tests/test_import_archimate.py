@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from ketengraaf.cli import main
-from ketengraaf.errors import ImportError_, ParseError
+from ketengraaf.errors import ImporterError, ParseError
 from ketengraaf.importers import IMPORTERS, same_content, write_files
 from ketengraaf.importers.archimate import run
 from ketengraaf.importers.progress import Progress
@@ -202,7 +202,7 @@ def test_strict_fails_without_touching_the_store(broken, tmp_path):
     assert res.exit_code == 2, res.output
     assert "malformed XML" in res.output and "--strict" in res.output
     assert not (store / "CURRENT").exists() and not (tmp_path / "imports").exists()
-    with pytest.raises(ImportError_):
+    with pytest.raises(ImporterError):
         run(broken, out_dir=tmp_path, strict=True)
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify
 
-from .errors import KetengraafError
 from .settings import Settings
+from .sparql.workers import isolation_status
 from .store.oxigraph import OxigraphStore
 
 __version__ = "0.1.0"
@@ -23,52 +23,22 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 
+    # Every `import ketengraaf.<module>` runs this file (query worker processes, the CLI): the
+    # loader (rdflib, pySHACL) and the web layer are imported only when an app is built.
     if settings.load_on_start:
-        from .loading import load_catalogue
+        from .loading import load_catalogue  # deferred: start-up time
         load_catalogue(settings)
-    app.extensions["ketengraaf.store"] = OxigraphStore(settings.store_dir,
-                                                      memory_max_triples=settings.memory_max_triples)
+    store = OxigraphStore(settings.store_dir, memory_max_triples=settings.memory_max_triples)
+    app.extensions["ketengraaf.store"] = store
 
-    from .web import blueprints
+    from .web import blueprints  # deferred: start-up time
     for bp in blueprints():
         app.register_blueprint(bp)
 
-    @app.errorhandler(KetengraafError)
-    def _handle(err: KetengraafError):
-        return error_response(err)
-
     @app.get("/healthz")
     def healthz():
-        gen = store().generation()
-        from .sparql.workers import isolation_status
+        gen = store.generation()
         return jsonify(status="ok", version=gen.version, generation=gen.id, triples=gen.triples,
                        query_isolation=isolation_status(app.extensions.get("ketengraaf.sparql")))
 
     return app
-
-
-def settings() -> Settings:
-    from flask import current_app
-    return current_app.config["KETENGRAAF"]
-
-
-def store() -> OxigraphStore:
-    from flask import current_app
-    return current_app.extensions["ketengraaf.store"]
-
-
-def wants_html() -> bool:
-    # HTML only for a reader that names it (browsers do); werkzeug counts */* as a match for
-    # text/html, so comparing qualities would never choose HTML. curl's */* gets JSON.
-    return any(value in ("text/html", "application/xhtml+xml") and q > 0 for value, q in request.accept_mimetypes)
-
-
-def error_response(err: KetengraafError):
-    """One handler for every error: HTML for browsers, JSON for everything else; titles in the reader's language."""
-    if wants_html():
-        body = render_template("error.html", error=err)
-        return body, err.status, {"Content-Type": "text/html; charset=utf-8"}
-    from .web.i18n import ui_lang
-    resp = jsonify(err.to_dict(ui_lang()))
-    resp.status_code = err.status
-    return resp

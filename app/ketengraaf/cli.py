@@ -5,15 +5,24 @@ Every command works on one catalogue (``--catalogue DIR``; by default the curren
 folder when it holds one, else the catalogue shipped with ketengraaf)."""
 from __future__ import annotations
 
+import socket
 import sys
 import time
 from functools import wraps
+from pathlib import Path
 
 import click
 
-from .errors import KetengraafError
+from . import create_app
+from .catalogue import new_catalogue
+from .diagrams import build_model, chain_iri, render_svg
+from .errors import ConfigError, KetengraafError, ValidationFailed
 from .messages import text
-from .settings import Settings, markdown_table
+from .settings import SETTINGS, Settings, markdown_table
+from .store.oxigraph import OxigraphStore, clean_store, current_generation
+from .wiki import service as wiki_service
+from .wiki.report import build_report as wiki_build_report, render as wiki_render
+from .wiki.titles import smw_encode as wiki_file_name
 
 
 def say(key: str, **params) -> str:
@@ -83,7 +92,7 @@ def load(catalogue, store_dir, force, replace, no_validate, allow_violations, pa
     The new generation is validated first: with violations the load is refused (exit 1,
     the report on stderr) and readers go on seeing the old generation. One load at a time
     per store: a second one is refused at once (exit 5)."""
-    from .loading import load_catalogue
+    from .loading import load_catalogue  # deferred: start-up time
     if replace and not paths:
         raise click.UsageError("--replace needs the PATHs that make the new catalogue")
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
@@ -114,9 +123,8 @@ def validate(paths, catalogue, lang, fmt, strict):
     shapes and ontology.
 
     Exit 0 when the data conforms (warnings allowed unless --strict), 1 on violations, 2 on unreadable input."""
-    from .errors import ValidationFailed
-    from .sources import parse_sources
-    from .validation import render, validate_sources
+    from .sources import parse_sources  # deferred: start-up time
+    from .validation import render, validate_sources  # deferred: start-up time
     settings = _settings(catalogue=catalogue)
     cat = settings.catalogue
     report = validate_sources(parse_sources(list(paths) or settings.sources, cat.root),
@@ -132,7 +140,6 @@ def validate(paths, catalogue, lang, fmt, strict):
 @reports_errors
 def stats(catalogue, store_dir):
     """Triples per named graph and instances per class in the current generation."""
-    from .store.oxigraph import OxigraphStore
     store = OxigraphStore(_settings(catalogue=catalogue, store_dir=store_dir).store_dir)
     gen = store.generation()
     click.echo(say("cli.stats.generation", generation=gen.id, version=gen.version[:12],
@@ -156,7 +163,6 @@ def settings_cmd(catalogue, markdown):
     if markdown:
         click.echo(markdown_table(), nl=False)
         return
-    from .settings import SETTINGS
     current = _settings(catalogue=catalogue).as_dict()
     for s in SETTINGS:
         click.echo(f"{s.name} = {current[s.name]}\n    {s.help}\n    env {s.env}, default {s.default}")
@@ -168,7 +174,6 @@ def settings_cmd(catalogue, markdown):
 def new(folder):
     """Write a new catalogue into FOLDER: the shipped ontology and shapes, one example chain and a
     settings file. It validates as written; `cd FOLDER && ketengraaf validate` checks it."""
-    from .catalogue import new_catalogue
     made = new_catalogue(folder)
     click.echo(say("cli.new.made", folder=made.root))
     click.echo(say("cli.new.next", folder=folder))
@@ -182,13 +187,8 @@ def new(folder):
 @reports_errors
 def serve(host, port, threads, catalogue, store_dir):
     """Serve the catalogue (browser, SPARQL endpoint) with waitress."""
-    import socket
+    import waitress  # deferred: start-up time
 
-    import waitress
-
-    from . import create_app
-    from .errors import ConfigError
-    from .store.oxigraph import clean_store, current_generation
     settings = _settings(host=host, port=port, threads=threads, catalogue=catalogue, store_dir=store_dir)
     if store_dir and current_generation(settings.store_dir) is not None:
         settings = settings.replace(load_on_start=False)   # serve what `ketengraaf load --store` put there
@@ -222,7 +222,7 @@ def serve(host, port, threads, catalogue, store_dir):
 @reports_errors
 def query(query, endpoint, fmt, catalogue, store_dir):
     """Run QUERY (text, @file.rq, or - for stdin) and print the answer."""
-    from .sparql.command import read_query, run_local, run_remote
+    from .sparql.command import read_query, run_local, run_remote  # deferred: start-up time
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
     text = read_query(query)
     body = run_remote(text, endpoint, fmt, settings.query_timeout) if endpoint else run_local(text, settings, fmt)
@@ -254,11 +254,9 @@ def import_archimate(path, scope, out_dir, fmt, name, commit, source_url, strict
     Writes archimate-<name>.ttl (raw content) and <name>.ttl (mapped onto keten:).
     Without --out they go to the setting import_dir and a new store generation
     is loaded; items that cannot be read are reported at the end."""
-    from pathlib import Path
-
-    from .importers import publish, write_files
-    from .importers.archimate import run
-    from .importers.progress import Progress
+    from .importers import get, publish, write_files  # deferred: start-up time
+    from .importers.progress import Progress  # deferred: start-up time
+    run = get("archimate").load().run
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
     progress = Progress(label="archimate")
     started = time.perf_counter()
@@ -294,8 +292,9 @@ def import_upl(path, out, catalogue, store_dir):
     """Import the UPL product list (CSV at PATH) as CPSV-AP public services with candidate chains.
 
     Without --out the file goes to <import_dir>/upl/upl.ttl and a new store generation is loaded."""
-    from .importers import publish
-    from .importers.upl import import_upl as run, read_upl, serialize
+    from .importers import get, publish  # deferred: start-up time
+    upl_module = get("upl").load()
+    run, read_upl, serialize = upl_module.import_upl, upl_module.read_upl, upl_module.serialize
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
     started = time.perf_counter()
     if out:
@@ -313,11 +312,6 @@ def import_upl(path, out, catalogue, store_dir):
 
 # ---------------------------------------------------------------- wiki links (issue 13)
 
-from pathlib import Path as _Path  # noqa: E402  (the wiki commands' imports, kept beside them)
-
-from .wiki import service as wiki_service  # noqa: E402
-from .wiki.report import build_report as wiki_build_report, render as wiki_render  # noqa: E402
-from .wiki.titles import smw_encode as wiki_file_name  # noqa: E402
 
 @main.group("wiki")
 def wiki_group():
@@ -403,9 +397,9 @@ def wiki_export(wiki_name, out_dir, lang, catalogue):
     store = wiki_service.source_store(settings)
     pages = wiki_service.wikitext_pages(store, wiki_service.facts(settings, store), wiki_name, lang)
     if out_dir:
-        _Path(out_dir).mkdir(parents=True, exist_ok=True)
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
         for title, text in pages.items():
-            (_Path(out_dir) / (wiki_file_name(title).replace("/", "-2F") + ".wiki")).write_text(text, encoding="utf-8")
+            (Path(out_dir) / (wiki_file_name(title).replace("/", "-2F") + ".wiki")).write_text(text, encoding="utf-8")
         click.echo(f"{len(pages)} page(s) written to {out_dir}")
     else:
         click.echo("\n".join(pages.values()), nl=False)
@@ -426,8 +420,6 @@ if __name__ == "__main__":
 def diagram(chain, output, lang, narrow, catalogue, store_dir):
     """Draw chain CHAIN (its IRI, or the slug of id/keten/<slug>, e.g. vth) as SVG: a lane per
     partner, its processes and sub-processes, and arrows for dependencies, on-behalf-of and goals."""
-    from .diagrams import build_model, chain_iri, render_svg
-    from .store.oxigraph import OxigraphStore
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
     store = OxigraphStore(settings.store_dir).pinned()
     model = build_model(store, chain_iri(store, chain), lang or settings.default_lang)

@@ -70,7 +70,7 @@ class ParseError(InputError):
         super().__init__(f"{where}: {message}", detail=detail)
 
 
-class ImportError_(InputError):
+class ImporterError(InputError):
     """An importer could not read its input (malformed XML, duplicate ids, ...)."""
 
 

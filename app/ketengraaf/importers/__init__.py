@@ -16,6 +16,7 @@ from pathlib import Path
 from types import ModuleType
 
 from ..errors import InputError
+from ..loading import load_catalogue
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,6 @@ def publish(settings, subdir: str, files: dict[str, bytes]):
     When loading fails, the previous files are put back, so neither the import
     folder nor the store holds half an import. Returns (generation, changed, status).
     """
-    from ..loading import load_catalogue
     out_dir = Path(settings.import_dir) / subdir
     out_dir.mkdir(parents=True, exist_ok=True)
     backups = {name: (out_dir / name).read_bytes() for name in files if (out_dir / name).is_file()}

@@ -17,7 +17,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from ..errors import ImportError_
+from ..errors import ImporterError
 from ..sources import graph_iri
 from ..namespaces import PREFIXES
 from . import archimate_ameff, archimate_coarchi, mapping
@@ -82,13 +82,13 @@ def detect(path: Path, fmt: str = "auto") -> Reader:
         try:
             return READERS[fmt]
         except KeyError:
-            raise ImportError_(f"unknown format {fmt!r}; known: auto, {', '.join(READERS)}") from None
+            raise ImporterError(f"unknown format {fmt!r}; known: auto, {', '.join(READERS)}") from None
     if not path.exists():
-        raise ImportError_(f"{path}: no such file or folder")
+        raise ImporterError(f"{path}: no such file or folder")
     for reader in READERS.values():
         if reader.looks_like(path):
             return reader
-    raise ImportError_(f"{path}: neither an Archi collaboration folder (with folder.xml) "
+    raise ImporterError(f"{path}: neither an Archi collaboration folder (with folder.xml) "
                        f"nor an ArchiMate exchange file (AMEFF)")
 
 
@@ -197,11 +197,11 @@ def run(path: str | Path, *, out_dir: str | Path, scope: str = "all", fmt: str =
     try:
         chosen = SCOPES[scope]
     except KeyError:
-        raise ImportError_(f"unknown scope {scope!r}; known: {', '.join(SCOPES)}") from None
+        raise ImporterError(f"unknown scope {scope!r}; known: {', '.join(SCOPES)}") from None
     reader = detect(path, fmt)
     model = resolve(reader.read(path, progress=progress))
     if strict and model.problems:
-        raise ImportError_(f"{len(model.problems)} problem(s) in {path}; nothing imported (--strict)",
+        raise ImporterError(f"{len(model.problems)} problem(s) in {path}; nothing imported (--strict)",
                            detail="\n".join(str(p) for p in model.problems))
     part = select(model, chosen)
     published = published_items(model)          # on the whole model: a scope trims the views

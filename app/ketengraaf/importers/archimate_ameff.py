@@ -12,7 +12,7 @@ import hashlib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from ..errors import ImportError_
+from ..errors import ImporterError
 from .archimate_model import (AMEFF_RELATION_TYPES, ELEMENT_TYPES, Folder, Item, Model, Problem, local,
                               parse_xml)
 
@@ -60,9 +60,9 @@ def read(path: Path, *, progress=None) -> Model:
     try:
         root = parse_xml(path.read_bytes(), shown)      # malformed or not UTF-8: ParseError, file:line:col
     except OSError as exc:
-        raise ImportError_(f"{shown}: cannot read: {exc.strerror}") from None
+        raise ImporterError(f"{shown}: cannot read: {exc.strerror}") from None
     if local(root.tag) != "model" or not root.tag.startswith(NS):
-        raise ImportError_(f"{shown}: not an ArchiMate exchange file (root element {root.tag})")
+        raise ImporterError(f"{shown}: not an ArchiMate exchange file (root element {root.tag})")
     names = {}
     for pd in root.iterfind(f"{NS}propertyDefinitions/{NS}propertyDefinition"):
         name, _ = _text(pd, "name")

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Callable
 
-from ..errors import ImportError_, ParseError
+from ..errors import ImporterError, ParseError
 from .archimate_model import (ELEMENT_TYPES, RELATION_TYPES, VIEW_TYPES, Folder, Item, Model, Problem,
                               local, parse_xml, problem)
 
@@ -95,14 +95,14 @@ def read(path: Path, *, progress=None) -> Model:
     """Read a coArchi ``model/`` folder. Broken items become problems, not exceptions."""
     path = Path(path)
     if not looks_like(path):
-        raise ImportError_(f"{path}: not an Archi collaboration model (no folder.xml)")
+        raise ImporterError(f"{path}: not an Archi collaboration model (no folder.xml)")
     shown = str(path)
     try:
         root = parse_xml((path / "folder.xml").read_bytes(), os.path.join(shown, "folder.xml"))
     except ParseError as exc:
-        raise ImportError_(f"cannot read the model: {exc.message}") from None
+        raise ImporterError(f"cannot read the model: {exc.message}") from None
     if local(root.tag) != "ArchimateModel":
-        raise ImportError_(f"{shown}/folder.xml: expected an archimate:ArchimateModel, found {local(root.tag)}")
+        raise ImporterError(f"{shown}/folder.xml: expected an archimate:ArchimateModel, found {local(root.tag)}")
     model = Model(id=root.get("id", ""), name=root.get("name", path.name), format="coArchi",
                   file=os.path.join(shown, "folder.xml"), version=root.get("version"),
                   documentation=root.get("purpose"), properties=_properties(root))

@@ -17,6 +17,7 @@ has no page for the rest, so a link there would not resolve.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -146,7 +147,6 @@ class RdfBuilder:
         if node is None:
             name = "prop-" + slug(key)
             if self._prop_keys.get(name, key) != key:       # two keys, one slug: keep them apart
-                import hashlib
                 name += "-" + hashlib.sha1(key.encode()).hexdigest()[:6]
             self._prop_keys[name] = key
             node = self._props[key] = am(name)

@@ -40,6 +40,7 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, VOID, XSD
 from ..errors import InputError, ParseError
 from ..sources import decode_utf8
 from ..namespaces import CPSV, CV, ID, KETEN
+from . import write_files
 
 ELI = Namespace("http://data.europa.eu/eli/ontology#")
 UPL = Namespace("http://standaarden.overheid.nl/owms/terms/")
@@ -478,7 +479,6 @@ def import_upl(path: str | Path, out: str | Path) -> tuple[UplData, str]:
     """Read ``path`` and write its Turtle to the file ``out`` (by rename, never half-written).
 
     Returns what was read and ``"written"`` or ``"unchanged"``."""
-    from . import write_files
     upl = read_upl(path)
     out = Path(out)
     return upl, write_files(out.parent, {out.name: serialize(upl)})[out.name]

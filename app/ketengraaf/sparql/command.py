@@ -2,11 +2,19 @@
 isolation and time limit as the endpoint) or on any SPARQL 1.1 endpoint (SPARQLWrapper)."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from SPARQLWrapper import SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
 from ..errors import InputError, QueryError, StoreError
+from ..store.oxigraph import current_generation
 from . import guards
-from .formats import negotiate
+from .examples import with_prefixes
+from .formats import by_param, formats_for
+from .protocol import QueryRequest
+from .workers import Job, QueryPool
 
 DEFAULTS = {"results": "tsv", "graph": "turtle"}
 
@@ -14,7 +22,6 @@ DEFAULTS = {"results": "tsv", "graph": "turtle"}
 def read_query(text: str) -> str:
     """``QUERY`` itself, or the file named by ``@file.rq``, or stdin for ``-``."""
     if text == "-":
-        import sys
         return sys.stdin.read()
     if text.startswith("@"):
         path = Path(text[1:])
@@ -28,16 +35,12 @@ def read_query(text: str) -> str:
 
 
 def run_local(query: str, settings, fmt_name: str | None) -> bytes:
-    from ..store.oxigraph import current_generation
-    from .examples import with_prefixes
-    from .protocol import QueryRequest
-    from .workers import Job, QueryPool
     query = with_prefixes(query)
     gen = current_generation(settings.store_dir)
     if gen is None:
         raise StoreError(f"no catalogue loaded in {settings.store_dir}: run `ketengraaf load` first")
     info = guards.check(query, settings, frozenset(gen.graphs))
-    fmt = negotiate(info.kind, None, (fmt_name or DEFAULTS[info.kind],), allow_html=False)
+    fmt = by_param(formats_for(info.kind), (fmt_name or DEFAULTS[info.kind],))
     dataset = QueryRequest(query).dataset(info, settings.union_default_graph)   # as the endpoint does
     job = Job.for_query(gen, query, dataset, info.kind, fmt, settings)
     pool = QueryPool(1, isolate_network=not settings.allow_network).start()
@@ -48,12 +51,10 @@ def run_local(query: str, settings, fmt_name: str | None) -> bytes:
 
 
 def run_remote(query: str, endpoint: str, fmt_name: str | None, timeout: float) -> bytes:
-    from SPARQLWrapper import SPARQLWrapper
-    from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
     info = guards.scan(query)
     if info.is_update:
         raise QueryError("ketengraaf query only sends queries, not updates")
-    fmt = negotiate(info.kind, None, (fmt_name or DEFAULTS[info.kind],), allow_html=False)
+    fmt = by_param(formats_for(info.kind), (fmt_name or DEFAULTS[info.kind],))
     sw = SPARQLWrapper(endpoint)
     sw.setQuery(query)
     sw.setMethod("POST")

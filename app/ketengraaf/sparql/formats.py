@@ -1,21 +1,23 @@
-"""Result formats of the endpoint (a registry) and content negotiation with q-values.
+"""The one registry of answer formats: SPARQL results, RDF, and HTML.
 
-SELECT/ASK answers (kind ``results``) and CONSTRUCT/DESCRIBE answers (kind
-``graph``) have their own formats. A client picks one with ``Accept`` (q-values,
-wildcards) or with a ``format`` / ``output`` / ``results`` parameter (what
-SPARQLWrapper, Virtuoso-era clients and the download links send). With no
-preference (``*/*`` or no ``Accept``) the answer is SPARQL XML or RDF/XML.
-``html`` is only chosen when the client names ``text/html`` itself (a browser).
-Add a format by adding a line to :data:`FORMATS`.
+SELECT/ASK answers (kind ``results``) and CONSTRUCT/DESCRIBE answers and
+resource descriptions (kind ``graph``) have their own formats. A client picks
+one with ``Accept`` or with a ``format`` / ``output`` / ``results`` parameter
+(what SPARQLWrapper, Virtuoso-era clients and the download links send); the
+parameter is looked up here (:func:`by_param`, also used by ``ketengraaf
+query``), ``Accept`` in :func:`ketengraaf.web.http.negotiate`. Add a format by
+adding a line to :data:`FORMATS`. No Flask here: the CLI and the query workers
+use this module too.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Sequence
 
 import pyoxigraph as ox
 
-from ..errors import NotAcceptable
+from ..errors import KetengraafError, NotAcceptable
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,11 @@ class Format:
     def content_type(self) -> str:
         mt = self.media_type
         return mt + "; charset=utf-8" if mt.startswith("text/") else mt
+
+    @property
+    def quads(self) -> bool:
+        """Serializes named graphs (TriG, N-Quads); the others get each triple once."""
+        return self.oxigraph in ("TRIG", "N_QUADS")
 
     def engine_format(self):
         """The pyoxigraph format object (looked up by name: picklable across processes)."""
@@ -65,104 +72,43 @@ FORMATS: tuple[Format, ...] = (
 )
 HTML = Format("html", "page", ("text/html", "application/xhtml+xml"), "HTML", "html")
 BY_NAME: dict[str, Format] = {f.name: f for f in FORMATS}
-KINDS = ("results", "graph")
+BY_EXTENSION: dict[str, Format] = {f.extension: f for f in FORMATS}
+TURTLE = BY_NAME["turtle"]
 
 
 def formats_for(kind: str) -> list[Format]:
     return [f for f in FORMATS if f.kind == kind]
 
 
-def _by_param(kind: str) -> dict[str, Format]:
+def by_param(offers: Sequence[Format], params: Sequence[str], *, html: bool = False,
+             error: type[KetengraafError] = NotAcceptable) -> Format:
+    """The format the first of ``params`` names (a name, extension, alias or media type) among ``offers``
+    (and :data:`HTML` when ``html``); else ``error`` (406 for the endpoint, 400 for a page's ``?format=``)."""
+    offers = tuple(offers)
+    table = _param_table(offers, html)
+    for p in params:
+        f = table.get(p.strip().lower())
+        if f is not None:
+            return f
+    raise error(f"format {', '.join(params)!s} is not available for {_kind_text(offers)}; choose one of: "
+                + ", ".join(f.name for f in offers))
+
+
+@lru_cache(maxsize=64)
+def _param_table(offers: tuple[Format, ...], html: bool) -> dict[str, Format]:
     table: dict[str, Format] = {}
-    for f in formats_for(kind):
+    for f in offers:
         for key in (f.name, f.extension, *f.aliases, *f.media_types):
             table.setdefault(key.lower(), f)
-    table["html"] = HTML
-    table["text/html"] = HTML
+    if html:
+        table["html"] = HTML
+        table["text/html"] = HTML
     return table
 
 
-PARAM_NAMES: dict[str, dict[str, Format]] = {k: _by_param(k) for k in KINDS}
-
-
-def parse_accept(header: str) -> list[tuple[str, str, float]]:
-    """``Accept`` -> [(type, subtype, q)], q=0 entries kept (they forbid a type)."""
-    out = []
-    for part in header.split(","):
-        items = part.strip().split(";")
-        mt = items[0].strip().lower()
-        if not mt:
-            continue
-        if mt == "*":
-            mt = "*/*"
-        typ, _, sub = mt.partition("/")
-        q = 1.0
-        for p in items[1:]:
-            k, _, v = p.strip().partition("=")
-            if k.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(v)))
-                except ValueError:
-                    q = 0.0
-        out.append((typ, sub or "*", q))
-    return out
-
-
-def _quality(ranges: list[tuple[str, str, float]], media_type: str, explicit_only: bool) -> tuple[float, int]:
-    """(q, specificity) of the most specific range matching ``media_type``."""
-    typ, _, sub = media_type.partition("/")
-    best = (-1.0, -1)
-    for rt, rs, q in ranges:
-        if rt == typ and rs == sub:
-            spec = 2
-        elif explicit_only:
-            continue
-        elif rt == typ and rs == "*":
-            spec = 1
-        elif rt == "*":
-            spec = 0
-        else:
-            continue
-        if spec > best[1]:
-            best = (q, spec)
-    return best
-
-
-@lru_cache(maxsize=2048)
-def negotiate(kind: str, accept: str | None, params: tuple[str, ...] = (), allow_html: bool = True) -> Format:
-    """The format for an answer of ``kind``; raises :class:`NotAcceptable` (406).
-
-    ``params`` are the values of ``format``/``output``/``results``: the first one
-    that names a format of this kind wins over ``Accept``.
-    """
-    if params:
-        table = PARAM_NAMES[kind]
-        for p in params:
-            f = table.get(p.strip().lower())
-            if f is not None and (f is not HTML or allow_html):
-                return f
-        raise NotAcceptable(
-            f"format {', '.join(params)!s} is not available for a {_kind_text(kind)}; choose one of: "
-            + ", ".join(f.name for f in formats_for(kind)))
-    candidates = formats_for(kind)
-    if not accept or not accept.strip():
-        return candidates[0]
-    ranges = parse_accept(accept)
-    best, best_key = None, (0.0, -1)
-    if allow_html:
-        q, spec = max(_quality(ranges, mt, True) for mt in HTML.media_types)
-        if q > 0:
-            best, best_key = HTML, (q, spec)
-    for f in candidates:
-        q, spec = max(_quality(ranges, mt, False) for mt in f.media_types)
-        if q > 0 and (q, spec) > best_key:
-            best, best_key = f, (q, spec)
-    if best is None:
-        raise NotAcceptable(
-            f"cannot answer a {_kind_text(kind)} in any type of Accept: {accept}; available: "
-            + ", ".join(f.media_type for f in candidates))
-    return best
-
-
-def _kind_text(kind: str) -> str:
-    return {"results": "SELECT/ASK query", "graph": "CONSTRUCT/DESCRIBE query"}.get(kind, kind)
+def _kind_text(offers: Sequence[Format]) -> str:
+    """What the offers answer, for error messages (``a SELECT/ASK query``)."""
+    kinds = {f.kind for f in offers if f is not HTML}
+    kind = kinds.pop() if len(kinds) == 1 else ""
+    return {"results": "a SELECT/ASK query", "graph": "RDF (a CONSTRUCT/DESCRIBE query or a resource)"}.get(
+        kind, "this request")

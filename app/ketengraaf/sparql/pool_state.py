@@ -1,33 +1,31 @@
-"""Per-app state of the endpoint: settings, the answer cache and the query worker pool.
+"""Per-app state of the endpoint: settings, the store, the answer cache and the query worker pool.
 
 The pool starts on the first query (or explicitly with :meth:`SparqlState.start`,
 which ``ketengraaf serve`` does) and stops at interpreter exit or on
-:meth:`SparqlState.close`.
+:meth:`SparqlState.close`. The endpoint's views (:mod:`ketengraaf.web.endpoint`)
+keep one per app in ``app.extensions["ketengraaf.sparql"]``; nothing here knows Flask.
 """
 from __future__ import annotations
 
 import atexit
 import threading
 
-from flask import current_app
-
+from ..store import Store
 from .cache import AnswerCache
 from .workers import Job, QueryPool
 
 
 class SparqlState:
-    def __init__(self, settings, cache: AnswerCache, store=None):
+    def __init__(self, settings, cache: AnswerCache, store: Store):
         self.settings = settings
         self.cache = cache
         self._pool: QueryPool | None = None
         self._lock = threading.Lock()
         self._graphs: tuple[str, frozenset[str]] | None = None
-        self._store_ref = store        # the app's store: new workers open its current generation
+        self._store = store            # the app's store: new workers open its current generation
 
-    @staticmethod
-    def store():
-        from .. import store
-        return store()
+    def store(self) -> Store:
+        return self._store
 
     @property
     def pool(self) -> QueryPool:
@@ -45,8 +43,7 @@ class SparqlState:
 
     def _warm_path(self) -> str | None:
         """The current generation, for new workers to open before their first query."""
-        store = self._store_ref
-        return store.generation().path if store is not None else None
+        return self._store.generation().path
 
     def start(self) -> "SparqlState":
         self.pool
@@ -68,7 +65,3 @@ class SparqlState:
     def run(self, gen, query: str, dataset, kind: str, fmt, base_iri: str | None = None) -> bytes:
         job = Job.for_query(gen, query, dataset, kind, fmt, self.settings, base_iri)
         return self.pool.run(job, self.settings.query_timeout)
-
-
-def state() -> SparqlState:
-    return current_app.extensions["ketengraaf.sparql"]

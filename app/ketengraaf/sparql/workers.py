@@ -18,6 +18,7 @@ stack (SIGSEGV) on short, flat queries.
 """
 from __future__ import annotations
 
+import csv
 import io
 import logging
 import multiprocessing as mp
@@ -26,10 +27,13 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Callable
 from itertools import islice
+from typing import Callable
+
+import pyoxigraph as ox
 
 from ..errors import KetengraafError, QueryCrashed, QueryError, QueryTimeout, ResultTooLarge
+from ..store.oxigraph import open_generation
 
 log = logging.getLogger("ketengraaf.sparql")
 # virtual size of the thread the engine runs on; only the pages a query touches are ever used
@@ -97,7 +101,6 @@ def syntax_error(exc: SyntaxError) -> QueryError:
 
 def execute(store, job: Job) -> bytes:
     """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError."""
-    import pyoxigraph as ox
     kw: dict = {"base_iri": job.base_iri} if job.base_iri else {}
     if job.default_graph is not None:
         kw["default_graph"] = [ox.NamedNode(g) for g in job.default_graph]
@@ -136,9 +139,7 @@ def execute(store, job: Job) -> bytes:
 
 def _count_rows(body: bytes, fmt, most: int) -> int:
     """Rows in a serialized answer (counting stops at ``most``); CSV is lossy, so it is read as CSV."""
-    import pyoxigraph as ox
     if fmt == ox.QueryResultsFormat.CSV:
-        import csv
         csv.field_size_limit(max(csv.field_size_limit(), len(body)))   # one long literal is a valid answer
         return max(0, sum(1 for _ in islice(csv.reader(io.StringIO(body.decode("utf-8"), newline="")),
                                             most + 1)) - 1)
@@ -179,7 +180,6 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
         isolation = enter_network_namespace()
     else:
         isolation = "none (allow_network is on)"
-    from ..store.oxigraph import open_generation
     store, opened = None, None
     if warm_path:
         try:

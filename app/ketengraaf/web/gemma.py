@@ -15,7 +15,9 @@ from collections import defaultdict
 from flask import Blueprint, render_template
 
 from ..namespaces import DCTERMS, KETEN, sparql_prefixes
+from .context import store
 from .i18n import reader_lang, t
+from .snapshot import snapshot
 from .urls import local_url
 
 bp = Blueprint("gemma", __name__)
@@ -34,8 +36,6 @@ SELECT ?node ?parent ?page (GROUP_CONCAT(DISTINCT STR(?kp); separator=" ") AS ?k
 
 def _tree(cls: str, up: str) -> tuple[list[dict], int]:
     """Nodes of class ``cls`` as a forest along ``up`` (child -> parent), sorted by label."""
-    from .. import store
-    from .snapshot import snapshot
     labels, lang = snapshot().labels, reader_lang()
     nodes: dict[str, dict] = {}
     children: dict[str | None, list[str]] = defaultdict(list)
@@ -63,7 +63,6 @@ def _tree(cls: str, up: str) -> tuple[list[dict], int]:
 
 @bp.get("/gemma")
 def index():
-    from .snapshot import snapshot
     by_class = snapshot().by_class          # counted once per generation
     counts = {key: len(by_class.get(str(KETEN) + cls, ()))
               for key, cls in (("processen", "GemmaProces"), ("bouwstenen", "Procesbouwsteen"), ("rollen", "GemmaRol"))}
@@ -86,8 +85,6 @@ def rollen():
 
 @bp.get("/gemma/bouwstenen")
 def bouwstenen():
-    from .. import store
-    from .snapshot import snapshot
     labels, lang = snapshot().labels, reader_lang()
     query = sparql_prefixes(["keten", "skos"]) + """
 SELECT ?b (SAMPLE(?page) AS ?gemma) WHERE {

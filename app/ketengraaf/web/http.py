@@ -1,71 +1,208 @@
-"""HTTP plumbing shared by the browser's routes: content negotiation, RDF answers, caching.
+"""HTTP for every route, the SPARQL endpoint and the pages alike: content negotiation,
+conditional requests, CORS, error answers and RDF answers.
 
-Caching: every answer is a function of (store generation, URL, representation,
-reader language), so the ETag is a hash of those and ``Last-Modified`` is the
-generation's creation time. A repeat with ``If-None-Match`` gets ``304``
-before anything is rendered.
+- :func:`negotiate`: the answer's :class:`~ketengraaf.sparql.formats.Format`, from a format
+  parameter (looked up in the registry) or else ``Accept`` (parsed by werkzeug; the quality
+  of a media type is that of the most specific range naming it, so ``*/*, text/csv;q=0``
+  refuses CSV).
+- :func:`conditional`: every answer is a function of (store generation, what was asked), so
+  the ETag is a hash of those and ``Last-Modified`` is the generation's creation time. A
+  repeat with ``If-None-Match`` (weak comparison) gets ``304`` before anything is built.
+- :func:`cors`: ``Access-Control-Allow-Origin: *`` when the setting ``cors`` is on.
+- :func:`error_response`: one answer for every error, HTML for browsers, JSON otherwise.
 """
 from __future__ import annotations
 
 import hashlib
-from typing import Callable, Iterable
+from functools import lru_cache
+from typing import Callable, Iterable, Literal, Sequence
 
 import pyoxigraph as ox
-from flask import Response, request
+from flask import Response, jsonify, render_template, request
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
 
-from ..errors import InputError, NotAcceptable
+from ..errors import InputError, KetengraafError, NotAcceptable
 from ..namespaces import PREFIXES
+from ..sparql.formats import HTML, TURTLE, Format, by_param, formats_for
+from .context import settings
 from .i18n import reader_lang
 from .snapshot import snapshot
-from .urls import BY_MIME, FORMATS, RdfFormat, public_base
+from .urls import alternates, data_url, page_url, public_base
 
-HTML = "html"
-VARY = ("Accept", "Accept-Language", "Cookie")
+HtmlPolicy = Literal["named", "first"] | None
 
-
-def negotiate(*, html: bool = True) -> str | RdfFormat:
-    """``"html"`` or an RDF format, from ``?format=`` or else ``Accept``."""
-    fmt = request.args.get("format")
-    if fmt:
-        if fmt == HTML and html:
-            return HTML
-        if fmt in FORMATS:
-            return FORMATS[fmt]
-        known = ", ".join(([HTML] if html else []) + list(FORMATS))
-        raise InputError(f"parameter format: unknown format {fmt!r}; known: {known}")
-    offers = (["text/html", "application/xhtml+xml"] if html else []) + list(BY_MIME)
-    if not html:
-        offers.insert(0, "text/turtle")
-    if not request.accept_mimetypes:         # no Accept header means */*
-        return HTML if html else FORMATS["ttl"]
-    best = request.accept_mimetypes.best_match(offers)
-    if best is None:
-        raise NotAcceptable("none of the requested media types can be served; available: "
-                            + ", ".join(["text/html"] + [f.mime for f in FORMATS.values()]))
-    if best in ("text/html", "application/xhtml+xml"):
-        return HTML
-    return BY_MIME[best]
+RDF_FORMATS: tuple[Format, ...] = tuple(formats_for("graph"))      # negotiation order: the registry's
+PAGE_VARY = ("Accept", "Accept-Language", "Cookie")
+PAGE_CACHE = "public, max-age=60"
 
 
-def etag_for(rep: str) -> str:
-    gen = snapshot().gen
-    key = "\0".join((gen.version, request.full_path, rep, reader_lang() if rep == HTML else ""))
-    return hashlib.sha1(key.encode()).hexdigest()
+# -- content negotiation -----------------------------------------------------
+
+def negotiate(offers: Sequence[Format], params: Sequence[str] = (), *, html: HtmlPolicy = "named",
+              default: Format | None = None, bad_param: type[KetengraafError] = NotAcceptable) -> Format:
+    """The format to answer in: the first of ``params`` that names one of ``offers``, else by ``Accept``.
+
+    ``offers`` are in server preference order (ties go to the earlier one). ``html``: None (HTML is not
+    offered), ``"named"`` (HTML only when the client names ``text/html`` or ``application/xhtml+xml``
+    itself, as browsers do; ``*/*`` never gets it: the endpoint) or ``"first"`` (HTML is the first
+    offer: the pages). ``default`` answers a client without a preference (no ``Accept``, or only
+    ``*/*``); otherwise that is the first offer. Raises :class:`NotAcceptable` (406), or ``bad_param``
+    for a parameter that names nothing on offer.
+    """
+    offers = tuple(offers)
+    if params:
+        return by_param(offers, params, html=html is not None, error=bad_param)
+    accept = request.headers.get("Accept", "")
+    fmt = _choose(accept, offers, html, default)
+    if fmt is None:
+        available = ([HTML.media_type] if html else []) + [f.media_type for f in offers]
+        raise NotAcceptable(f"cannot answer in any type of Accept: {accept}; available: " + ", ".join(available))
+    return fmt
 
 
-def conditional(rep: str, make: Callable[[], Response], *, vary: Iterable[str] = VARY) -> Response:
-    """Answer 304 when the reader holds this version, else build the response with caching headers."""
-    tag = etag_for(rep)
-    gen = snapshot().gen
-    if request.if_none_match.contains(tag):
+def page_format(*, html: bool = True) -> Format:
+    """A page's representation: ``?format=`` (an extension such as ``ttl``, or a format name), else
+    ``Accept``; HTML comes first (a browser's ``*/*`` gets the page), Turtle for RDF clients without
+    a preference."""
+    params = tuple(v for v in request.args.getlist("format") if v)
+    return negotiate(RDF_FORMATS, params, html="first" if html else None, default=None if html else TURTLE,
+                     bad_param=InputError)
+
+
+def wants_html() -> bool:
+    """The client names HTML itself (browsers do; curl's ``*/*`` does not): errors are then pages."""
+    return _html_quality(_ranges(request.headers.get("Accept", "")), named=True)[0] > 0
+
+
+Range = tuple[str, str, float]
+
+
+@lru_cache(maxsize=1024)
+def _ranges(accept: str) -> tuple[Range, ...]:
+    """``Accept`` as (type, subtype, q), parsed by werkzeug; media type parameters are ignored."""
+    out = []
+    for value, q in parse_accept_header(accept, MIMEAccept):
+        mt = value.split(";", 1)[0].strip().lower()
+        typ, _, sub = ("*/*" if mt == "*" else mt).partition("/")
+        out.append((typ, sub or "*", q))
+    return tuple(out)
+
+
+def _quality(ranges: Sequence[Range], media_type: str, named: bool) -> tuple[float, int]:
+    """(q, specificity) of the most specific range matching ``media_type``; ``named``: exact matches only."""
+    typ, _, sub = media_type.partition("/")
+    best = (-1.0, -1)
+    for rt, rs, q in ranges:
+        if rt == typ and rs == sub:
+            spec = 2
+        elif named:
+            continue
+        elif rt == typ and rs == "*":
+            spec = 1
+        elif rt == "*":
+            spec = 0
+        else:
+            continue
+        if spec > best[1]:
+            best = (q, spec)
+    return best
+
+
+def _html_quality(ranges: Sequence[Range], named: bool) -> tuple[float, int]:
+    return max(_quality(ranges, mt, named) for mt in HTML.media_types)
+
+
+@lru_cache(maxsize=2048)
+def _choose(accept: str, offers: tuple[Format, ...], html: HtmlPolicy, default: Format | None) -> Format | None:
+    ranges = _ranges(accept)
+    if all(typ == "*" for typ, _, q in ranges if q > 0):          # no preference beyond */* (some types refused)
+        first = HTML if html == "first" else default or offers[0]
+        if not ranges or max(_quality(ranges, mt, False)[0] for mt in first.media_types) > 0:
+            return first
+    best, best_key = None, (0.0, -1)
+    if html is not None:
+        q, spec = _html_quality(ranges, named=html == "named")
+        if q > 0:
+            best, best_key = HTML, (q, spec)
+    for f in offers:
+        q, spec = max(_quality(ranges, mt, False) for mt in f.media_types)
+        if q > 0 and (q, spec) > best_key:
+            best, best_key = f, (q, spec)
+    return best
+
+
+# -- conditional requests ----------------------------------------------------
+
+def conditional(rep: Format | str, make: Callable[[], Response], *, key: str | None = None, gen=None,
+                vary: Iterable[str] = PAGE_VARY, cache_control: str = PAGE_CACHE) -> Response:
+    """Answer 304 when the client holds this version, else ``make()`` the response; with caching headers.
+
+    The ETag hashes the generation's version with ``key``: what identifies the answer within a
+    generation (default: this URL, the representation ``rep`` and, for HTML, the reader's language).
+    ``gen``: the generation answered from (default: the pages' snapshot's)."""
+    gen = gen if gen is not None else snapshot().gen
+    if key is None:
+        name = rep.name if isinstance(rep, Format) else rep
+        key = "\0".join((request.full_path, name, reader_lang() if rep is HTML else ""))
+    tag = hashlib.blake2b(f"{gen.version}\0{key}".encode(), digest_size=12).hexdigest()
+    if request.if_none_match.contains_weak(tag):
         resp = Response(status=304)
     else:
         resp = make()
     resp.set_etag(tag)
     resp.last_modified = gen.created
-    resp.headers["Cache-Control"] = "public, max-age=60"
+    resp.headers["Cache-Control"] = cache_control
     resp.vary.update(vary)
     return resp
+
+
+# -- CORS ----------------------------------------------------------------------
+
+def cors(resp: Response, *, preflight: bool = False) -> Response:
+    """``Access-Control-Allow-Origin: *`` on data answers when the setting ``cors`` is on; a
+    ``preflight`` answer (``OPTIONS``) also says which methods and headers a page may send."""
+    if settings().cors:
+        resp.headers["Access-Control-Allow-Origin"] = "*"
+        resp.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Type"
+        if preflight:
+            resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, If-None-Match"
+            resp.headers["Access-Control-Max-Age"] = "86400"
+    return resp
+
+
+# -- answers ---------------------------------------------------------------------
+
+def error_response(err: KetengraafError):
+    """One answer for every error: HTML for browsers, JSON for everything else."""
+    if wants_html():
+        body = render_template("error.html", error=err)
+        return body, err.status, {"Content-Type": "text/html; charset=utf-8"}
+    resp = jsonify(err.to_dict())
+    resp.status_code = err.status
+    return resp
+
+
+def page_or_data(iri: str, rep: Format, page: Callable[[], str], quads: Callable[[], list], *,
+                 content_location: bool = True) -> Response:
+    """``iri`` as its HTML ``page()`` or, for any other ``rep``, as RDF ``quads()``; with ``Link`` headers to
+    every other representation and, if ``content_location``, the stable document that was served."""
+    if rep is HTML:
+        def make() -> Response:
+            resp = Response(page(), mimetype="text/html")
+            add_links(resp, alternates(iri)[1:])
+            if content_location:
+                resp.headers["Content-Location"] = page_url(iri)
+            return resp
+        return conditional(HTML, make)
+
+    def make_rdf() -> Response:
+        resp = rdf_response(quads(), rep, links=[link for link in alternates(iri) if link[2] != rep.media_type])
+        if content_location:
+            resp.headers["Content-Location"] = data_url(iri, rep.extension)
+        return resp
+    return conditional(rep, make_rdf)
 
 
 def prefixes() -> dict[str, str]:
@@ -75,29 +212,19 @@ def prefixes() -> dict[str, str]:
     return out
 
 
-def serialize(quads: list, fmt: RdfFormat) -> bytes:
+def serialize(quads: list, fmt: Format) -> bytes:
     """Quads in ``fmt``; triple formats get each triple once (graphs merged)."""
     if fmt.quads:
         items: list = list(dict.fromkeys(quads))
     else:
         items = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
-    return ox.serialize(items, format=fmt.oxigraph, prefixes=prefixes())
+    return ox.serialize(items, format=fmt.engine_format(), prefixes=prefixes())
 
 
-def rdf_response(quads: list, fmt: RdfFormat, *, links: Iterable[tuple[str, str, str]] = ()) -> Response:
-    resp = Response(serialize(quads, fmt), mimetype=fmt.mime)
-    if fmt.mime.startswith("text/") or fmt.ext in ("jsonld", "rdf", "trig", "nt", "nq"):
-        resp.charset = "utf-8"
+def rdf_response(quads: list, fmt: Format, *, links: Iterable[tuple[str, str, str]] = ()) -> Response:
+    resp = Response(serialize(quads, fmt), mimetype=fmt.media_type)
     add_links(resp, links)
     return cors(resp)
-
-
-def cors(resp: Response) -> Response:
-    """``Access-Control-Allow-Origin: *`` on data answers, when the setting ``cors`` is on."""
-    from .. import settings
-    if settings().cors:
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-    return resp
 
 
 def add_links(resp: Response, links: Iterable[tuple[str, str, str]]) -> None:

@@ -16,6 +16,8 @@ from flask import g, request
 from ..errors import InputError, KetengraafError
 from ..labels import fallback_order, valid_lang
 from ..messages import LANGS, text
+from .context import settings
+from .snapshot import snapshot
 
 UI_LANGS = LANGS
 
@@ -23,7 +25,6 @@ UI_LANGS = LANGS
 def allowed_langs() -> list[str]:
     """What ``?lang=`` may be: the interface languages, then every language a label of the
     current catalogue is in (labels follow the reader's language; the interface falls back)."""
-    from .snapshot import snapshot
     snap = snapshot()
     found = snap.extra("label-langs", lambda s: sorted({lang for per in s.labels.labels.values()
                                                           for lang in per if lang}))
@@ -49,7 +50,6 @@ def _negotiated() -> str:
     best = request.accept_languages.best
     if best and best != "*" and valid_lang(best):
         return best.lower()
-    from .. import settings
     return settings().default_lang
 
 

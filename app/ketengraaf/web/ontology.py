@@ -6,14 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, render_template
 
 from ..labels import pick
 from ..namespaces import OWL, RDF, RDFS, SH
 from .describe import _blank_closure
-from .http import HTML, add_links, conditional, negotiate, rdf_response
+from .http import page_format, page_or_data
 from .i18n import reader_lang, t
-from .resource import alternates
 from .snapshot import Snapshot, snapshot
 from .urls import def_term, iri_for_term, local_url
 
@@ -189,7 +188,7 @@ def ontology_page():
     snap = snapshot()
     iri = iri_for_term("")
 
-    def page(_iri: str) -> str:
+    def page() -> str:
         lang = reader_lang()
         onto = ontology(snap)
         classes = []
@@ -204,12 +203,4 @@ def ontology_page():
         return render_template("ontology.html", iri=iri, title=title[0] if title else t("ontology.title"),
                                description=desc[0] if desc else None, classes=classes, properties=props,
                                tree=_tree(onto, snap, lang))
-    rep = negotiate()
-    if rep == HTML:
-        def make():
-            resp = Response(page(iri), mimetype="text/html")
-            add_links(resp, alternates(iri)[1:])
-            return resp
-        return conditional(HTML, make)
-    return conditional(rep.ext, lambda: rdf_response(ontology_quads(snap), rep,
-                                                     links=[l for l in alternates(iri) if l[2] != rep.mime]))
+    return page_or_data(iri, page_format(), page, lambda: ontology_quads(snap), content_location=False)

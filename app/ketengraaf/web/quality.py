@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Blueprint, render_template
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template
 from rdflib import BNode, URIRef
 from rdflib.namespace import SH
 
 from ..labels import pick
+from ..validation import read_report as read_stored
 from .http import HTML, conditional
 from .i18n import reader_lang
 from .snapshot import Snapshot, snapshot
@@ -63,7 +65,6 @@ class Report:
 
 
 def _shape_messages(snap: Snapshot, shape: str) -> dict[str, str]:
-    import pyoxigraph as ox
     out: dict[str, str] = {}
     for q in snap.store.quads(ox.NamedNode(shape), ox.NamedNode(str(SH.message)), None, None):
         if isinstance(q.object, ox.Literal):
@@ -73,7 +74,6 @@ def _shape_messages(snap: Snapshot, shape: str) -> dict[str, str]:
 
 def read_report(snap: Snapshot) -> Report:
     """The generation's ``validation.ttl`` through :func:`ketengraaf.validation.read_report`, indexed for pages."""
-    from ..validation import read_report as read_stored
     path = Path(snap.gen.path) / "validation.ttl"
     try:
         if not path.read_bytes().strip():
@@ -124,5 +124,4 @@ def quality_page():
 
 
 def _html(body: str):
-    from flask import Response
     return Response(body, mimetype="text/html")

@@ -17,15 +17,19 @@ rewritten (:func:`ketengraaf.web.urls.local_url`).
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from ..errors import InputError, NotFound
+from ..sparql.formats import HTML
 from .describe import Viewer, description_quads, exists, inbound, own_quads
-from .http import HTML, add_links, conditional, negotiate, rdf_response, serialize
+from .http import conditional, page_format, page_or_data, rdf_response, serialize
 from .i18n import reader_lang
+from .ontology import term_extras
+from .overview import scheme_tree
 from .quality import report
+from .search import suggestions
 from .snapshot import snapshot
-from .urls import FORMATS, data_url, iri_for_id, iri_for_term, local_url, page_url
+from .urls import PAGE_FORMATS, alternates, data_url, iri_for_id, iri_for_term, local_url
 
 bp = Blueprint("resource", __name__)
 
@@ -33,36 +37,13 @@ INBOUND_SHOWN = 10
 INBOUND_PAGE = 50
 
 
-def alternates(iri: str) -> list[tuple[str, str, str]]:
-    links = [(page_url(iri), "alternate", "text/html")]
-    links += [(data_url(iri, f.ext), "alternate", f.mime) for f in FORMATS.values()]
-    return links
-
-
-def answer(iri: str, *, html_page=None, rdf_quads=None, content_location: bool = True) -> Response:
+def answer(iri: str) -> Response:
     """HTML or RDF for ``iri`` by negotiation; 404 with suggestions when nothing is known about it."""
-    rep = negotiate()
+    rep = page_format()
     snap = snapshot()
     if not exists(snap, iri):
-        from .search import suggestions
         raise NotFoundWithSuggestions(iri, suggestions(iri))
-    if rep == HTML:
-        def make():
-            body = (html_page or render_resource)(iri)
-            resp = Response(body, mimetype="text/html")
-            add_links(resp, alternates(iri)[1:])
-            if content_location:
-                resp.headers["Content-Location"] = page_url(iri)
-            return resp
-        return conditional(HTML, make)
-
-    def make_rdf():
-        quads = (rdf_quads or (lambda i: description_quads(snap.store, i)))(iri)
-        resp = rdf_response(quads, rep, links=[l for l in alternates(iri) if l[2] != rep.mime])
-        if content_location:
-            resp.headers["Content-Location"] = data_url(iri, rep.ext)
-        return resp
-    return conditional(rep.ext, make_rdf)
+    return page_or_data(iri, rep, lambda: render_resource(iri), lambda: description_quads(snap.store, iri))
 
 
 class NotFoundWithSuggestions(NotFound):
@@ -87,14 +68,12 @@ def render_resource(iri: str, **extra) -> str:
         in_groups.append({"prop": prop, "label": view.label(prop), "href": local_url(prop),
                           "count": len(subjects), "items": shown, "more": more})
     in_groups.sort(key=lambda g: (-g["count"], g["label"].casefold()))
-    jsonld = serialize(own_quads(snap.store, iri), FORMATS["jsonld"]).decode()
+    jsonld = serialize(own_quads(snap.store, iri), PAGE_FORMATS["jsonld"]).decode()
     rep = report(snap)
-    from .overview import scheme_tree
-    from .ontology import term_extras
     return render_template(
         "resource.html", iri=iri, title=title, title_lang=title_lang, titles=view.all_titles(iri),
         types=view.types(iri), definition=view.definition(iri), wiki=view.wiki_pages(iri),
-        groups=view.grouped(iri), inbound=in_groups, downloads=[(f, data_url(iri, f.ext)) for f in FORMATS.values()],
+        groups=view.grouped(iri), inbound=in_groups, downloads=[(f, data_url(iri, f.extension)) for f in PAGE_FORMATS.values()],
         jsonld=jsonld.replace("<", "\\u003c"), shacl=rep.for_focus(iri), report_available=rep.available,
         tree=scheme_tree(snap, iri, lang), term=term_extras(snap, iri, lang), lang=lang, **extra)
 
@@ -108,7 +87,6 @@ def by_id(path: str):
 def page(path: str):
     iri = iri_for_id(path)
     if not exists(snapshot(), iri):
-        from .search import suggestions
         raise NotFoundWithSuggestions(iri, suggestions(iri))
     return conditional(HTML, lambda: Response(render_resource(iri), mimetype="text/html"), vary=("Accept-Language", "Cookie"))
 
@@ -116,29 +94,27 @@ def page(path: str):
 @bp.get("/data/<path:path>")
 def data(path: str):
     stem, _, ext = path.rpartition(".")
-    if stem and ext in FORMATS:
-        iri, fmt = iri_for_id(stem), FORMATS[ext]
+    if stem and ext in PAGE_FORMATS:
+        iri, fmt = iri_for_id(stem), PAGE_FORMATS[ext]
     else:
-        iri, fmt = iri_for_id(path), negotiate(html=False)
+        iri, fmt = iri_for_id(path), page_format(html=False)
     snap = snapshot()
     if not exists(snap, iri):
-        from .search import suggestions
         raise NotFoundWithSuggestions(iri, suggestions(iri))
-    return conditional(fmt.ext, lambda: rdf_response(description_quads(snap.store, iri), fmt,
-                                                     links=[l for l in alternates(iri) if l[2] != fmt.mime]),
+    return conditional(fmt, lambda: rdf_response(description_quads(snap.store, iri), fmt,
+                                                 links=[l for l in alternates(iri) if l[2] != fmt.media_type]),
                        vary=("Accept",))
 
 
 @bp.get("/def/<term>")
 def term(term: str):
     stem, _, ext = term.rpartition(".")
-    if stem and ext in FORMATS and "format" not in request.args:
+    if stem and ext in PAGE_FORMATS and "format" not in request.args:
         return _redirect_format(local_url(iri_for_term(stem)), ext)
     return answer(iri_for_term(term))
 
 
 def _redirect_format(url: str, ext: str):
-    from flask import redirect
     return redirect(url + ("&" if "?" in url else "?") + "format=" + ext, code=301)
 
 

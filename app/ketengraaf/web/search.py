@@ -15,6 +15,7 @@ import difflib
 import re
 import unicodedata
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request
 
 from ..errors import InputError
@@ -143,7 +144,6 @@ def _tier(text: str, nq: str, words: list[str]) -> int:
 
 
 def _subclass_closure(snap: Snapshot) -> dict[str, set[str]]:
-    import pyoxigraph as ox
     direct: dict[str, set[str]] = {}
     for q in snap.store.quads(None, ox.NamedNode(str(RDFS.subClassOf)), None, None):
         if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):

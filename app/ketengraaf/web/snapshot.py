@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from ..labels import LabelIndex
 from ..namespaces import RDF
+from .context import store as app_store
 
 RDF_TYPE = str(RDF.type)
 
@@ -65,8 +66,7 @@ class Snapshot:
 def snapshot(store=None) -> Snapshot:
     """The snapshot of the store's current generation (built on first use)."""
     if store is None:
-        from .. import store as current_store
-        store = current_store()
+        store = app_store()
     gen = store.generation()
     key = f"{store.dir}\0{gen.id}"
     snap = _snapshots.get(key)

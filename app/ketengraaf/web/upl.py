@@ -17,6 +17,7 @@ from flask import Blueprint, jsonify, render_template, request
 
 from ..errors import InputError
 from ..importers.upl import LAYERS, REASONS, VINDEN_EN_VERKENNEN
+from ..sparql.examples import parse_example
 from .http import cors
 from .i18n import reader_lang, ui_lang
 from .snapshot import snapshot
@@ -31,7 +32,6 @@ REASON_BASE = "https://w3id.org/ketengraaf/id/kandidaatreden/"
 
 def query_text() -> str:
     """The example query with the standard prefixes it uses (the query page's own reading of it)."""
-    from ..sparql.examples import parse_example
     return parse_example(QUERY_FILE).query
 
 

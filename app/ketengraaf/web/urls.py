@@ -20,37 +20,21 @@ import :func:`local_url` from here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import quote, urlencode
 
-import pyoxigraph as ox
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
 
-from ..sparql.formats import formats_for
+from ..sparql.formats import BY_EXTENSION, Format
+from .context import settings
+from .snapshot import snapshot
 
-
-@dataclass(frozen=True)
-class RdfFormat:
-    ext: str
-    mime: str
-    name: str
-    oxigraph: ox.RdfFormat
-    quads: bool = False      # serializes named graphs (TriG)
-
-
-# extension -> format, taken from the one registry of RDF formats (ketengraaf.sparql.formats), in the
-# order pages offer them
-_ORDER = ("ttl", "nt", "jsonld", "rdf", "trig", "nq")
-_GRAPH = {f.extension: f for f in formats_for("graph")}
-FORMATS: dict[str, RdfFormat] = {
-    ext: RdfFormat(ext, _GRAPH[ext].media_type, _GRAPH[ext].label, _GRAPH[ext].engine_format(),
-                   quads=_GRAPH[ext].engine_format() in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS))
-    for ext in _ORDER}
-BY_MIME: dict[str, RdfFormat] = {mt: FORMATS[f.extension] for f in formats_for("graph") for mt in f.media_types}
+# the RDF formats pages offer (downloads, ``Link`` alternates, ``/data/<path>.<ext>``), in this order, by
+# extension; taken from the one registry of formats (ketengraaf.sparql.formats)
+PAGE_FORMATS: dict[str, Format] = {ext: BY_EXTENSION[ext] for ext in ("ttl", "nt", "jsonld", "rdf", "trig", "nq")}
 
 
 def public_base() -> str:
-    return current_app.config["KETENGRAAF"].public_base
+    return settings().public_base
 
 
 def _root() -> str:
@@ -97,7 +81,6 @@ def local_url(iri: str, *, external_if_unknown: bool = True, known: set[str] | N
         return f"{root}/def/{quote(term, safe='-_.~')}" if term else f"{root}/def"
     if external_if_unknown:
         if known is None:
-            from .snapshot import snapshot
             known = snapshot().subjects
         if iri not in known:
             return iri
@@ -121,3 +104,8 @@ def page_url(iri: str) -> str:
     return local_url(iri, external_if_unknown=False)
 
 
+def alternates(iri: str) -> list[tuple[str, str, str]]:
+    """(url, rel, media type) of every representation of ``iri``: its page, then its data in each format."""
+    links = [(page_url(iri), "alternate", "text/html")]
+    links += [(data_url(iri, f.extension), "alternate", f.media_type) for f in PAGE_FORMATS.values()]
+    return links

@@ -1,4 +1,5 @@
-"""What every page shares: template helpers, the language switch, 404 pages with suggestions."""
+"""What the whole site shares: template helpers, the language switch, and the error answers
+(every :class:`~ketengraaf.errors.KetengraafError`, and 404 pages with suggestions)."""
 from __future__ import annotations
 
 from urllib.parse import urlencode
@@ -6,14 +7,18 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, request, url_for
 from werkzeug.exceptions import NotFound as WerkzeugNotFound
 
-from ..errors import NotFound
+from ..errors import KetengraafError, NotFound
+from ..labels import valid_lang
 from ..messages import text
 from ..namespaces import qname
+from .context import settings
+from .http import error_response
 from .i18n import UI_LANGS, choose_lang, reader_lang, ui_lang
+from .search import suggestions
 from .snapshot import snapshot
 from .urls import local_url
 
-bp = Blueprint("browser", __name__)
+bp = Blueprint("site", __name__)
 
 # pages other parts of the app may add (endpoint, message key); shown in the header when they exist
 OPTIONAL_NAV = (("sparql.endpoint", "nav.sparql"), ("gemma.index", "nav.gemma"))
@@ -42,7 +47,7 @@ def helpers():
         try:
             return reader_lang()
         except Exception:       # a bad ?lang= on an error page: still render the page
-            return current_app.config["KETENGRAAF"].default_lang
+            return settings().default_lang
     return {"t": _safe_t, "reader_lang": lang_or_default, "ui_lang": _safe_ui_lang, "local_url": local_url,
             "label": label, "qname": qname, "switch_lang_url": switch_lang_url, "ui_langs": UI_LANGS,
             "nav_extra": _nav}
@@ -68,7 +73,6 @@ def remember_lang(resp):
     """A reader who switches language keeps it on the next pages (cookie ``lang``)."""
     lang = request.args.get("lang")
     if lang and resp.status_code < 400 and resp.mimetype == "text/html":
-        from ..labels import valid_lang
         if valid_lang(lang) and request.cookies.get("lang") != lang.lower():
             resp.set_cookie("lang", lang.lower(), max_age=365 * 24 * 3600, samesite="Lax")
     return resp
@@ -77,11 +81,14 @@ def remember_lang(resp):
 @bp.app_errorhandler(WerkzeugNotFound)
 def not_found(_err):
     """Unknown routes get the same 404 as unknown resources, with close matches."""
-    from .. import error_response
-    from .search import suggestions
     err = NotFound(f"no page at {request.path}")
     try:
         err.suggestions = suggestions(request.path)
     except Exception:       # no store yet: a plain 404
         err.suggestions = []
+    return error_response(err)
+
+
+@bp.app_errorhandler(KetengraafError)
+def ketengraaf_error(err: KetengraafError):
     return error_response(err)

@@ -8,22 +8,28 @@ send the query to a worker process.
 """
 from __future__ import annotations
 
-import hashlib
-from email.utils import format_datetime
+from urllib.parse import urlencode
 
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ..errors import InputError, KetengraafError, MethodNotAllowed
 from ..namespaces import sparql_prefixes
-from . import description, guards, protocol
-from .cache import AnswerCache
-from .examples import examples
-from .formats import HTML, BY_NAME, formats_for, negotiate
-from .pool_state import SparqlState, state
-from .table import result_table
+from ..sparql import description, guards, protocol
+from ..sparql.cache import AnswerCache
+from ..sparql.examples import examples
+from ..sparql.formats import BY_NAME, HTML, TURTLE, Format, formats_for
+from ..sparql.pool_state import SparqlState
+from .http import conditional, cors, negotiate
+from .i18n import ui_lang
+from .result_table import result_table
 
 bp = Blueprint("sparql", __name__)
 ALL_METHODS = ["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"]
+VARY = ("Accept",)
+
+
+def state() -> SparqlState:
+    return current_app.extensions["ketengraaf.sparql"]
 
 
 @bp.record_once
@@ -31,49 +37,24 @@ def _setup(setup_state) -> None:
     app = setup_state.app
     settings = app.config["KETENGRAAF"]
     app.extensions["ketengraaf.sparql"] = SparqlState(settings, AnswerCache(settings.cache_entries),
-                                                      app.extensions.get("ketengraaf.store"))
+                                                      app.extensions["ketengraaf.store"])
 
 
 @bp.after_request
 def _cors(resp: Response) -> Response:
-    if state().settings.cors:
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-        resp.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Type"
-    return resp
+    return cors(resp)
 
 
 def _preflight() -> Response:
     resp = Response(status=204)
     resp.headers["Allow"] = "GET, POST, HEAD, OPTIONS"
-    if state().settings.cors:
-        resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, If-None-Match"
-        resp.headers["Access-Control-Max-Age"] = "86400"
-    return resp
+    return cors(resp, preflight=True)
 
 
-def _validators(gen, extra: str) -> tuple[str, str]:
-    tag = hashlib.blake2b(f"{gen.version}\0{extra}".encode(), digest_size=12).hexdigest()
-    return f'"{tag}"', format_datetime(gen.created, usegmt=True)
-
-
-def _not_modified(etag: str) -> bool:
-    inm = request.headers.get("If-None-Match")
-    if not inm:
-        return False
-    tags = {t.strip().removeprefix("W/") for t in inm.split(",")}
-    return etag in tags or "*" in tags
-
-
-def _answer(body: bytes, content_type: str, etag: str, modified: str, status: int = 200) -> Response:
-    resp = Response(b"" if request.method == "HEAD" else body, status=status, content_type=content_type)
-    resp.headers["ETag"] = etag
-    resp.headers["Last-Modified"] = modified
-    resp.headers["Vary"] = "Accept"
-    resp.headers["Cache-Control"] = "no-cache"
-    if request.method == "HEAD":
-        resp.headers["Content-Length"] = str(len(body))
-    return resp
+def _answer(gen, fmt: Format, key: str, make_body) -> Response:
+    """The answer in ``fmt``, or 304 when the client holds it (``key``: what it depends on besides ``gen``)."""
+    return conditional(fmt, lambda: Response(make_body(), content_type=fmt.content_type), key=key, gen=gen,
+                       vary=VARY, cache_control="no-cache")
 
 
 @bp.route("/sparql", methods=ALL_METHODS)
@@ -86,36 +67,37 @@ def endpoint():
         raise MethodNotAllowed(f"{request.method} is not allowed on the SPARQL endpoint; use GET or POST "
                                "(SPARQL Update is not served)")
     req = protocol.parse(request, st.settings.max_request_bytes)
-    accept = request.headers.get("Accept")
-    if req.query is None:
-        plain = not accept or accept.strip() in ("*/*", "*")
-        fmt = negotiate("graph", "text/turtle" if plain else accept, req.format_params)
+    if req.query is None:       # no query: the service description (Turtle unless asked otherwise), or the page
+        fmt = negotiate(formats_for("graph"), req.format_params, default=TURTLE)
         return query_page(req) if fmt is HTML else service_description(fmt)
     gen = st.store().generation()
     if not req.query.strip():
-        if _wants_html(accept, req):
+        if _wants_html(req):
             return query_page(req)
         raise InputError("the query is empty")
     try:
         info = guards.check(req.query, st.settings, st.graphs(gen))
-        fmt = negotiate(info.kind, accept, req.format_params)
+        fmt = negotiate(formats_for(info.kind), req.format_params)
     except KetengraafError as err:
-        if _wants_html(accept, req):
+        if _wants_html(req):
             return query_page(req, error=err)
         raise
     if fmt is HTML:
         return query_page(req, info=info)
     dataset = req.dataset(info, st.settings.union_default_graph)
     base = _base_iri()
-    key = (gen.version, req.query, dataset, fmt.name, base)
-    etag, modified = _validators(gen, repr(key[1:]))
-    if _not_modified(etag):
-        return _answer(b"", fmt.content_type, etag, modified, status=304)
+    return _answer(gen, fmt, repr((req.query, dataset, fmt.name, base)),
+                   lambda: _run(st, gen, req.query, dataset, info.kind, fmt, base))
+
+
+def _run(st: SparqlState, gen, query: str, dataset, kind: str, fmt: Format, base: str) -> bytes:
+    """The answer from the cache, else from a worker (and then cached)."""
+    key = (gen.version, query, dataset, fmt.name, base)
     body = st.cache.get(key)
     if body is None:
-        body = st.run(gen, req.query, dataset, info.kind, fmt, base)
+        body = st.run(gen, query, dataset, kind, fmt, base)
         st.cache.put(key, body)
-    return _answer(body, fmt.content_type, etag, modified)
+    return body
 
 
 def _base_iri() -> str:
@@ -125,9 +107,9 @@ def _base_iri() -> str:
         f"{env.get('PATH_INFO', '/sparql')}"
 
 
-def _wants_html(accept: str | None, req) -> bool:
+def _wants_html(req) -> bool:
     try:
-        return negotiate("results", accept, req.format_params) is HTML
+        return negotiate(formats_for("results"), req.format_params) is HTML
     except KetengraafError:
         return False
 
@@ -137,27 +119,22 @@ def service_description(fmt):
     gen = st.store().generation()
     endpoint_url = url_for("sparql.endpoint", _external=True)
     void_url = url_for("sparql.void", _external=True)
-    etag, modified = _validators(gen, f"sd:{fmt.name}:{endpoint_url}:{void_url}")   # the body names both
-    if _not_modified(etag):
-        return _answer(b"", fmt.content_type, etag, modified, status=304)
-    body = description.service_description(st.store(), gen, fmt.name, endpoint_url,
-                                           st.settings.union_default_graph, void_url)
-    return _answer(body, fmt.content_type, etag, modified)
+    return _answer(gen, fmt, f"sd:{fmt.name}:{endpoint_url}:{void_url}",          # the body names both
+                   lambda: description.service_description(st.store(), gen, fmt.name, endpoint_url,
+                                                            st.settings.union_default_graph, void_url))
 
 
 @bp.route("/.well-known/void", methods=["GET", "HEAD"])
 def void():
     st = state()
     params = tuple(v for k in protocol.FORMAT_PARAMS for v in request.args.getlist(k) if v)
-    fmt = negotiate("graph", request.headers.get("Accept") or "text/turtle", params, allow_html=False)
+    fmt = negotiate(formats_for("graph"), params, html=None, default=TURTLE)
     gen = st.store().generation()
     endpoint_url = url_for("sparql.endpoint", _external=True)
-    etag, modified = _validators(gen, f"void:{fmt.name}:{endpoint_url}")            # the body names it
-    if _not_modified(etag):
-        return _answer(b"", fmt.content_type, etag, modified, status=304)
     base = st.settings.public_base
-    body = description.void_description(st.store(), gen, fmt.name, base + "dataset", endpoint_url, base)
-    return _answer(body, fmt.content_type, etag, modified)
+    return _answer(gen, fmt, f"void:{fmt.name}:{endpoint_url}",                    # the body names it
+                   lambda: description.void_description(st.store(), gen, fmt.name, base + "dataset",
+                                                        endpoint_url, base))
 
 
 def query_page(req, *, error: KetengraafError | None = None, info=None):
@@ -171,11 +148,7 @@ def query_page(req, *, error: KetengraafError | None = None, info=None):
         dataset = req.dataset(info, st.settings.union_default_graph)
         page_fmt = BY_NAME["json"] if info.kind == "results" else BY_NAME["ntriples"]
         try:
-            key = (gen.version, req.query, dataset, page_fmt.name, _base_iri())
-            body = st.cache.get(key)
-            if body is None:
-                body = st.run(gen, req.query, dataset, info.kind, page_fmt, _base_iri())
-                st.cache.put(key, body)
+            body = _run(st, gen, req.query, dataset, info.kind, page_fmt, _base_iri())
             table = result_table(body, info.kind, lang)
         except KetengraafError as err:
             error = err
@@ -192,15 +165,13 @@ def query_page(req, *, error: KetengraafError | None = None, info=None):
 def _download_url(req, fmt_name: str) -> str:
     args = [("query", req.query)] + [("default-graph-uri", g) for g in req.default_graphs] \
         + [("named-graph-uri", g) for g in req.named_graphs] + [("format", fmt_name)]
-    from urllib.parse import urlencode
     return url_for("sparql.endpoint") + "?" + urlencode(args)
 
 
 def _ui_lang(default: str) -> str:
     try:
-        from ..web.i18n import ui_lang
         lang = ui_lang()
-    except Exception:  # the browser's language helpers are absent or the lang parameter is bad
+    except Exception:  # a bad lang parameter: the page still renders
         lang = request.args.get("lang") or default
     return "en" if lang.startswith("en") else "nl"
 

@@ -1,6 +1,6 @@
 """An answer (SPARQL JSON or N-Triples bytes) as rows of cells for the HTML result table.
 
-IRIs link into the linked-data browser (``ketengraaf.web.urls.local_url``) and show
+IRIs link into the linked-data browser (:func:`ketengraaf.web.urls.local_url`) and show
 their label from the browser's per-generation label index.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..namespaces import qname
-from ..web.snapshot import snapshot
-from ..web.urls import local_url
+from .snapshot import snapshot
+from .urls import local_url
 
 MAX_ROWS_SHOWN = 1000
 
