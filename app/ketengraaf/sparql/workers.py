@@ -34,6 +34,7 @@ import pyoxigraph as ox
 
 from ..errors import KetengraafError, QueryCrashed, QueryError, QueryTimeout, ResultTooLarge
 from ..store.oxigraph import open_generation
+from .isolation import enter_network_namespace
 
 log = logging.getLogger("ketengraaf.sparql")
 # virtual size of the thread the engine runs on; only the pages a query touches are ever used
@@ -176,7 +177,6 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
     small generations, copies into memory) the generation a job names; ``warm_path`` opens one before
     saying ready, so the first query does not pay for it. Each query runs on a thread with a big stack."""
     if isolate_network:
-        from .isolation import enter_network_namespace
         isolation = enter_network_namespace()
     else:
         isolation = "none (allow_network is on)"
