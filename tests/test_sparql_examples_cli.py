@@ -66,3 +66,20 @@ def test_cli_query_remote_endpoint(live_server):
                                   "--endpoint", live_server.url + "/sparql", "--format", "json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["boolean"] is True
+
+
+def test_cli_query_knows_prefixes_after_a_path_step_and_reports_the_users_line(catalogue_dir):
+    """Before, the CLI pasted PREFIX lines above the query from a regex that missed `a/rdfs:subClassOf*`
+    ("Prefix not found"), and a syntax error's line was shifted by the pasted lines. Now the engine's own
+    parser gets the standard prefixes, and the text stays the user's."""
+    runner = CliRunner()
+    store = ["--store", str(catalogue_dir)]
+    r = runner.invoke(main, ["query", "SELECT DISTINCT ?c WHERE {\n  ?k a/rdfs:subClassOf* ?c .\n"
+                             "  FILTER(?c = keten:Keten)\n}", *store])
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines() == ["?c", "<https://w3id.org/ketengraaf/def#Keten>"]
+    r = runner.invoke(main, ["query", "PREFIX skos: <http://example.org/mine#>\nASK { ?s skos:x ?o }", *store])
+    assert r.exit_code == 0 and r.output.strip() == "false"          # the query's own PREFIX wins
+    r = runner.invoke(main, ["query", "SELECT * WHERE {\n  ?s a keten:Keten .\n  ?s ?p\n}", *store])
+    assert r.exit_code == 4 and "line 4" in r.output, r.output      # the user's line, nothing pasted above
+    assert "keten: <https://w3id.org/ketengraaf/def#>" in runner.invoke(main, ["query", "--help"]).output

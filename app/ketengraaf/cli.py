@@ -18,6 +18,7 @@ from .catalogue import new_catalogue
 from .diagrams import build_model, chain_iri, render_svg
 from .errors import ConfigError, KetengraafError, ValidationFailed
 from .messages import text
+from .namespaces import PREFIXES
 from .settings import SETTINGS, Settings, markdown_table
 from .store.oxigraph import OxigraphStore, clean_store, current_generation
 from .wiki import service as wiki_service
@@ -212,7 +213,10 @@ def serve(host, port, threads, catalogue, store_dir):
         sparql.close()
 
 
-@main.command()
+@main.command(help="Run QUERY (text, @file.rq, or - for stdin) and print the answer.\n\n"
+              "On the embedded store these prefixes are predeclared (a PREFIX in the query wins; the query's "
+              "text is not changed, so errors give your own line and column): "
+              + ", ".join(f"{name}: <{ns}>" for name, ns in sorted(PREFIXES.items())) + ".")
 @click.argument("query")
 @click.option("--endpoint", metavar="URL", help="Ask this SPARQL 1.1 endpoint instead of the embedded store.")
 @click.option("--format", "fmt", metavar="NAME",
@@ -221,7 +225,6 @@ def serve(host, port, threads, catalogue, store_dir):
 @store_option
 @reports_errors
 def query(query, endpoint, fmt, catalogue, store_dir):
-    """Run QUERY (text, @file.rq, or - for stdin) and print the answer."""
     from .sparql.command import read_query, run_local, run_remote  # deferred: start-up time
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
     text = read_query(query)

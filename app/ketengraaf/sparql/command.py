@@ -9,9 +9,9 @@ from SPARQLWrapper import SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 from ..errors import InputError, QueryError, StoreError
+from ..namespaces import PREFIXES
 from ..store.oxigraph import current_generation
 from . import guards
-from .examples import with_prefixes
 from .formats import by_param, formats_for
 from .protocol import QueryRequest
 from .workers import Job, QueryPool
@@ -34,15 +34,19 @@ def read_query(text: str) -> str:
     return text
 
 
+# The standard prefixes, predeclared for the engine's own parser (not pasted into the text, so a
+# syntax error's line and column are the user's); a PREFIX in the query wins.
+STANDARD_PREFIXES: tuple[tuple[str, str], ...] = tuple(sorted(PREFIXES.items()))
+
+
 def run_local(query: str, settings, fmt_name: str | None) -> bytes:
-    query = with_prefixes(query)
     gen = current_generation(settings.store_dir)
     if gen is None:
         raise StoreError(f"no catalogue loaded in {settings.store_dir}: run `ketengraaf load` first")
-    info = guards.check(query, settings, frozenset(gen.graphs))
+    info = guards.check(query, settings, frozenset(gen.graphs), STANDARD_PREFIXES)
     fmt = by_param(formats_for(info.kind), (fmt_name or DEFAULTS[info.kind],))
     dataset = QueryRequest(query).dataset(info, settings.union_default_graph)   # as the endpoint does
-    job = Job.for_query(gen, query, dataset, info.kind, fmt, settings)
+    job = Job.for_query(gen, query, dataset, info.kind, fmt, settings, prefixes=STANDARD_PREFIXES)
     pool = QueryPool(1, isolate_network=not settings.allow_network).start()
     try:
         return pool.run(job, settings.query_timeout)

@@ -22,7 +22,8 @@ from ..namespaces import PREFIXES, sparql_prefixes
 QUERIES = Path(__file__).resolve().parent.parent / "queries"
 _HEADER = re.compile(r"^#\s*(title|description)(?:@([a-z]{2}))?\s*:\s*(.*?)\s*$")
 _PREFIX_DECL = re.compile(r"^\s*PREFIX\s", re.I | re.M)
-_USED = re.compile(r"(?<![\w<:/#?$])([A-Za-z][\w-]*):")
+_USED = re.compile(r"(?<![\w:?$-])([A-Za-z][\w.-]*):")
+_IRI_OR_STRING = re.compile(r"<[^<>\s]*>|\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#[^\n]*")
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,12 @@ class Example:
 
 
 def with_prefixes(body: str) -> str:
-    """``body`` preceded by the PREFIX lines of the standard prefixes it uses (unless it declares its own)."""
+    """``body`` preceded by the PREFIX lines of the standard prefixes it uses (unless it declares its own).
+    The example's text on the query page shows them: nothing is added unseen."""
     if _PREFIX_DECL.search(body):
         return body
-    used = [p for p in PREFIXES if p in set(_USED.findall(body))]
+    bare = _IRI_OR_STRING.sub(" ", body)            # a colon inside <...> or "..." names no prefix
+    used = [p for p in PREFIXES if p in set(_USED.findall(bare))]
     return (sparql_prefixes(used) + "\n" if used else "") + body
 
 

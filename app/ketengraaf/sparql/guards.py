@@ -47,10 +47,11 @@ class QueryInfo:
 
 
 def scan(query: str, max_depth: int | None = None, max_chain: int | None = None,
-         max_patterns: int | None = None) -> QueryInfo:
-    """Read ``query``; raises :class:`QueryRefused` past a limit and :class:`QueryError` when unreadable."""
+         max_patterns: int | None = None, prefixes: tuple[tuple[str, str], ...] = ()) -> QueryInfo:
+    """Read ``query``; raises :class:`QueryRefused` past a limit and :class:`QueryError` when unreadable.
+    ``prefixes``: (name, namespace) pairs predeclared for the engine (``ketengraaf query``)."""
     try:
-        r = read(query, Limits(depth=max_depth, chain=max_chain, patterns=max_patterns))
+        r = read(query, Limits(depth=max_depth, chain=max_chain, patterns=max_patterns), dict(prefixes))
     except Unreadable as exc:
         if exc.limit:
             raise QueryRefused(exc.reason) from None
@@ -59,22 +60,25 @@ def scan(query: str, max_depth: int | None = None, max_chain: int | None = None,
 
 
 @lru_cache(maxsize=1024)
-def _scan_cached(query: str, max_depth: int, max_chain: int, max_patterns: int) -> QueryInfo:
-    return scan(query, max_depth, max_chain, max_patterns)
+def _scan_cached(query: str, max_depth: int, max_chain: int, max_patterns: int,
+                 prefixes: tuple[tuple[str, str], ...]) -> QueryInfo:
+    return scan(query, max_depth, max_chain, max_patterns, prefixes)
 
 
-def check(query: str, settings, graphs: frozenset[str] | set[str]) -> QueryInfo:
+def check(query: str, settings, graphs: frozenset[str] | set[str],
+          prefixes: tuple[tuple[str, str], ...] = ()) -> QueryInfo:
     """Every guard, in order; returns the query's :class:`QueryInfo` or raises.
 
     ``graphs`` are the named graphs of the current store generation: a
     ``FROM`` / ``FROM NAMED`` outside them is refused (nothing is fetched).
+    ``prefixes`` are predeclared for the engine, so the guard reads the query with them too.
     """
     size = len(query.encode("utf-8"))
     if size > settings.max_request_bytes:
         raise RequestTooLarge(f"query is {size:,} bytes; the most this endpoint accepts is "
                               f"{settings.max_request_bytes:,} (setting max_request_bytes)")
     info = _scan_cached(query, settings.max_query_depth, settings.max_query_chain,
-                        settings.max_query_patterns)
+                        settings.max_query_patterns, tuple(prefixes))
     if info.is_update:
         raise QueryRefused(
             f"this is a SPARQL Update ({info.form}); this endpoint only answers queries "

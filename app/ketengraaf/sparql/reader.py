@@ -137,8 +137,9 @@ class _Frame:
     items: int = 0                  # terms of a collection
 
 
-def read(query: str, limits: Limits | None = None) -> Reading:
-    """Read ``query``; raise :class:`Unreadable` for what cannot be read or passes ``limits``."""
+def read(query: str, limits: Limits | None = None, prefixes: dict[str, str] | None = None) -> Reading:
+    """Read ``query``; raise :class:`Unreadable` for what cannot be read or passes ``limits``.
+    ``prefixes`` (name -> namespace, without the colon) are predeclared, as the engine is told."""
     lim = limits or Limits()
     r = Reading()
     n = len(query)
@@ -146,7 +147,7 @@ def read(query: str, limits: Limits | None = None) -> Reading:
     stack: list[_Frame] = []
     prev_kind, prev_text = "", ""            # last significant token
     prev2_kind, prev2_text = "", ""
-    prefixes: dict[str, str] = {}
+    prefixes: dict[str, str] = {f"{name}:": ns for name, ns in (prefixes or {}).items()}
     base = ""
     pending: str | None = None               # "prefix" / "prefix-iri" / "base" / "from" / "from-named"
     pending_prefix = ""

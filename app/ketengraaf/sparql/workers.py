@@ -59,13 +59,15 @@ class Job:
     max_results: int
     max_bytes: int
     base_iri: str | None = None  # relative IRIs in the query resolve against it (the endpoint URL)
+    prefixes: tuple[tuple[str, str], ...] = ()   # predeclared for the engine's parser (ketengraaf query)
 
     @classmethod
-    def for_query(cls, gen, query: str, dataset, kind: str, fmt, settings, base_iri: str | None = None) -> "Job":
+    def for_query(cls, gen, query: str, dataset, kind: str, fmt, settings, base_iri: str | None = None,
+                  prefixes: tuple[tuple[str, str], ...] = ()) -> "Job":
         """The job for ``query`` on generation ``gen``; ``dataset`` as ``QueryRequest.dataset`` gives it."""
         default, named, union = dataset
         return cls(gen.path, query, default, named, union, kind, fmt.oxigraph, settings.max_results,
-                   settings.max_result_bytes, base_iri)
+                   settings.max_result_bytes, base_iri, prefixes)
 
 
 # -- inside the worker process ------------------------------------------------
@@ -103,6 +105,8 @@ def syntax_error(exc: SyntaxError) -> QueryError:
 def execute(store, job: Job) -> bytes:
     """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError."""
     kw: dict = {"base_iri": job.base_iri} if job.base_iri else {}
+    if job.prefixes:
+        kw["prefixes"] = dict(job.prefixes)
     if job.default_graph is not None:
         kw["default_graph"] = [ox.NamedNode(g) for g in job.default_graph]
     elif job.union:
