@@ -91,7 +91,7 @@ ROLES_DELIVER = ["leverende-partij", "adviseur", "uitvoerder"]
 ROLES_RELAY = ["leverende-partij", "uitvoerder", "beslisser", "adviseur"]   # no steering roles in a relay
 ROLES_DOEL = ["uitvoerder", "adviseur", "leverende-partij"]
 KETENPROCESSEN = ["vinden-en-verkennen", "vormgeven", "uitvoeren-en-aansturen", "beoordelen-en-bijsturen"]
-STURING = ["ketenbestuur", "ketenmanager", "lijnmanagement", "ketenregisseur", "ketenbureau", "beslismodel",
+STURING = ["ketenbestuur", "ketenmanager", "lijnmanagement", "ketenregisseur", "ketenbureau", "besluitvormingsmodel",
            "ketenoverlegstructuur", "ketenrapportage", "keteninformatie-infrastructuur", "ketenkaart"]
 STATUSES = ["actueel"] * 6 + ["mogelijk-verouderd"] * 2 + ["in-ontwikkeling", "archief"]
 STEPS = [("aanvraag", "Aanvraag", "Application"), ("intake", "Intake", "Intake"),
