@@ -59,6 +59,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "all_of": {"nl": "alle", "en": "all"},
     "downloads": {"nl": "Download als", "en": "Download as"},
     "wiki_pages": {"nl": "Wikipagina's", "en": "Wiki pages"},
+    "claims": {"nl": "Bronnen van de beweringen", "en": "Sources of the statements"},
+    "claims_intro": {"nl": "Welke bron zegt wat over deze bron, met de letterlijk aangehaalde zin.",
+                     "en": "Which source says what about this resource, with the sentence quoted verbatim."},
+    "illustration": {"nl": "Illustratie", "en": "Illustration"},
+    "illustration_note": {"nl": "Deze beschrijving is geheel of gedeeltelijk een illustratie van de catalogus, "
+                                "geen bewering van een bron. Alleen wat hieronder een bron met citaat heeft, "
+                                "rust op een bron.",
+                          "en": "This description is wholly or partly the catalogue's illustration, not a "
+                                "statement of a source. Only what has a source with a quotation below rests "
+                                "on a source."},
+    "illustration_of": {"nl": "Onderdeel van de illustratie", "en": "Part of the illustration"},
     "outdated": {"nl": "mogelijk verouderd", "en": "possibly outdated"},
     "last_edited": {"nl": "laatst bewerkt", "en": "last edited"},
     "validation": {"nl": "Validatie (SHACL)", "en": "Validation (SHACL)"},
