@@ -327,7 +327,9 @@ class Generator:
         kiri = ID + "keten/" + slug
         k = w.iri(kiri)
         nl, en = f"{theme[1]} {place} ({i})", f"{theme[2]} {place} ({i})"
-        types = [("a", q("keten:" + model))]
+        # synthetic: no source says any of it, so every generated chain is the catalogue's illustration
+        # (else the provenance warning KetenZonderBron fires on all of them)
+        types = [("a", q("keten:" + model)), ("a", q("keten:Illustratie"))]
         if defect == "twee-modellen":
             types.append(("a", q("keten:Doelketen")))      # a relay that is also a goal chain
         if horizontal:
