@@ -7,7 +7,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
 
 from ..errors import InputError, NotFound
-from ..namespaces import DCTERMS, KETEN, SKOS
+from ..namespaces import DCTERMS, KETEN, RDF, SKOS
 from .http import HTML, conditional
 from .i18n import reader_lang
 from .snapshot import Snapshot, snapshot
@@ -21,7 +21,7 @@ CHAIN = str(KETEN.Keten)
 MODELS = [str(KETEN[n]) for n in ("Orkestratieketen", "Estafetteketen", "Doelketen", "HorizontaleSamenwerking")]
 SCHEME = str(SKOS.ConceptScheme)
 MODIFIED = str(DCTERMS.modified)
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE = str(RDF.type)
 
 
 def class_url(cls: str, **args) -> str:
