@@ -91,7 +91,7 @@ ROLES_DELIVER = ["leverende-partij", "adviseur", "uitvoerder"]
 ROLES_RELAY = ["leverende-partij", "uitvoerder", "beslisser", "adviseur"]   # no steering roles in a relay
 ROLES_DOEL = ["uitvoerder", "adviseur", "leverende-partij"]
 KETENPROCESSEN = ["vinden-en-verkennen", "vormgeven", "uitvoeren-en-aansturen", "beoordelen-en-bijsturen"]
-STURING = ["ketenbestuur", "ketenmanager", "lijnmanagement", "ketenregisseur", "ketenbureau", "beslismodel",
+STURING = ["ketenbestuur", "ketenmanager", "lijnmanagement", "ketenregisseur", "ketenbureau", "besluitvormingsmodel",
            "ketenoverlegstructuur", "ketenrapportage", "keteninformatie-infrastructuur", "ketenkaart"]
 STATUSES = ["actueel"] * 6 + ["mogelijk-verouderd"] * 2 + ["in-ontwikkeling", "archief"]
 STEPS = [("aanvraag", "Aanvraag", "Application"), ("intake", "Intake", "Intake"),
@@ -327,7 +327,9 @@ class Generator:
         kiri = ID + "keten/" + slug
         k = w.iri(kiri)
         nl, en = f"{theme[1]} {place} ({i})", f"{theme[2]} {place} ({i})"
-        types = [("a", q("keten:" + model))]
+        # synthetic: no source says any of it, so every generated chain is the catalogue's illustration
+        # (else the provenance warning KetenZonderBron fires on all of them)
+        types = [("a", q("keten:" + model)), ("a", q("keten:Illustratie"))]
         if defect == "twee-modellen":
             types.append(("a", q("keten:Doelketen")))      # a relay that is also a goal chain
         if horizontal:

@@ -101,7 +101,8 @@ def test_participations_have_their_parts_and_iri(g):
         chain, partner = g.value(d, KETEN.keten), g.value(d, KETEN.partner)
         assert chain and partner and g.value(d, KETEN.rol), d
         assert (g.value(d, KETEN.rol), RDF.type, KETEN.Rol) in g, d
-        assert g.value(d, KETEN.begindatum).datatype == XSD.date, d
+        start = g.value(d, KETEN.begindatum)     # only where recorded: no source gives the sourced chain's dates
+        assert start is None or start.datatype == XSD.date, d
         expected = iri("deelname/" + str(chain).rsplit("/", 1)[1] + "-" + str(partner).rsplit("/", 1)[1])
         assert d == expected, f"participation {d} should be {expected}"
 
@@ -125,7 +126,7 @@ def test_orchestration_has_one_lead_who_owns_the_main_process(g):
     main = list(g.objects(chain, KETEN.hoofdproces))
     assert len(main) == 1 and (main[0], RDF.type, KETEN.Dienstverleningsproces) in g
     assert list(g.objects(main[0], KETEN.verantwoordelijke)) == [iri("partner/gemeente")]
-    assert ask(g, "ASK { ?k keten:heeftDoel ?doel . ?doel a keten:Klantdoel }", k=chain)
+    assert ask(g, "ASK { ?k keten:heeftDoel ?doel . ?doel a keten:GedeeldDoel }", k=chain)
 
 
 def test_orchestration_sub_processes_run_on_behalf_of_the_lead(g):
@@ -134,7 +135,8 @@ def test_orchestration_sub_processes_run_on_behalf_of_the_lead(g):
         ?k keten:hoofdproces/keten:heeftDeelproces ?sub .
         ?sub a keten:Deelproces ; keten:uitvoerder ?runner ; keten:namens ?for }""", k=chain)
     runners = {r.runner for r in rows}
-    assert {iri("partner/veiligheidsregio"), iri("partner/omgevingsdienst")} <= runners
+    # GEMMA's example: "waar advies van een externe partij gevraagd wordt" (one external party)
+    assert runners == {iri("partner/adviseur-extern")}
     assert iri("partner/gemeente") not in runners
     assert {r["for"] for r in rows} == {iri("partner/gemeente")}
     # every sub-process runner takes part, and the lead directs exactly them
@@ -163,9 +165,8 @@ def test_vth_has_three_processes_each_with_one_participating_responsible(g):
     assert ask(g, "ASK { ?k keten:heeftDoel ?doel . ?doel a keten:Beleidsdoel }", k=chain)
 
 
-STEERS = f"""ASK {{ ?d keten:keten ?k .
-    {{ ?d keten:stuurt ?x }} UNION {{ ?d keten:rol ?r . VALUES ?r {{ <{ROL}regisseur> <{ROL}vragende-partij>
-                                                                <{ROL}ketenregisseur> }} }} }}"""
+STEERS = """ASK { ?d keten:keten ?k .
+    { ?d keten:stuurt ?x } UNION { ?d keten:rol/keten:rolsoort <https://w3id.org/ketengraaf/id/rolsoort/leidend> } }"""
 
 
 @pytest.mark.parametrize("chain, steered", [("keten/vth", False), ("keten/veiligheidsketen", False),
@@ -190,12 +191,14 @@ def test_safety_chain_partners_pursue_their_own_processes(g):
     assert not ask(g, "ASK { ?k keten:heeftDoel ?doel . ?doel a keten:Klantdoel }", k=chain)
     assert (chain, KETEN.sturingsbouwsteen, iri("sturingsbouwsteen/ketenbureau")) in g
     assert ask(g, f"ASK {{ ?d keten:keten ?k ; keten:rol <{ROL}ketenbureau> }}", k=chain)
+    # the point of a goal chain is INDIRECT dependency: no process of it depends on another directly
+    assert not ask(g, "ASK { ?k keten:heeftProces ?a , ?b . ?a keten:afhankelijkVan ?b }", k=chain)
 
 
 def test_partners_have_a_government_layer(g):
     for (p,) in select(g, "SELECT ?p WHERE { ?p a keten:Ketenpartner }"):
-        layers = list(g.objects(p, KETEN.bestuurslaag))
-        assert len(layers) == 1 and (layers[0], RDF.type, KETEN.Bestuurslaag) in g, p
+        layers = list(g.objects(p, KETEN.bestuurslaag))   # none where no source says (the external party)
+        assert len(layers) <= 1 and all((x, RDF.type, KETEN.Bestuurslaag) in g for x in layers), p
     assert g.value(iri("partner/politie"), KETEN.bestuurslaag) == iri("bestuurslaag/rijk")
 
 

@@ -365,3 +365,15 @@ def test_alignment_axioms_of_the_contract(onto):
         assert (s, p, o) in onto, f"missing {s} {p} {o}"
     # foaf:isPrimaryTopicOf is inverse-functional: one page named by several chains would merge them
     assert (KETEN.wikiPagina, RDFS.subPropertyOf, FOAF.isPrimaryTopicOf) not in onto
+
+
+def test_every_role_has_exactly_one_role_kind(vocab):
+    """KetenZonderSturing reads keten:rolsoort instead of a list of roles: every role must say whether it
+    leads, asks/steers, delivers, or none of these."""
+    kinds = set(vocab.subjects(SKOS.inScheme, ID["rolsoorten"]))
+    assert {ID[f"rolsoort/{k}"] for k in ("leidend", "vragend-sturend", "leverend", "geen")} == kinds
+    for role in vocab.subjects(RDF.type, KETEN.Rol):
+        got = list(vocab.objects(role, KETEN.rolsoort))
+        assert len(got) == 1 and got[0] in kinds, f"{role}: keten:rolsoort {got}"
+    assert vocab.value(ID["rol/regisseur"], KETEN.rolsoort) == ID["rolsoort/leidend"]
+    assert vocab.value(ID["rol/vragende-partij"], KETEN.rolsoort) == ID["rolsoort/vragend-sturend"]

@@ -6,6 +6,9 @@ example declares what must fire, one line per result focus:
 Each example is validated with the shipped ontology mixed in (for rdfs:subClassOf) against all
 shipped shapes: a valid example yields no result at all; an invalid one yields results of exactly
 the expected shapes on exactly the expected focus nodes.
+
+Examples are minimal fixtures of one rule, not catalogue entries, so they name no sources: the
+provenance warning ``KetenZonderBron`` is only checked in its own folder (``PROVENANCE_SHAPES``).
 """
 from __future__ import annotations
 
@@ -38,12 +41,18 @@ def ontology() -> Graph:
     return g
 
 
+PROVENANCE_SHAPES = {"KetenZonderBron"}
+
+
 def run(example: Path, ontology: Graph):
     data = DataGraph()
     for t in ontology:
         data.add(t)
     add_triples(data, parse_file(example).triples)
-    return validate_graph(data, SHAPES)
+    report = validate_graph(data, SHAPES)
+    if example.parent.name not in PROVENANCE_SHAPES:
+        report.results = [r for r in report.results if r.shape_id not in PROVENANCE_SHAPES]
+    return report
 
 
 def expected(example: Path) -> set[tuple[str, str]]:
@@ -110,9 +119,9 @@ def test_shape_is_documented_in_dutch_and_english(shape):
     assert len(severities) == 1 and severities <= {SH.Violation, SH.Warning, SH.Info}, severities
 
 
-def test_client_goal_preference_is_a_warning_and_the_rest_violations():
+def test_source_preferences_and_missing_provenance_are_warnings_and_the_rest_violations():
     warnings = {s for s in SHAPE_IDS if (URIRef(SHAPES_NS + s), SH.severity, SH.Warning) in SHAPES}
-    assert warnings == {"KlantdoelOrkestratie"}
+    assert warnings == {"KlantdoelOrkestratie", "KetenZonderBron"}
 
 
 def test_shapes_pass_shacl_shacl():
@@ -125,7 +134,8 @@ def test_shapes_graph_passes_meta_validation_in_use(ontology):
     example = next(p for p in EXAMPLES if p.name.startswith("valid-"))
     data = Graph()
     add_triples(data, parse_file(example).triples)
-    conforms, _g, text = pyshacl.validate(data, shacl_graph=SHAPES, ont_graph=ontology, meta_shacl=True)
+    conforms, _g, text = pyshacl.validate(data, shacl_graph=SHAPES, ont_graph=ontology, meta_shacl=True,
+                                          allow_warnings=True)  # examples name no sources (KetenZonderBron)
     assert conforms, text
 
 

@@ -144,7 +144,11 @@ def test_home_counts_models_recent_and_search_box(web):
     assert 'action="/search"' in body
     assert "Estafetteketen" in body and 'href="/id/keten/vth"' in body
     assert re.search(r"Ketenpartner</a></td><td class=\"num\">4<", body)
-    assert "2023-10-06" in body        # recently changed: the wiki page's laatstBewerkt, for its chain
+    recent = body.split('id="recent-h"', 1)[1].split("</ul>", 1)[0]
+    # recently changed: the catalogue's own change date (the source file's dcterms:modified), never the
+    # last-edit date of a wiki page the resource links to
+    assert '<time datetime="2026-11-28">' in recent
+    assert "2023-10-06" not in recent
 
 
 def test_class_page_sorts_and_pages(web):

@@ -379,7 +379,17 @@ MESSAGES: dict[str, dict[str, str]] = {
     "diagram.desc_needs": {"nl": "heeft het resultaat nodig van", "en": "needs the result of"},
     "diagram.desc_main": {"nl": "hoofdproces", "en": "main process"},
     "diagram.desc_none": {"nl": "geen", "en": "none"},
-}
+    "resource.claims": {"nl": "Bronnen van de beweringen", "en": "Sources of the statements"},
+    "resource.claims_intro": {"nl": "Welke bron zegt wat over deze bron, met de letterlijk aangehaalde zin.",
+                              "en": "Which source says what about this resource, with the sentence quoted verbatim."},
+    "resource.illustration": {"nl": "Illustratie", "en": "Illustration"},
+    "resource.illustration_note": {"nl": "Deze beschrijving is geheel of gedeeltelijk een illustratie van de "
+                                         "catalogus, geen bewering van een bron. Alleen wat hieronder een bron met "
+                                         "citaat heeft, rust op een bron.",
+                                   "en": "This description is wholly or partly the catalogue's illustration, not a "
+                                         "statement of a source. Only what has a source with a quotation below "
+                                         "rests on a source."},
+    "resource.illustration_of": {"nl": "Onderdeel van de illustratie", "en": "Part of the illustration"},}
 
 
 def text(key: str, lang: str, /, **params) -> str:

@@ -42,6 +42,11 @@ _ORDER = {p: i for i, p in enumerate(IDENTITY + DESCRIPTION + RELATIONS_FIRST + 
 HIDDEN_DATATYPES = {str(XSD.string), str(RDF.langString)}
 WIKI_PAGE = str(KETEN.wikiPagina)
 OUTDATED = "mogelijk-verouderd"
+ILLUSTRATION = str(KETEN.Illustratie)
+# a resource belongs to the chain that links to it this way (or that it links to, for participations)
+_CHAIN_LINKS = [ox.NamedNode(str(KETEN[n])) for n in ("heeftProces", "hoofdproces", "heeftDoel")]
+_SUB_PROCESS = ox.NamedNode(str(KETEN.heeftDeelproces))
+_OF_CHAIN = ox.NamedNode(str(KETEN.keten))
 
 
 # -- quads (RDF answers) -------------------------------------------------------
@@ -66,6 +71,8 @@ def description_quads(store, iri: str, *, inbound_limit: int = INBOUND_LIMIT) ->
     own = list(store.quads(node, None, None, None))
     own += _blank_closure(store, own)
     inbound = list(islice(store.quads(None, None, node, None), inbound_limit))
+    # the claims about this resource (reified statements with their source and quotation)
+    own += [q for c in _claim_nodes(store, node) for q in store.quads(c, None, None, None)]
     linked = {q.object for q in own if isinstance(q.object, ox.NamedNode)} | \
              {q.subject for q in inbound if isinstance(q.subject, ox.NamedNode)}
     linked.discard(node)
@@ -80,6 +87,12 @@ def own_quads(store, iri: str) -> list:
     """The resource's own triples and its blank nodes (what the page embeds as JSON-LD)."""
     own = list(store.quads(ox.NamedNode(iri), None, None, None))
     return own + _blank_closure(store, own)
+
+
+def _claim_nodes(store, node) -> list:
+    """The rdf:Statement nodes whose rdf:subject is ``node`` (claims: which source says what)."""
+    return list(dict.fromkeys(q.subject for q in store.quads(None, ox.NamedNode(str(RDF.subject)), node, None)
+                              if not isinstance(q.subject, ox.Literal)))
 
 
 # -- the view ---------------------------------------------------------------------
@@ -172,6 +185,39 @@ class Viewer:
             if page not in [x["url"] for x in pages]:
                 pages.append(info)
         return pages
+
+    def claims(self, iri: str) -> list[dict]:
+        """Which source says what about ``iri``: per claim (rdf:Statement) the property, the value, the
+        sources (dcterms:source), the quoted sentences (keten:citaat) and how they are read (keten:toelichting)."""
+        out = []
+        for c in _claim_nodes(self.store, ox.NamedNode(iri)):
+            one = lambda p: next((q.object for q in self.store.quads(c, ox.NamedNode(str(p)), None, None)), None)  # noqa: E731
+            many = lambda p: [q.object for q in self.store.quads(c, ox.NamedNode(str(p)), None, None)]  # noqa: E731
+            prop, obj = one(RDF.predicate), one(RDF.object)
+            if prop is None or obj is None:
+                continue
+            notes = many(KETEN.toelichting)
+            note = next((n.value for lg in (self.lang, "nl", "en") for n in notes if n.language == lg), None)
+            out.append({"prop": prop.value, "label": self.label(prop.value), "href": local_url(prop.value),
+                        "value": self.value(obj), "sources": [self.value(x) for x in many(DCTERMS.source)],
+                        "quotes": [self.value(x) for x in many(KETEN.citaat)], "note": note})
+        out.sort(key=lambda c: (_ORDER.get(c["prop"], len(_ORDER)), c["label"].casefold(), c["value"].text))
+        return out
+
+    def illustration(self, iri: str) -> str | None:
+        """The illustrative chain (keten:Illustratie) this resource is, or belongs to; None if it is none."""
+        def chain_of(node, depth=0):
+            if ILLUSTRATION in self.snap.types.get(node.value, []):
+                return node.value
+            if depth > 3:
+                return None
+            ups = [q.object for q in self.store.quads(node, _OF_CHAIN, None, None)]
+            ups += [q.subject for p in (*_CHAIN_LINKS, _SUB_PROCESS) for q in self.store.quads(None, p, node, None)]
+            for up in ups:
+                if isinstance(up, ox.NamedNode) and (found := chain_of(up, depth + 1)):
+                    return found
+            return None
+        return chain_of(ox.NamedNode(iri))
 
     def definition(self, iri: str) -> tuple[str, str] | None:
         return self.snap.labels.definition(iri, self.lang)

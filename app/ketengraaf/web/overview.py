@@ -5,7 +5,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..errors import InputError, NotFound
-from ..namespaces import DCTERMS, KETEN, SKOS
+from ..namespaces import DCTERMS, KETEN, RDF, SKOS
 from .http import HTML, conditional
 from .i18n import reader_lang
 from .snapshot import Snapshot, snapshot
@@ -18,7 +18,8 @@ SORTS = ("label", "-label", "iri")
 CHAIN = str(KETEN.Keten)
 MODELS = [str(KETEN[n]) for n in ("Orkestratieketen", "Estafetteketen", "Doelketen", "HorizontaleSamenwerking")]
 SCHEME = str(SKOS.ConceptScheme)
-CHANGED = (str(DCTERMS.modified), str(KETEN.laatstBewerkt))
+MODIFIED = str(DCTERMS.modified)
+RDF_TYPE = str(RDF.type)
 
 
 def class_url(cls: str, **args) -> str:
@@ -30,20 +31,26 @@ def _item(snap: Snapshot, iri: str, lang: str) -> dict:
 
 
 def recently_changed(snap: Snapshot, limit: int = 10) -> list[tuple[str, str]]:
-    """(resource IRI, date) by newest ``dcterms:modified``/``keten:laatstBewerkt``; wiki pages count for
-    the resource that points to them. Built once per generation."""
+    """(resource IRI, date) by newest change of the catalogue's own description of the resource: the
+    ``dcterms:modified`` of the named graph (source file) that describes it, or the resource's own
+    ``dcterms:modified``. A wiki page's ``keten:laatstBewerkt`` says when GEMMA or NORA changed, not when
+    the catalogue did, so it never counts. Built once per generation."""
     def build(s: Snapshot):
         latest: dict[str, str] = {}
-        for prop in CHANGED:
-            for q in s.store.quads(None, ox.NamedNode(prop), None, None):
-                if not (isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)):
-                    continue
-                owners = [o.subject.value for o in s.store.quads(None, ox.NamedNode(str(KETEN.wikiPagina)),
-                                                                  q.subject, None)
-                          if isinstance(o.subject, ox.NamedNode)] or [q.subject.value]
-                for who in owners:
-                    if q.object.value > latest.get(who, ""):
-                        latest[who] = q.object.value
+
+        def bump(who: str, date: str) -> None:
+            if date > latest.get(who, ""):
+                latest[who] = date
+        for q in s.store.quads(None, ox.NamedNode(MODIFIED), None, None):
+            if not (isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)):
+                continue
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name == q.subject:
+                # a file describing itself: its date is the change date of every typed resource in it
+                for t in s.store.quads(None, ox.NamedNode(RDF_TYPE), None, q.graph_name):
+                    if isinstance(t.subject, ox.NamedNode) and t.subject != q.subject:
+                        bump(t.subject.value, q.object.value)
+            else:
+                bump(q.subject.value, q.object.value)
         return sorted(latest.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
     return snap.extra("recently-changed", build)[:limit]
 

@@ -73,7 +73,8 @@ def render_resource(iri: str, **extra) -> str:
     return render_template(
         "resource.html", iri=iri, title=title, title_lang=title_lang, titles=view.all_titles(iri),
         types=view.types(iri), definition=view.definition(iri), wiki=view.wiki_pages(iri),
-        groups=view.grouped(iri), inbound=in_groups, downloads=[(f, data_url(iri, f.extension)) for f in PAGE_FORMATS.values()],
+        claims=view.claims(iri), illustration=view.illustration(iri), groups=view.grouped(iri), inbound=in_groups,
+        downloads=[(f, data_url(iri, f.extension)) for f in PAGE_FORMATS.values()],
         jsonld=jsonld.replace("<", "\\u003c"), shacl=rep.for_focus(iri), report_available=rep.available,
         tree=scheme_tree(snap, iri, lang), term=term_extras(snap, iri, lang), lang=lang, **extra)
 
