@@ -11,6 +11,7 @@ import pytest
 
 from ketengraaf import errors, messages
 from ketengraaf.messages import LANGS, MESSAGES, text
+from paths import ROOT
 
 PACKAGE = Path(messages.__file__).resolve().parent
 TEMPLATES = sorted((PACKAGE / "templates").glob("*.html"))
@@ -128,11 +129,22 @@ def test_every_message_is_used_somewhere():
 
 
 def test_no_text_tables_left_outside_the_catalogue():
-    from ketengraaf.sparql import views
-    from ketengraaf.validation import render
-    from ketengraaf.web import gemma, i18n, upl
-    for module, name in ((i18n, "MESSAGES"), (gemma, "TEXT"), (upl, "TEXT"), (views, "TEXTS"), (render, "_WORDS")):
-        assert not hasattr(module, name), f"{module.__name__}.{name} is back: put its text in ketengraaf.messages"
+    """No module but ketengraaf.messages holds a table of nl/en text: any dict literal with both an "nl"
+    and an "en" key (directly, or one level down) elsewhere is a second catalogue."""
+    package = ROOT / "app" / "ketengraaf"
+    found = []
+    for path in sorted(package.rglob("*.py")):
+        if path.parent == package and path.name in ("messages.py", "labels.py"):
+            continue            # labels.py: labels of vocabulary terms (data about terms), not interface text
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Dict):
+                continue
+            keys = {k.value for k in node.keys if isinstance(k, ast.Constant)}
+            inner = [v for v in node.values if isinstance(v, ast.Dict)]
+            if {"nl", "en"} <= keys or any({"nl", "en"} <= {k.value for k in d.keys if isinstance(k, ast.Constant)}
+                                           for d in inner):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, f"text tables outside ketengraaf.messages (move them there): {found}"
 
 
 def test_templates_build_their_links():

@@ -15,9 +15,9 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, XSD
 
-from ketengraaf.loading import collect_sources
+from ketengraaf.sources import collect_sources
 from ketengraaf.namespaces import GRAPH, ID, KETEN
-from ketengraaf.settings import ROOT
+from paths import ROOT
 from conftest import SHARED, needs_shared
 
 KETENS = ROOT / "data" / "ketens"

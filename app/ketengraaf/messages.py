@@ -389,7 +389,11 @@ MESSAGES: dict[str, dict[str, str]] = {
                                    "en": "This description is wholly or partly the catalogue's illustration, not a "
                                          "statement of a source. Only what has a source with a quotation below "
                                          "rests on a source."},
-    "resource.illustration_of": {"nl": "Onderdeel van de illustratie", "en": "Part of the illustration"},}
+    "resource.illustration_of": {"nl": "Onderdeel van de illustratie", "en": "Part of the illustration"},
+    "wiki.export.heading": {"nl": "In de ketengraaf", "en": "In ketengraaf"},
+    "wiki.export.resource": {"nl": "Bron", "en": "Resource"},
+    "wiki.export.type": {"nl": "Soort", "en": "Type"},
+}
 
 
 def text(key: str, lang: str, /, **params) -> str:

@@ -18,9 +18,9 @@ import html
 import re
 from dataclasses import dataclass
 
+from ..messages import text
+
 MARK = "<!-- ketengraaf: {title} -->"
-HEADING = {"nl": "In de ketengraaf", "en": "In ketengraaf"}
-COLUMNS = {"nl": ("Bron", "Soort"), "en": ("Resource", "Type")}
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,8 @@ def escape(text: str) -> str:
 
 
 def page_wikitext(title: str, rows: list[Row], lang: str = "nl") -> str:
-    first, second = COLUMNS[lang]
-    out = [MARK.format(title=escape(title).replace("--", "&#45;&#45;")), f"== {HEADING[lang]} ==",
+    first, second = text("wiki.export.resource", lang), text("wiki.export.type", lang)
+    out = [MARK.format(title=escape(title).replace("--", "&#45;&#45;")), "== " + text("wiki.export.heading", lang) + " ==",
            '{| class="wikitable sortable"', f"! {first} !! {second}"]
     for r in sorted(rows, key=lambda r: (r.label.casefold(), r.iri)):
         out += ["|-", f"| [{r.iri} {escape(r.label)}] || {', '.join(escape(t).replace(',', '&#44;') for t in r.types)}"]
