@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Callable, Iterable, Literal, Sequence
+from typing import Literal
+from collections.abc import Callable, Iterable, Sequence
 
 import pyoxigraph as ox
 from flask import Response, jsonify, render_template, request
@@ -26,7 +27,7 @@ from ..errors import InputError, KetengraafError, NotAcceptable
 from ..namespaces import PREFIXES
 from ..sparql.formats import HTML, TURTLE, Format, by_param, formats_for
 from .context import settings
-from .i18n import reader_lang
+from .i18n import UI_LANGS, reader_lang, ui_lang
 from .snapshot import snapshot
 from .urls import alternates, data_url, page_url, public_base
 
@@ -175,13 +176,22 @@ def cors(resp: Response, *, preflight: bool = False) -> Response:
 # -- answers ---------------------------------------------------------------------
 
 def error_response(err: KetengraafError):
-    """One answer for every error: HTML for browsers, JSON for everything else."""
+    """One answer for every error: HTML for browsers, JSON for everything else; titles in the reader's
+    language."""
     if wants_html():
         body = render_template("error.html", error=err)
         return body, err.status, {"Content-Type": "text/html; charset=utf-8"}
-    resp = jsonify(err.to_dict())
+    resp = jsonify(err.to_dict(safe_ui_lang()))
     resp.status_code = err.status
     return resp
+
+
+def safe_ui_lang() -> str:
+    """The reader's interface language, or the first one when it cannot be told (a bad ?lang=, no store)."""
+    try:
+        return ui_lang()
+    except Exception:
+        return UI_LANGS[0]
 
 
 def page_or_data(iri: str, rep: Format, page: Callable[[], str], quads: Callable[[], list], *,

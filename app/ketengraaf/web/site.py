@@ -12,8 +12,8 @@ from ..labels import valid_lang
 from ..messages import text
 from ..namespaces import qname
 from .context import settings
-from .http import error_response
-from .i18n import UI_LANGS, choose_lang, reader_lang, ui_lang
+from .http import error_response, safe_ui_lang
+from .i18n import UI_LANGS, choose_lang, reader_lang
 from .search import suggestions
 from .snapshot import snapshot
 from .urls import local_url
@@ -48,24 +48,13 @@ def helpers():
             return reader_lang()
         except Exception:       # a bad ?lang= on an error page: still render the page
             return settings().default_lang
-    return {"t": _safe_t, "reader_lang": lang_or_default, "ui_lang": _safe_ui_lang, "local_url": local_url,
+    return {"t": _safe_t, "reader_lang": lang_or_default, "ui_lang": safe_ui_lang, "local_url": local_url,
             "label": label, "qname": qname, "switch_lang_url": switch_lang_url, "ui_langs": UI_LANGS,
             "nav_extra": _nav}
 
 
-def _safe_ui_lang() -> str:
-    try:
-        return ui_lang()
-    except Exception:
-        return "nl"
-
-
 def _safe_t(key: str, **params) -> str:
-    try:
-        lang = ui_lang()
-    except Exception:       # no language yet (the store is unavailable): the fallback language
-        lang = UI_LANGS[0]
-    return text(key, lang, **params)      # an unknown key is a KeyError, never a blank
+    return text(key, safe_ui_lang(), **params)      # an unknown key is a KeyError, never a blank
 
 
 @bp.after_app_request
