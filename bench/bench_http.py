@@ -235,7 +235,7 @@ def html_rows(targets: dict[str, Target], iris: list[str], varied: Varied, args)
             if "oxigraph" in targets:
                 ox = targets["oxigraph"]
 
-                def fetch(i, pick=pick):
+                def fetch(i, pick=pick, ox=ox):
                     return ox.q(lookup_query(pick(i, "oxigraph")))
                 row["oxigraph"] = drive("127.0.0.1", ox.server.port, fetch, requests=args.requests,
                                         concurrency=conc, time_cap=args.time_cap).as_dict()
@@ -257,7 +257,8 @@ def not_modified(kg: Target, iris: list[str], args) -> dict:
         if status != 200 or not etag:
             out[what] = {"error": f"first answer {status}, ETag {etag!r}"}
             continue
-        r = drive("127.0.0.1", kg.server.port, lambda i: (path, {**headers, "If-None-Match": etag}),
+        r = drive("127.0.0.1", kg.server.port,
+                  lambda i, path=path, headers=headers, etag=etag: (path, {**headers, "If-None-Match": etag}),
                   requests=args.requests, concurrency=1, time_cap=args.time_cap)
         out[what] = {"etag": etag, **r.as_dict()}
     return out

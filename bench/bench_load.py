@@ -7,7 +7,8 @@ and each measurement runs in a fresh Python subprocess, so its peak RSS
 (``getrusage(RUSAGE_SELF).ru_maxrss`` of that child) is its own:
 
 - ketengraaf load: ``ketengraaf.loading.load`` of ontology/ + shapes/ + the file into a
-  temporary store, without validation and with ``ketengraaf.validation.validate_sources`` (as ``ketengraaf load`` runs it);
+  temporary store, without validation and with ``ketengraaf.validation.validate_sources``
+  (as ``ketengraaf load`` runs it);
 - ketengraaf validate: the validator alone, on the parsed sources;
 - baseline: rdflib ``Graph().parse`` of the same files, then ``pyshacl.validate``
   with the repository's shapes/ and ontology/.
@@ -133,7 +134,8 @@ def child_pyshacl(data: Path) -> dict:
     for sev in report.objects(None, SH.resultSeverity):
         name = str(sev).rsplit("#", 1)[-1]
         severities[name] = severities.get(name, 0) + 1
-    return {"seconds": validated, "cpu": cpu.seconds, "parse_seconds": parsed, "conforms": conforms, "results": severities,
+    return {"seconds": validated, "cpu": cpu.seconds, "parse_seconds": parsed, "conforms": conforms,
+            "results": severities,
             "shapes_triples": len(shapes)}
 
 

@@ -72,7 +72,8 @@ PLACES = ["Utrecht", "Amsterdam", "Rotterdam", "Den Haag", "Zwolle", "Groningen"
 # partner kinds: (slug prefix, nl label, en label, bestuurslaag, regional?)
 KINDS = [
     ("gemeente", "Gemeente {p}", "Municipality of {p}", "gemeente", True),
-    ("omgevingsdienst", "Omgevingsdienst regio {p}", "Environmental service region {p}", "gemeenschappelijke-regeling", True),
+    ("omgevingsdienst", "Omgevingsdienst regio {p}", "Environmental service region {p}",
+     "gemeenschappelijke-regeling", True),
     ("veiligheidsregio", "Veiligheidsregio {p}", "Safety region {p}", "gemeenschappelijke-regeling", True),
     ("ggd", "GGD regio {p}", "Public health service region {p}", "gemeenschappelijke-regeling", True),
     ("waterschap", "Waterschap {p}", "Water authority {p}", "waterschap", True),
@@ -444,7 +445,7 @@ class Generator:
         elif model == "Estafetteketen":
             prev = None
             missing = r.randrange(len(partners)) if defect == "proces-zonder-verantwoordelijke" else -1
-            for j, (piri, pnl, pslug) in enumerate(partners):
+            for j, (piri, _nl, _slug) in enumerate(partners):
                 step = STEPS[(3 * j + 4) % len(STEPS)]
                 iri = ID + f"proces/{slug}-{step[0]}"
                 extra = [] if j == missing else [(q("keten:verantwoordelijke"), piri)]
@@ -455,7 +456,7 @@ class Generator:
                                     f"{step[2]} of {theme[2].lower()}", extra)
                 out.append(("proces", prev))
         else:  # Doelketen: each partner its own process, no dependencies, no steering
-            for j, (piri, pnl, pslug) in enumerate(partners[:3]):
+            for piri, pnl, pslug in partners[:3]:
                 iri = ID + f"proces/{slug}-{pslug}"
                 out.append(("proces", self.process(
                     iri, "Dienstverleningsproces", f"{theme[1]}: bijdrage {pnl}",

@@ -254,7 +254,7 @@ def test_gemma_page_status_and_date(g):
 
 
 def test_gemma_element_links_use_object_ids(g):
-    for s, p, o in g:
+    for s, _p, o in g:
         for term in (s, o):
             if isinstance(term, URIRef) and str(term).startswith(str(ID) + "gemma/"):
                 assert re.fullmatch(UUID, str(term)[len(str(ID) + "gemma/"):]), term

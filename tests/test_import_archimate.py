@@ -87,7 +87,8 @@ def test_coarchi_counts_equal_the_files(fixture_import):
 
 def test_raw_graph_types_properties_folders_relations_views(fixture_import):
     s = store_of(fixture_import.files["archimate-procesarchitectuur.ttl"])
-    assert ask(s, f"""ASK {{ <{REGIEVOEREN}> a am:BusinessProcess ; skos:prefLabel "Regievoeren diensten door derden"@nl ;
+    assert ask(s, f"""ASK {{ <{REGIEVOEREN}> a am:BusinessProcess ;
+        skos:prefLabel "Regievoeren diensten door derden"@nl ;
         am:prop-object-id "6948da74-5f84-4ead-850e-b25d9ddcfcc1" ; am:prop-gemma-type "Bedrijfsproces" ;
         am:documentation ?doc ; am:folderPath ?path .
         FILTER(STRENDS(?path, "Procesarchitectuur/Processenlandschap")) }}""")

@@ -323,7 +323,8 @@ def test_json_variants_agree(upl_client, data):
     assert a["count"] == 12
     assert [(c["iri"], c["rang"]) for c in a["candidates"]] == [(p.iri, data.ranks[p.iri]) for p in data.candidates]
     bez = next(c for c in a["candidates"] if c["naam"] == "bezwaar")
-    assert [l["iri"] for l in bez["bestuurslagen"]] == [LAAG + s for s in ("rijk", "provincie", "waterschap", "gemeente")]
+    layers = [LAAG + s for s in ("rijk", "provincie", "waterschap", "gemeente")]
+    assert [l["iri"] for l in bez["bestuurslagen"]] == layers
     assert bez["medebewind"] is True
     assert bez["score"] == -1 and bez["rang"] == 9
     assert [(r["iri"].rsplit("/", 1)[-1], r["gewicht"]) for r in bez["redenen"]] == [

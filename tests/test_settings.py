@@ -12,7 +12,8 @@ def test_every_setting_has_help_and_docs_are_generated_from_the_table():
     for s in SETTINGS:
         assert s.help.strip(), s.name
     docs = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
-    assert docs == markdown_table(), "docs/settings.md is stale: run `ketengraaf settings --markdown > docs/settings.md`"
+    assert docs == markdown_table(), \
+        "docs/settings.md is stale: run `ketengraaf settings --markdown > docs/settings.md`"
 
 
 def test_precedence_override_then_environment_then_default():

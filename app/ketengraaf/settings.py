@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
+from collections.abc import Callable, Mapping
 
 from .catalogue import Catalogue, locate
 from .errors import ConfigError
@@ -133,7 +134,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, overrides: Mapping[str, Any] | None = None,
-                 environ: Mapping[str, str] | None = None) -> "Settings":
+                 environ: Mapping[str, str] | None = None) -> Settings:
         overrides = dict(overrides or {})
         environ = os.environ if environ is None else environ
         unknown = sorted(set(overrides) - set(_BY_NAME))
@@ -167,7 +168,7 @@ class Settings:
     def as_dict(self) -> dict[str, Any]:
         return dict(self._values)
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         values = {**self._values, **changes}
         if "catalogue" in changes:      # places derived from the old catalogue follow the new one
             for name in _DERIVED:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import pyoxigraph as ox
 

@@ -34,7 +34,11 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, '
 MIN_TEXT_PX = 12
 
 # The words of the diagram itself (labels of things come from the data), in ketengraaf.messages.
-WORDS = ("main", "with", "responsible", "goal", "goals", "lead", "no_role", "unknown_executor", "model_orkestratie", "model_estafette", "model_doel", "model_keten", "legend_process", "legend_sub", "legend_afhankelijk", "legend_namens", "legend_deelproces", "legend_doel", "title", "desc_partners", "desc_goals", "desc_processes", "desc_by", "desc_unknown", "desc_sub", "desc_namens", "desc_needs", "desc_main", "desc_none")
+WORDS = ("main", "with", "responsible", "goal", "goals", "lead", "no_role", "unknown_executor",
+         "model_orkestratie", "model_estafette", "model_doel", "model_keten", "legend_process", "legend_sub",
+         "legend_afhankelijk", "legend_namens", "legend_deelproces", "legend_doel", "title", "desc_partners",
+         "desc_goals", "desc_processes", "desc_by", "desc_unknown", "desc_sub", "desc_namens", "desc_needs",
+         "desc_main", "desc_none")
 
 # line style per arrow kind: stroke, width, dash, marker
 STYLE = {
@@ -212,9 +216,9 @@ def _legend(lay: Layout, pid: str) -> list[str]:
             out.append(f'<rect x="{fmt(x0 + 4)}" y="{fmt(mid - 7)}" width="34" height="14" rx="7" fill="#fbfbfc" '
                        f'stroke="#1f3a5f" stroke-width="1"/>')
         ty = y
-        for text in lines:
+        for line in lines:
             out.append(f'<text x="{fmt(x0 + 52)}" y="{fmt(ty + LH_SMALL * 0.75)}" font-size="{FS_SMALL}" '
-                       f'fill="#1a1a1a">{esc(text)}</text>')
+                       f'fill="#1a1a1a">{esc(line)}</text>')
             ty += LH_SMALL
         y += max(len(lines) * LH_SMALL, 20) + 4
     out.append("</g>")

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import subprocess
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 import pyoxigraph as ox
 
@@ -149,7 +149,7 @@ def newest_file_date(path: Path) -> str:
         newest = path.stat().st_mtime
     else:
         newest = max((e.stat().st_mtime for e in _scan(path)), default=path.stat().st_mtime)
-    return datetime.fromtimestamp(newest, timezone.utc).date().isoformat()
+    return datetime.fromtimestamp(newest, UTC).date().isoformat()
 
 
 def _scan(path: Path):
@@ -212,7 +212,7 @@ def run(path: str | Path, *, out_dir: str | Path, scope: str = "all", fmt: str =
     commit = commit or source_commit(path)
     if source_url is None:
         source_url = GEMMA_REPOSITORY + (f"/tree/{commit}" if commit else "")
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     label = f"{model.name} {model.version or ''}".strip()
     prov = Provenance(
         title_nl=f"ArchiMate-model {label}: {chosen.name} (ruwe inhoud)",

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import ImporterError, ParseError
 from .archimate_model import (ELEMENT_TYPES, RELATION_TYPES, VIEW_TYPES, Folder, Item, Model, Problem,

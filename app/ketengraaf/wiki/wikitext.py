@@ -40,7 +40,8 @@ def escape(text: str) -> str:
 
 def page_wikitext(title: str, rows: list[Row], lang: str = "nl") -> str:
     first, second = text("wiki.export.resource", lang), text("wiki.export.type", lang)
-    out = [MARK.format(title=escape(title).replace("--", "&#45;&#45;")), "== " + text("wiki.export.heading", lang) + " ==",
+    heading = "== " + text("wiki.export.heading", lang) + " =="
+    out = [MARK.format(title=escape(title).replace("--", "&#45;&#45;")), heading,
            '{| class="wikitable sortable"', f"! {first} !! {second}"]
     for r in sorted(rows, key=lambda r: (r.label.casefold(), r.iri)):
         out += ["|-", f"| [{r.iri} {escape(r.label)}] || {', '.join(escape(t).replace(',', '&#44;') for t in r.types)}"]
