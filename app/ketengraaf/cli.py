@@ -102,9 +102,10 @@ def load(catalogue, store_dir, force, replace, no_validate, allow_violations, pa
                                   validate=not no_validate, allow_violations=allow_violations or None)
     took = time.perf_counter() - started
     if changed:
-        click.echo(say("cli.load.loaded", triples=gen.triples, files=len(gen.sources), generation=gen.id, took=took))
+        click.echo(say("cli.load.loaded", triples=gen.source_triples, files=len(gen.files), generation=gen.id,
+                       took=took))
     else:
-        click.echo(say("cli.load.unchanged", generation=gen.id, files=len(gen.sources), triples=gen.triples))
+        click.echo(say("cli.load.unchanged", generation=gen.id, files=len(gen.files), triples=gen.source_triples))
     summary = gen.extra.get("validation") or {}
     if summary:
         click.echo(say("cli.load.validation", summary=", ".join(f"{k} {v}" for k, v in summary.items())))
@@ -146,9 +147,11 @@ def stats(catalogue, store_dir):
     click.echo(say("cli.stats.generation", generation=gen.id, version=gen.version[:12],
                    created=f"{gen.created:%Y-%m-%d %H:%M:%S}"))
     click.echo(f"\n{say('cli.stats.triples'):>9}  {say('cli.stats.graph')}")
-    for s in sorted(gen.sources, key=lambda s: s.graph):
+    for s in sorted(gen.files, key=lambda s: s.graph):
         click.echo(f"{s.triples:>9,}  {s.graph}")
-    click.echo(f"{gen.triples:>9,}  {say('cli.stats.total')}")
+    click.echo(f"{gen.source_triples:>9,}  {say('cli.stats.total')}")
+    for s in sorted((s for s in gen.sources if s.derived), key=lambda s: s.graph):
+        click.echo(f"{s.triples:>9,}  {s.graph}  {say('cli.stats.derived')}")
     rows = store.select("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } GROUP BY ?c ORDER BY DESC(?n) ?c")
     click.echo(f"\n{say('cli.stats.instances'):>9}  {say('cli.stats.class')}")
     for r in rows:

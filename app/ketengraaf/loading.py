@@ -13,20 +13,90 @@ What a load holds (:func:`load_catalogue`):
 - paths: those sources added to the current catalogue, or replacing the sources
   with the same graph; every other graph of the current generation is kept;
 - paths with ``replace``: a catalogue of only those sources.
+
+Besides the sources, a generation holds two graphs the load makes (``derived`` sources):
+
+- ``graph/inferentie``: the RDFS entailments of the sources that a reader expects
+  (``rdfs:subClassOf`` and ``rdfs:subPropertyOf``, transitively: a ``keten:Orkestratieketen`` is
+  also a ``keten:Keten``), part of the default graph like every source; setting ``inference``;
+- ``graph/validatie``: the SHACL report of this generation, with the load's time, the shapes'
+  version and, per result, since when the catalogue has had it (``dcterms:created``: the load in
+  which it first appeared).
 """
 from __future__ import annotations
 
+import hashlib
 import time
-from pathlib import Path
 from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from pathlib import Path
 
 import pyoxigraph as ox
 
-from .errors import ValidationFailed
+from .errors import InputError, ValidationFailed
+from .namespaces import GRAPH
 from .sources import ParsedSource, collect_sources, content_version, parse_sources
-from .store import Generation
-from .store.oxigraph import current_generation, export_graph, write_generation, writer_lock
-from .validation import Report, render, validate_sources
+from .store import Generation, SourceInfo
+from .store.oxigraph import current_generation, export_graph, generation_file, write_generation, writer_lock
+from .validation import Report, read_report_bytes, render, validate_sources
+from .validation.engine import is_shapes_source
+
+INFERENCE_GRAPH = str(GRAPH) + "inferentie"
+REPORT_GRAPH = str(GRAPH) + "validatie"
+DERIVED_GRAPHS = frozenset({INFERENCE_GRAPH, REPORT_GRAPH})
+
+_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+# RDFS entailments a reader expects; the FILTERs keep what the sources state already out
+_ENTAILMENTS = (
+    f"""CONSTRUCT {{ ?x a ?super }} WHERE {{
+          ?x a ?class . ?class <{_RDFS}subClassOf>+ ?super .
+          FILTER(isIRI(?super) && ?super != ?class) FILTER NOT EXISTS {{ ?x a ?super }} }}""",
+    f"""CONSTRUCT {{ ?s ?super ?o }} WHERE {{
+          ?s ?p ?o . ?p <{_RDFS}subPropertyOf>+ ?super .
+          FILTER(isIRI(?super) && ?super != ?p) FILTER NOT EXISTS {{ ?s ?super ?o }} }}""",
+)
+
+
+def infer_into(store: ox.Store) -> SourceInfo:
+    """Write the RDFS entailments of every named graph in ``store`` into :data:`INFERENCE_GRAPH`
+    (a filler for :func:`write_generation`, run after the sources)."""
+    graph = ox.NamedNode(INFERENCE_GRAPH)
+    found: set = set()
+    for query in _ENTAILMENTS:
+        found.update(store.query(query, use_default_graph_as_union=True))
+    store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in sorted(found, key=str))
+    return SourceInfo(path="(inferentie: RDFS)", graph=INFERENCE_GRAPH, sha256="", triples=len(found),
+                      derived=True)
+
+
+def report_filler(turtle: bytes) -> Callable[[ox.Store], SourceInfo]:
+    """A filler that stores the validation report (Turtle) as :data:`REPORT_GRAPH`."""
+    def fill(store: ox.Store) -> SourceInfo:
+        graph = ox.NamedNode(REPORT_GRAPH)
+        store.bulk_load(turtle, format=ox.RdfFormat.TURTLE, to_graph=graph)
+        count = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        return SourceInfo(path="(validatie: SHACL)", graph=REPORT_GRAPH,
+                          sha256=hashlib.sha256(turtle).hexdigest(), triples=count, derived=True)
+    return fill
+
+
+def shapes_version(parsed: list[ParsedSource]) -> str:
+    """Content hash of the shapes among the sources (what a report's results depend on, with the data)."""
+    h = hashlib.sha256()
+    for p in sorted((p for p in parsed if is_shapes_source(p)), key=lambda p: p.graph):
+        h.update(f"{p.graph}\0{p.sha256}\n".encode())
+    return "sha256:" + h.hexdigest()[:16]
+
+
+def previous_report(gen: Generation | None) -> Report | None:
+    """The stored report of generation ``gen`` (to carry each result's first appearance over)."""
+    data = generation_file(gen, "validation.ttl") if gen is not None else None
+    if data is None:
+        return None
+    try:
+        return read_report_bytes(data)
+    except InputError:
+        return None
 
 # A validator takes the parsed sources and returns their SHACL report.
 Validator = Callable[[list[ParsedSource]], Report]
@@ -34,14 +104,14 @@ Validator = Callable[[list[ParsedSource]], Report]
 
 def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource], *, force: bool = False,
          validator: Validator | None = None, root: Path | None = None, allow_violations: bool = False,
-         lang: str = "nl") -> tuple[Generation, bool]:
+         lang: str = "nl", inference: bool = True) -> tuple[Generation, bool]:
     """Load sources (paths, or sources already read) into a new generation. Returns (generation, changed).
 
     ``root``: the catalogue folder, which names the graphs of files inside it. With a
     ``validator``, the load is gated: when the report has violations, nothing changes (the
     current generation goes on being served) and :class:`ValidationFailed` carries the report
     (in ``lang``), unless ``allow_violations``, which the generation then records.
-    One load at a time per store (:func:`writer_lock`)."""
+    One load at a time per store (:func:`writer_lock`). ``inference``: add :data:`INFERENCE_GRAPH`."""
     started = time.perf_counter()
     items = list(paths)
     parsed = items if items and all(isinstance(p, ParsedSource) for p in items) else parse_sources(items, root)
@@ -49,10 +119,12 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
     with writer_lock(store_dir):
         current = current_generation(Path(store_dir))
         if (current is not None and current.version == version and not force
-                and (validator is None or "validation" in current.extra)):   # same files, validated if asked
+                and (validator is None or "validation" in current.extra)   # same files, validated if asked
+                and inference == bool(current.extra.get("inference"))):
             return current, False
         extra_files: dict[str, bytes] = {}
-        extra: dict = {}
+        extra: dict = {"inference": inference}
+        fillers = [p.load_into for p in parsed] + ([infer_into] if inference else [])
         if validator is not None:
             report = validator(parsed)
             if report.violations and not allow_violations:
@@ -64,9 +136,13 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
             summary = report.summary()
             if report.violations:
                 summary["allowed_violations"] = True
-            extra_files["validation.ttl"] = render(report, "turtle").encode("utf-8")
+            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            report.mark_since(previous_report(current), now, shapes_version(parsed))
+            turtle = render(report, "turtle").encode("utf-8")
+            extra_files["validation.ttl"] = turtle
             extra["validation"] = summary
-        gen = write_generation(Path(store_dir), version, [p.load_into for p in parsed],
+            fillers.append(report_filler(turtle))
+        gen = write_generation(Path(store_dir), version, fillers,
                                extra_files=extra_files, extra=extra, started=started)
     return gen, True
 
@@ -75,7 +151,7 @@ def kept_sources(gen: Generation) -> list[ParsedSource]:
     """The sources of generation ``gen``, read back from the store as N-Triples (what a load
     of some paths keeps of the current catalogue; their recorded path and hash stay)."""
     return [ParsedSource(Path(info.path), export_graph(gen, info.graph), ox.RdfFormat.N_TRIPLES, kept=info)
-            for info in gen.sources]
+            for info in gen.sources if not info.derived]
 
 
 def catalogue_paths(settings) -> list[Path]:
@@ -116,4 +192,4 @@ def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path]
         def validator(parsed: list[ParsedSource]) -> Report:
             return validate_sources(parsed, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
     return load(settings.store_dir, sources, force=force, validator=validator, root=root,
-                allow_violations=allow_violations, lang=settings.default_lang)
+                allow_violations=allow_violations, lang=settings.default_lang, inference=settings.inference)

@@ -277,6 +277,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cli.stats.triples": {"nl": "triples", "en": "triples"},
     "cli.stats.graph": {"nl": "graaf", "en": "graph"},
     "cli.stats.total": {"nl": "totaal", "en": "total"},
+    "cli.stats.derived": {"nl": "(afgeleid door de lading)", "en": "(derived by the load)"},
     "cli.stats.instances": {"nl": "exemplaren", "en": "instances"},
     "cli.stats.class": {"nl": "klasse", "en": "class"},
     "cli.serve.serving": {"nl": "ketengraaf serveert {url} ({threads} threads, {workers} query-werkers)\n"

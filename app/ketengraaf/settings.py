@@ -77,6 +77,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_violations", False,
             "Publish data with SHACL violations (`ketengraaf load` and the load at start-up). Off: such a load "
             "is refused and the catalogue goes on serving the generation it had.", _bool),
+    Setting("inference", True,
+            "Add the RDFS entailments a reader expects (rdfs:subClassOf, rdfs:subPropertyOf, transitively) to "
+            "each generation as the named graph graph/inferentie, part of the default graph: `?s a keten:Keten` "
+            "finds every chain. Off: only what the sources state.", _bool),
     Setting("public_base", "https://w3id.org/ketengraaf/",
             "Public base IRI of the data; IRIs under it are served by this app's local routes."),
     Setting("host", "127.0.0.1", "Address `ketengraaf serve` listens on."),

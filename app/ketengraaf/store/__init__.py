@@ -24,6 +24,7 @@ class SourceInfo:
     graph: str         # named graph IRI
     sha256: str
     triples: int
+    derived: bool = False   # made by the load (inference, validation report), not read from a file
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,15 @@ class Generation:
     @property
     def graphs(self) -> list[str]:
         return [s.graph for s in self.sources]
+
+    @property
+    def files(self) -> tuple[SourceInfo, ...]:
+        """The sources read from files (not the graphs the load derives)."""
+        return tuple(s for s in self.sources if not s.derived)
+
+    @property
+    def source_triples(self) -> int:
+        return sum(s.triples for s in self.files)
 
 
 class Store(ABC):

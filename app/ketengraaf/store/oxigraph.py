@@ -174,6 +174,14 @@ def export_graph(gen: Generation, graph: str) -> bytes:
     return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
 
 
+def generation_file(gen: Generation, name: str) -> bytes | None:
+    """A file the loader stored beside generation ``gen`` (e.g. ``validation.ttl``), or None."""
+    try:
+        return (Path(gen.path) / name).read_bytes()
+    except OSError:
+        return None
+
+
 def triples_filler(info: SourceInfo, triples: list) -> Callable[[ox.Store], SourceInfo]:
     """A filler for :func:`write_generation` from triples already in memory (importers, tests)."""
     def fill(store: ox.Store) -> SourceInfo:

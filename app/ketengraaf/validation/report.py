@@ -9,11 +9,11 @@ focus labels (``skos:prefLabel`` / ``rdfs:label``) and each result's source file
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SH, SKOS
+from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SH, SKOS, XSD
 from rdflib.term import Node
 
 from ..errors import InputError
@@ -70,6 +70,13 @@ class Result:
     labels: dict[str, str] = field(default_factory=dict)
     source: str | None = None
     component: str | None = None        # e.g. MinCountConstraintComponent
+    since: str | None = None            # when the catalogue first had this result (ISO time of that load)
+    node: Node | None = None            # the result's node in the report graph
+
+    @property
+    def key(self) -> tuple:
+        """What makes two results (of two loads) the same result."""
+        return (str(self.focus), str(self.shape), self.severity, self.path or "", str(self.value))
 
     @property
     def shape_id(self) -> str:
@@ -82,6 +89,10 @@ class Result:
 
     def label(self, lang: str = "nl") -> str | None:
         return _pick(self.labels, lang)
+
+
+def _text_or_none(node: Node | None) -> str | None:
+    return None if node is None else str(node)
 
 
 def _texts(graph: Graph, subject: Node, predicate) -> dict[str, str]:
@@ -134,10 +145,27 @@ class Report:
                 messages=_texts(graph, node, SH.resultMessage),
                 path=path_text(graph, graph.value(node, SH.resultPath)),
                 value=graph.value(node, SH.value), labels=labels, source=source,
-                component=_local(graph.value(node, SH.sourceConstraintComponent))))
+                component=_local(graph.value(node, SH.sourceConstraintComponent)),
+                since=_text_or_none(graph.value(node, DCTERMS.created)), node=node))
         for report in graph.subjects(RDF.type, SH.ValidationReport):
             graph.set((report, SH.conforms, Literal(not any(r.severity == "Violation" for r in results))))
         return cls(graph, results, took)
+
+    def mark_since(self, previous: "Report | None", now: str, shapes_version: str) -> None:
+        """Record in the report graph when each result first appeared (``dcterms:created``): the time
+        ``previous`` gives for the same result, else ``now``; and on the report, this load's time and
+        the version (content hash) of the shapes that made it."""
+        first = {r.key: r.since for r in previous.results if r.since} if previous is not None else {}
+        marked = []
+        for r in self.results:
+            since = first.get(r.key, now)
+            if r.node is not None:
+                self.graph.set((r.node, DCTERMS.created, Literal(since, datatype=XSD.dateTime)))
+            marked.append(replace(r, since=since))
+        self.results = marked
+        for report in self.graph.subjects(RDF.type, SH.ValidationReport):
+            self.graph.set((report, DCTERMS.created, Literal(now, datatype=XSD.dateTime)))
+            self.graph.set((report, OWL.versionInfo, Literal(f"shapes {shapes_version}")))
 
     # ---- summaries
     def count(self, severity: str) -> int:
@@ -175,6 +203,16 @@ class Report:
         for r in self.results:
             groups.setdefault(r.focus, []).append(r)
         return groups
+
+
+def read_report_bytes(data: bytes) -> Report:
+    """A stored report's Turtle, read back into the model."""
+    g = Graph()
+    try:
+        g.parse(data=data, format="turtle")
+    except Exception as exc:  # rdflib raises several parser exception types
+        raise InputError(f"not a readable Turtle report: {exc}") from None
+    return Report.from_graph(g)
 
 
 def read_report(path: str | Path) -> Report:
