@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph
+from rdflib import Graph, Literal
 from rdflib.namespace import SH
 
 from ketengraaf.cli import main
@@ -21,16 +21,20 @@ def run(*args):
     return CliRunner().invoke(main, ["validate", *map(str, args)], env={"KETENGRAAF_DEFAULT_LANG": "nl"})
 
 
-def test_shipped_catalogue_conforms():
+def test_shipped_catalogue_passes_with_its_one_intended_warning():
     result = run()
     assert result.exit_code == 0, result.output
-    assert "De gegevens voldoen aan de vormregels." in result.output
+    assert "0 overtredingen, 1 waarschuwing, 0 meldingen" in result.output
+    assert result.output.rstrip().endswith(
+        "De gegevens voldoen niet volledig aan de vormregels: geen overtredingen, wel 1 waarschuwing.")
+    assert "De gegevens voldoen aan de vormregels." not in result.output
 
 
 def test_valid_file_exits_0():
     result = run(VALID)
     assert result.exit_code == 0, result.output
     assert "0 overtredingen, 0 waarschuwingen, 0 meldingen" in result.output
+    assert result.output.rstrip().endswith("De gegevens voldoen aan de vormregels.")
 
 
 def test_violation_exits_1_and_names_shape_focus_and_file():
@@ -53,14 +57,37 @@ def test_english_messages():
     assert "1 violation, 0 warnings, 0 infos" in result.output
 
 
-def test_warnings_pass_unless_strict():
-    lenient = run(WARNING)
-    assert lenient.exit_code == 0, lenient.output
-    assert "[waarschuwing] KlantdoelOrkestratie" in lenient.output
-    strict = run(WARNING, "--strict")
-    assert strict.exit_code == 1
-    assert "(--strict)" in strict.output
+def _split(*args):
+    result = CliRunner().invoke(main, ["validate", *map(str, args)],
+                                                env={"KETENGRAAF_DEFAULT_LANG": "en"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_warnings_pass_unless_strict_and_strict_changes_only_the_exit_code():
+    code, out, err = _split(WARNING)
+    assert code == 0, out + err
+    assert "[warning] KlantdoelOrkestratie" in out
+    assert out.rstrip().endswith("The data does not fully conform to the shapes: no violations, but 1 warning.")
+    assert "The data conforms" not in out and err == ""
+    strict_code, strict_out, strict_err = _split(WARNING, "--strict")
+    assert strict_code == 1
+    assert _without_timing(strict_out) == _without_timing(out)       # the report is the same
+    assert "does not conform: 0 violation(s), 1 warning(s) (--strict: warnings fail)" in strict_err
     assert run(VALID, "--strict").exit_code == 0
+
+
+def _without_timing(text: str) -> str:
+    import re
+    return re.sub(r"; took [0-9.]+ s", "", text)
+
+
+@pytest.mark.parametrize("args,conforms", [((VALID,), True), ((WARNING,), False), ((VIOLATION,), False)])
+def test_turtle_report_conforms_iff_there_are_no_results(args, conforms):
+    code, out, _err = _split(*args, "--format", "turtle")
+    g = Graph().parse(data=out, format="turtle")
+    assert list(g.objects(None, SH.conforms)) == [Literal(conforms)]
+    assert (len(list(g.subjects(None, SH.ValidationResult))) == 0) == conforms
+    assert code == (1 if VIOLATION in args else 0)
 
 
 def test_turtle_format_parses():

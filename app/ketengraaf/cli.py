@@ -74,16 +74,17 @@ def load(store_dir, force, no_validate, paths):
 def validate(paths, lang, fmt, strict):
     """Validate PATHS (default: ontology/, shapes/, data/) against the shipped shapes and ontology.
 
-    Exit 0 when the data conforms (warnings allowed unless --strict), 1 on violations, 2 on unreadable input."""
+    Exit 0 without violations (warnings allowed unless --strict), 1 on violations, 2 on unreadable input.
+    The report's sh:conforms and its last line follow SHACL: any result, a warning too, means it does not conform."""
     from .errors import ValidationFailed
     from .loading import parse_sources
     from .validation import render, validate_sources
     settings = _settings()
     report = validate_sources(parse_sources(list(paths) or settings.sources))
     click.echo(render(report, fmt, lang or settings.default_lang), nl=False)
-    if report.violations or (strict and report.warnings):
+    if not report.acceptable(strict):
         counts = f"{report.violations} violation(s), {report.warnings} warning(s)"
-        raise ValidationFailed("the data does not conform: " + counts + (" (--strict)" if strict else ""))
+        raise ValidationFailed("the data does not conform: " + counts + (" (--strict: warnings fail)" if strict else ""))
 
 
 @main.command()

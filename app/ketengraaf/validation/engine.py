@@ -197,7 +197,7 @@ def validate_graph(data_graph: Graph, shapes_graph: Graph, *, ont_graph: Graph |
 
     No inference: the class hierarchy comes from the ontology triples in the data.
     Pass a :class:`DataGraph` for speed: pySHACL works on it in place (no copy).
-    Warnings and infos do not make the report non-conforming (``Report.conforms``)."""
+    ``sh:conforms`` is true only without any result (SHACL §3.6.1); ``Report.acceptable`` allows warnings."""
     started = time.perf_counter()
     _conforms, report_graph, _text = pyshacl.validate(
         data_graph, shacl_graph=shapes_graph, ont_graph=ont_graph, inference="none",

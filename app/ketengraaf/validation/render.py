@@ -20,11 +20,15 @@ _WORDS = {
     "nl": {"Violation": ("overtreding", "overtredingen"), "Warning": ("waarschuwing", "waarschuwingen"),
            "Info": ("melding", "meldingen"), "path": "pad", "value": "waarde", "file": "bestand",
            "conforms": "De gegevens voldoen aan de vormregels.",
-           "fails": "De gegevens voldoen NIET aan de vormregels.", "took": "duur", "none": "geen resultaten"},
+           "fails": "De gegevens voldoen NIET aan de vormregels: {counts}.",
+           "no_violations": "De gegevens voldoen niet volledig aan de vormregels: geen overtredingen, wel {counts}.",
+           "took": "duur", "none": "geen resultaten"},
     "en": {"Violation": ("violation", "violations"), "Warning": ("warning", "warnings"),
            "Info": ("info", "infos"), "path": "path", "value": "value", "file": "file",
            "conforms": "The data conforms to the shapes.",
-           "fails": "The data does NOT conform to the shapes.", "took": "took", "none": "no results"},
+           "fails": "The data does NOT conform to the shapes: {counts}.",
+           "no_violations": "The data does not fully conform to the shapes: no violations, but {counts}.",
+           "took": "took", "none": "no results"},
 }
 
 
@@ -95,8 +99,27 @@ def render_text(report: Report, lang: str = "nl") -> str:
                        for s in ("Violation", "Warning", "Info"))
     took = f"; {words['took']} {report.took:.2f} s" if report.took is not None else ""
     lines.append(counts + took)
-    lines.append(words["conforms"] if report.conforms else words["fails"])
+    lines.append(verdict(report, lang))
     return "\n".join(lines) + "\n"
+
+
+def _count(report: Report, severity: str, words: dict) -> str:
+    n = report.count(severity)
+    return f"{n} {words[severity][0 if n == 1 else 1]}"
+
+
+def verdict(report: Report, lang: str = "nl") -> str:
+    """One sentence that says what ``sh:conforms`` says: conforms only when there are no results at
+    all; else the violations, or (none) the warnings and infos there are. The same with or without
+    ``--strict``, which only changes the exit code."""
+    words = _WORDS.get(lang, _WORDS["en"])
+    if report.conforms:
+        return words["conforms"]
+    if report.violations:
+        kinds = ("Violation", "Warning", "Info")
+        return words["fails"].format(counts=", ".join(_count(report, s, words) for s in kinds if report.count(s)))
+    return words["no_violations"].format(
+        counts=", ".join(_count(report, s, words) for s in ("Warning", "Info") if report.count(s)))
 
 
 def _bind(graph) -> None:
