@@ -107,7 +107,9 @@ def test_valid_example_yields_no_result(example, ontology):
 def test_invalid_example_fires_exactly_the_expected_shape(example, ontology):
     want = expected(example)
     assert want, f"{example}: an invalid example declares '# expect: <ShapeId> <focus>'"
-    assert {s for s, _ in want} == {example.parent.name}, "an invalid example expects its own shape"
+    # its own shape, and any other a defect necessarily triggers too (a literal wiki page is also a
+    # literal where an object property wants an IRI)
+    assert example.parent.name in {s for s, _ in want}, "an invalid example expects its own shape"
     report = run(example, ontology)
     got = {(r.shape_id, str(r.focus)) for r in report.results}
     assert got == want, f"{_id(example)}: expected {sorted(want)}, got {sorted(got)}"

@@ -77,7 +77,8 @@ def path_sparql(shapes: Graph, path: Node) -> str:
     raise ValueError(f"not a SHACL path: {path}")
 
 
-def _prefixes(shapes: Graph, constraint: Node) -> str:
+def prefixes_of(shapes: Graph, constraint: Node) -> str:
+    """``PREFIX`` lines of the ``sh:prefixes`` of a constraint or target."""
     lines = []
     for owner in shapes.objects(constraint, SH.prefixes):
         for decl in shapes.objects(owner, SH.declare):
@@ -97,6 +98,11 @@ def _targets(store: ox.Store, shapes: Graph, shape: Node) -> list:
         q = f"SELECT DISTINCT ?x WHERE {{ ?x <{RDF.type}>/<{RDFS.subClassOf}>* <{cls}> }}"
         for row in store.query(q):
             found[row["x"]] = None
+    for target in shapes.objects(shape, SH.target):          # SHACL-AF SPARQL-based targets
+        select = shapes.value(target, SH.select)
+        if select is not None:
+            for row in store.query(prefixes_of(shapes, target) + "\n" + str(select)):
+                found[row["this"]] = None
     for prop in shapes.objects(shape, SH.targetSubjectsOf):
         for q in store.quads_for_pattern(None, to_ox(prop), None):
             found[q.subject] = None
@@ -125,7 +131,7 @@ def sparql_constraint_results(data: Graph, shapes: Graph) -> set[SparqlResult]:
             text = _PATH.sub(lambda _m: path_sparql(shapes, path), text)
         if isinstance(shape, URIRef):
             text = _SHAPE.sub(f"<{shape}>", text)
-        prefixes = _prefixes(shapes, constraint)
+        prefixes = prefixes_of(shapes, constraint)
         for focus in _targets(store, shapes, shape):
             if isinstance(focus, ox.NamedNode):
                 query, subs = prefixes + "\n" + prebind(text, f"<{focus.value}>"), None
