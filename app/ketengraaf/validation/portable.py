@@ -104,11 +104,11 @@ def _targets(store: ox.Store, shapes: Graph, shape: Node) -> list:
             for row in store.query(prefixes_of(shapes, target) + "\n" + str(select)):
                 found[row["this"]] = None
     for prop in shapes.objects(shape, SH.targetSubjectsOf):
-        for q in store.quads_for_pattern(None, to_ox(prop), None):
-            found[q.subject] = None
+        for quad in store.quads_for_pattern(None, to_ox(prop), None):
+            found[quad.subject] = None
     for prop in shapes.objects(shape, SH.targetObjectsOf):
-        for q in store.quads_for_pattern(None, to_ox(prop), None):
-            found[q.object] = None
+        for quad in store.quads_for_pattern(None, to_ox(prop), None):
+            found[quad.object] = None
     return list(found)
 
 
