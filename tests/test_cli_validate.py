@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph
+from rdflib import Graph, Literal
 from rdflib.namespace import SH
 
 from ketengraaf.cli import main
@@ -22,16 +22,20 @@ def run(*args):
     return CliRunner().invoke(main, ["validate", *map(str, args)], env={"KETENGRAAF_DEFAULT_LANG": "nl"})
 
 
-def test_shipped_catalogue_conforms():
+def test_shipped_catalogue_passes_with_its_one_intended_warning():
     result = run()
     assert result.exit_code == 0, result.output
-    assert "De gegevens voldoen aan de vormregels." in result.output
+    assert "0 overtredingen, 1 waarschuwing, 0 meldingen" in result.output
+    assert result.output.rstrip().endswith(
+        "De gegevens voldoen niet volledig aan de vormregels: geen overtredingen, wel 1 waarschuwing.")
+    assert "De gegevens voldoen aan de vormregels." not in result.output
 
 
 def test_valid_file_exits_0():
     result = run(VALID)
     assert result.exit_code == 0, result.output
     assert "0 overtredingen, 0 waarschuwingen, 0 meldingen" in result.output
+    assert result.output.rstrip().endswith("De gegevens voldoen aan de vormregels.")
 
 
 def test_violation_exits_1_and_names_shape_focus_and_file():
@@ -54,14 +58,37 @@ def test_english_messages():
     assert "1 violation, 0 warnings, 0 infos" in result.output
 
 
-def test_warnings_pass_unless_strict():
-    lenient = run(WARNING)
-    assert lenient.exit_code == 0, lenient.output
-    assert "[waarschuwing] KlantdoelOrkestratie" in lenient.output
-    strict = run(WARNING, "--strict")
-    assert strict.exit_code == 1
-    assert "(--strict)" in strict.output
+def _split(*args):
+    result = CliRunner().invoke(main, ["validate", *map(str, args)],
+                                                env={"KETENGRAAF_DEFAULT_LANG": "en"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_warnings_pass_unless_strict_and_strict_changes_only_the_exit_code():
+    code, out, err = _split(WARNING)
+    assert code == 0, out + err
+    assert "[warning] KlantdoelOrkestratie" in out
+    assert out.rstrip().endswith("The data does not fully conform to the shapes: no violations, but 1 warning.")
+    assert "The data conforms" not in out and err == ""
+    strict_code, strict_out, strict_err = _split(WARNING, "--strict")
+    assert strict_code == 1
+    assert _without_timing(strict_out) == _without_timing(out)       # the report is the same
+    assert "does not conform: 0 violation(s), 1 warning(s) (--strict: warnings fail)" in strict_err
     assert run(VALID, "--strict").exit_code == 0
+
+
+def _without_timing(text: str) -> str:
+    import re
+    return re.sub(r"; took [0-9.]+ s", "", text)
+
+
+@pytest.mark.parametrize("args,conforms", [((VALID,), True), ((WARNING,), False), ((VIOLATION,), False)])
+def test_turtle_report_conforms_iff_there_are_no_results(args, conforms):
+    code, out, _err = _split(*args, "--format", "turtle")
+    g = Graph().parse(data=out, format="turtle")
+    assert list(g.objects(None, SH.conforms)) == [Literal(conforms)]
+    assert (len(list(g.subjects(None, SH.ValidationResult))) == 0) == conforms
+    assert code == (1 if VIOLATION in args else 0)
 
 
 def test_turtle_format_parses():
@@ -139,4 +166,71 @@ def test_every_invalid_example_fails_on_the_command_line_with_its_shape_and_dutc
     for shape, focus in expected:
         shown = focus if focus.startswith('"') else f"<{focus}>"     # a literal focus node is shown quoted
         assert shown in result.output, (shape, focus, result.output)
-        assert f"] {shape}: {messages[shape]}" in result.output, (shape, result.output)
+        fixed = messages[shape].split("{")[0]       # up to a {?value} the report fills in
+        assert f"] {shape}: {fixed}" in result.output, (shape, result.output)
+
+
+# ---------------------------------------------------------------- closed vocabulary, ranges, nested sub-processes
+
+_CHAIN = """@base <https://w3id.org/ketengraaf/id/> .
+@prefix keten: <https://w3id.org/ketengraaf/def#> .
+@prefix skos:  <http://www.w3.org/2004/02/skos/core#> .
+@prefix xsd:   <http://www.w3.org/2001/XMLSchema#> .
+<keten/test> a {chain_class} ;
+    skos:prefLabel "Testketen"@nl , "Test chain"@en ;
+    keten:heeftDoel <doel/test> ;
+    keten:hoofdproces <proces/test> ;
+    keten:heeftProces <proces/test> .
+<doel/test> a keten:Klantdoel ; skos:prefLabel "Testdoel"@nl , "Test goal"@en .
+<proces/test> a keten:Dienstverleningsproces ;
+    skos:prefLabel "Testproces"@nl , "Test process"@en ;
+    keten:verantwoordelijke <partner/gemeente> ; keten:uitvoerder <partner/gemeente> ;
+    keten:heeftDeelproces <proces/test-advies> .
+<proces/test-advies> a keten:Deelproces ;
+    skos:prefLabel "Advies"@nl , "Advice"@en ;
+    keten:uitvoerder <partner/veiligheidsregio> ; keten:namens <partner/gemeente> ;
+    keten:heeftDeelproces <proces/test-inspectie> .
+<proces/test-inspectie> a keten:Deelproces ;
+    skos:prefLabel "Inspectie"@nl , "Inspection"@en ;
+    keten:uitvoerder <partner/veiligheidsregio> ; keten:namens {inspection_for} .
+<deelname/test-gemeente> a keten:Deelname ; keten:keten <keten/test> ; keten:partner <partner/gemeente> ;
+    keten:rol <rol/regisseur> ; keten:begindatum "2024-01-01"^^xsd:date .
+<deelname/test-tweede> a keten:Deelname ; keten:keten <keten/test> ; keten:partner {second_partner} ;
+    keten:rol <rol/adviseur> ; keten:begindatum "2024-01-01"^^xsd:date .
+"""
+GOOD = {"chain_class": "keten:Orkestratieketen", "inspection_for": "<partner/gemeente>",
+        "second_partner": "<partner/veiligheidsregio>"}
+
+
+def _catalogue(tmp_path, **changes) -> Path:
+    path = tmp_path / "catalogus.ttl"
+    path.write_text(_CHAIN.format(**{**GOOD, **changes}), encoding="utf-8")
+    return path
+
+
+def test_a_correct_catalogue_with_nested_sub_processes_validates(tmp_path):
+    code, out, err = _split(_catalogue(tmp_path))
+    assert code == 0, out + err
+    assert out.rstrip().endswith("The data conforms to the shapes.")
+
+
+def test_a_class_typo_fails_and_is_named(tmp_path):
+    code, out, err = _split(_catalogue(tmp_path, chain_class="keten:Orkestratiekten"))
+    assert code == 1, out
+    assert "[violation] GeslotenVocabulaire: Unknown term keten:Orkestratiekten" in out
+    assert "does not conform" in err
+
+
+def test_a_literal_partner_fails_and_is_no_partner(tmp_path):
+    code, out, _err = _split(_catalogue(tmp_path, second_partner='"Veiligheidsregio"'))
+    assert code == 1, out
+    assert '[violation] ObjecteigenschapBereik: The value "Veiligheidsregio" of keten:partner' in out
+    # and the chain is left with one partner
+    assert "[violation] KetenTweePartners" in out
+
+
+def test_a_nested_sub_process_run_by_an_outsider_fails_and_is_named(tmp_path):
+    code, out, _err = _split(_catalogue(tmp_path, inspection_for="<partner/veiligheidsregio>"))
+    assert code == 1, out
+    assert "[violation] OrkestratieDeelprocesNamensRegisseur" in out
+    assert "<https://w3id.org/ketengraaf/id/proces/test-inspectie>" in out

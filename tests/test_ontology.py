@@ -335,6 +335,32 @@ def test_reused_org_cv_cpsv_terms_exist_in_the_reference_vocabularies():
     assert not missing, "not declared in ../shared/reference/vocab: " + ", ".join(missing)
 
 
+REUSE = ROOT / "ontology" / "hergebruik.ttl"
+
+
+def _reuse_listed() -> set[URIRef]:
+    g = Graph().parse(REUSE, format="turtle")
+    return {s for s in g.subjects(RDFS.isDefinedBy, None) if isinstance(s, URIRef)}
+
+
+def test_reused_terms_listed_for_the_closed_vocabulary_exist():
+    """ontology/hergebruik.ttl lists the terms of other vocabularies the data may use: each exists."""
+    listed = _reuse_listed()
+    assert URIRef(str(SKOS.prefLabel)) in listed and URIRef(str(DCTERMS.title)) in listed
+    unknown = [t for t in listed for ns in (*WELL_KNOWN, RDF, RDFS, OWL) if str(t).startswith(str(ns)) and t not in ns]
+    assert not unknown, "listed in hergebruik.ttl but not terms of their vocabulary: " + ", ".join(sorted(unknown))
+
+
+@needs_shared
+def test_reused_org_cv_cpsv_terms_listed_exist_in_the_reference_vocabularies():
+    declared = _declared_in([VOCAB / "w3c-org" / "org.ttl", VOCAB / "cpsv-ap-3.2.0" / "cpsv-ap.ttl",
+                             VOCAB / "cpov-2.1.2" / "core-public-organisation.ttl"])
+    listed = {str(t) for t in _reuse_listed()
+              if str(t).startswith((str(ORG), str(CV), str(CPSV)))}
+    missing = sorted(listed - declared)
+    assert not missing, "listed in hergebruik.ttl, not declared in ../shared/reference/vocab: " + ", ".join(missing)
+
+
 def test_alignment_axioms_of_the_contract(onto):
     """The alignments docs/terms.md promises are stated."""
     for s, p, o in [

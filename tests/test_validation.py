@@ -34,9 +34,14 @@ def test_summary_counts_severities(mixed):
     assert {r.shape_id for r in mixed.results} == {"KlantdoelOrkestratie", "DeelnamePeriode"}
 
 
-def test_warnings_alone_conform():
+def test_warnings_alone_do_not_conform_but_are_acceptable():
+    """SHACL §3.6.1: sh:conforms is true iff there are no results, a warning too."""
     report = validate_sources([parse_file(KLANTDOEL)])
-    assert report.conforms and report.warnings == 1 and report.violations == 0
+    assert not report.conforms and report.warnings == 1 and report.violations == 0
+    assert report.acceptable() and not report.acceptable(strict=True)
+    assert (None, SH.conforms, Literal(False)) in report.graph
+    clean = validate_sources([parse_file(FIX / "KetenHeeftDoel" / "valid-orkestratie.ttl")])
+    assert clean.conforms and (None, SH.conforms, Literal(True)) in clean.graph
 
 
 def test_result_carries_focus_label_path_value_and_source(mixed):
@@ -166,7 +171,7 @@ def test_read_report_errors(tmp_path):
 
 def test_load_stores_the_report_in_the_generation(tmp_path):
     gen, changed = load(tmp_path / "store", [KLANTDOEL], validator=validate_sources)
-    assert changed and gen.extra["validation"] == {"conforms": True, "violations": 0, "warnings": 1, "infos": 0}
+    assert changed and gen.extra["validation"] == {"conforms": False, "violations": 0, "warnings": 1, "infos": 0}
     report = read_report(Path(gen.path) / "validation.ttl")
     assert [r.shape_id for r in report.results_for(VTH)] == ["KlantdoelOrkestratie"]
 

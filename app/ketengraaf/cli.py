@@ -124,7 +124,8 @@ def validate(paths, catalogue, lang, fmt, strict):
     """Validate PATHS (default: the catalogue's ontology/, shapes/, data/) against the catalogue's
     shapes and ontology.
 
-    Exit 0 when the data conforms (warnings allowed unless --strict), 1 on violations, 2 on unreadable input."""
+    Exit 0 without violations (warnings allowed unless --strict), 1 on violations, 2 on unreadable input.
+    The report's sh:conforms and its last line follow SHACL: any result, a warning too, means it does not conform."""
     from .sources import parse_sources  # deferred: start-up time
     from .validation import render, validate_sources  # deferred: start-up time
     settings = _settings(catalogue=catalogue)
@@ -132,9 +133,9 @@ def validate(paths, catalogue, lang, fmt, strict):
     report = validate_sources(parse_sources(list(paths) or settings.sources, cat.root),
                               shapes_dir=cat.shapes_dir, ontology_dir=cat.ontology_dir)
     click.echo(render(report, fmt, lang or settings.default_lang), nl=False)
-    if report.violations or (strict and report.warnings):
+    if not report.acceptable(strict):
         raise ValidationFailed(say("cli.validate.fails", violations=report.violations, warnings=report.warnings,
-                                   strict=" (--strict)" if strict else ""))
+                                   strict=" (--strict: warnings fail)" if strict else ""))
 
 
 @main.command()

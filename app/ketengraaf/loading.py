@@ -142,8 +142,8 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
             extra_files["validation.ttl"] = turtle
             extra["validation"] = summary
             fillers.append(report_filler(turtle))
-        gen = write_generation(Path(store_dir), version, fillers,
-                               extra_files=extra_files, extra=extra, started=started)
+        gen = write_generation(Path(store_dir), version, fillers, extra_files=extra_files, extra=extra,
+                               started=started, outside_union=frozenset({REPORT_GRAPH}))
     return gen, True
 
 

@@ -253,8 +253,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "report.value": {"nl": "waarde", "en": "value"},
     "report.file": {"nl": "bestand", "en": "file"},
     "report.conforms": {"nl": "De gegevens voldoen aan de vormregels.", "en": "The data conforms to the shapes."},
-    "report.fails": {"nl": "De gegevens voldoen NIET aan de vormregels.",
-                     "en": "The data does NOT conform to the shapes."},
+    "report.fails": {"nl": "De gegevens voldoen NIET aan de vormregels: {counts}.",
+                     "en": "The data does NOT conform to the shapes: {counts}."},
+    "report.no_violations": {"nl": "De gegevens voldoen niet volledig aan de vormregels: geen overtredingen, "
+                                   "wel {counts}.",
+                             "en": "The data does not fully conform to the shapes: no violations, but {counts}."},
     "report.took": {"nl": "duur", "en": "took"},
     "report.none": {"nl": "geen resultaten", "en": "no results"},
 

@@ -33,7 +33,7 @@ from typing import Callable
 import pyoxigraph as ox
 
 from ..errors import KetengraafError, QueryCrashed, QueryError, QueryTimeout, ResultTooLarge
-from ..store.oxigraph import open_generation
+from ..store.oxigraph import dataset, open_generation
 from .isolation import enter_network_namespace
 
 log = logging.getLogger("ketengraaf.sparql")
@@ -104,17 +104,14 @@ def syntax_error(exc: SyntaxError) -> QueryError:
 
 def execute(store, job: Job) -> bytes:
     """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError."""
-    kw: dict = {"base_iri": job.base_iri} if job.base_iri else {}
+    # the default graph as a set (RDF merge), not one copy of a triple per graph: see store.oxigraph
+    target, kw = dataset(store, union=job.union, default_graph=job.default_graph, named_graphs=job.named_graphs)
+    if job.base_iri:
+        kw["base_iri"] = job.base_iri
     if job.prefixes:
         kw["prefixes"] = dict(job.prefixes)
-    if job.default_graph is not None:
-        kw["default_graph"] = [ox.NamedNode(g) for g in job.default_graph]
-    elif job.union:
-        kw["use_default_graph_as_union"] = True
-    if job.named_graphs is not None:
-        kw["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
     try:
-        result = store.query(job.query, **kw)
+        result = target.query(job.query, **kw)
     except SyntaxError as exc:
         raise syntax_error(exc) from None
     out = _CappedBuffer(job.max_bytes)

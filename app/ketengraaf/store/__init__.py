@@ -75,4 +75,10 @@ class Store(ABC):
 
     @abstractmethod
     def quads(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[Any]:
-        """Quads matching a pattern (pyoxigraph terms; None is a wildcard)."""
+        """Quads matching a pattern (pyoxigraph terms; None is a wildcard). Without ``graph``: the
+        default graph, the merge of all sources, where a triple held by two files comes once."""
+
+    def source_quads(self, subject=None, predicate=None, obj=None) -> Iterator[Any]:
+        """Quads matching a pattern in the sources' named graphs, each with the graph that holds it
+        (a triple in two files comes twice, once per graph): for TriG and N-Quads answers."""
+        return self.quads(subject, predicate, obj, None)

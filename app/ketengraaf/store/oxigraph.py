@@ -7,6 +7,15 @@ Layout of ``store_dir``::
     generations/<id>/manifest.json
     generations/<id>/validation.ttl   SHACL report of this generation (when validated)
 
+The default graph is a set. Each source file is its own named graph, and the
+store's real default graph holds their RDF merge, written once when the
+generation is (:func:`materialise_union`). Queries read that default graph
+instead of Oxigraph's union mode, because in 0.5.13 union mode (and a
+``default_graph`` of several graphs) returns a triple once per graph that holds
+it (upstream oxigraph#1919): ``COUNT`` and ``SUM`` inflate and rows repeat.
+A dataset of several chosen default graphs (``FROM``, ``default-graph-uri``)
+is merged into a small in-memory store for that one query (:func:`dataset`).
+
 Only the loader writes, and only into a new generation folder; see
 ``docs/oxigraph-notes.md`` for why readers must never open a
 store another process writes.
@@ -58,6 +67,50 @@ def open_generation(path: str | os.PathLike, *, memory_max_triples: int = 0) -> 
     return memory
 
 
+def has_union_graph(store: ox.Store) -> bool:
+    """Whether the generation's default graph holds the merge of its named graphs (written by
+    :func:`write_generation` since the set-semantics fix; older generations have an empty one)."""
+    return next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
+
+
+def dataset(store: ox.Store, *, union: bool = True, default_graph=None, named_graphs=None,
+            union_graph: bool | None = None) -> tuple[ox.Store, dict[str, Any]]:
+    """The store to query and the keyword arguments for ``Store.query``, so that the default graph is
+    a set of triples (RDF merge) whatever the engine does with several graphs.
+
+    - ``default_graph`` of one graph: that graph as it is;
+    - ``default_graph`` of several graphs: they are merged into an in-memory store's default graph,
+      with the ``named_graphs`` (all when None) beside them, for this query only;
+    - else, ``union``: the materialised default graph (or, for a generation written before it
+      existed, Oxigraph's union mode);
+    - else an empty default graph."""
+    names = None if named_graphs is None else [ox.NamedNode(g) for g in dict.fromkeys(named_graphs)]
+    if default_graph is not None:
+        chosen = [ox.NamedNode(g) for g in dict.fromkeys(default_graph)]
+        if len(chosen) <= 1:
+            kw: dict[str, Any] = {"default_graph": chosen}
+            if names is not None:
+                kw["named_graphs"] = names
+            return store, kw
+        merged = ox.Store()
+        for g in chosen:
+            merged.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                               for q in store.quads_for_pattern(None, None, None, g))
+        for g in (names if names is not None else list(store.named_graphs())):
+            merged.bulk_extend(store.quads_for_pattern(None, None, None, g))
+            merged.add_graph(g)
+        return merged, {} if names is None else {"named_graphs": names}
+    kw = {} if names is None else {"named_graphs": names}
+    if union:
+        if union_graph is None:
+            union_graph = has_union_graph(store)
+        if not union_graph:
+            kw["use_default_graph_as_union"] = True
+        return store, kw
+    kw["default_graph"] = []
+    return store, kw
+
+
 class OxigraphStore(Store):
     """Reader of the current generation; reopens when ``CURRENT`` changes."""
 
@@ -68,6 +121,7 @@ class OxigraphStore(Store):
         self._gen: Generation | None = None
         self._ox: ox.Store | None = None
         self._pointer_stat: tuple | None = None
+        self._union = False
 
     # -- generations -------------------------------------------------------
     @property
@@ -87,6 +141,7 @@ class OxigraphStore(Store):
                 return
             gen = read_generation(self.dir, self.pointer.read_text().strip())
             store = open_generation(gen.path, memory_max_triples=self.memory_max_triples)
+            self._union = has_union_graph(store)
             self._ox, self._gen, self._pointer_stat = store, gen, key
 
     def generation(self) -> Generation:
@@ -105,47 +160,65 @@ class OxigraphStore(Store):
         mixes two generations, and does not look at ``CURRENT`` again)."""
         self._refresh()
         with self._lock:
-            return PinnedStore(self.dir, self._gen, self._ox)
+            return PinnedStore(self.dir, self._gen, self._ox, self._union)
 
     # -- reading -------------------------------------------------------------
     def query(self, sparql: str, **kw: Any) -> Any:
-        return _query(self.oxigraph, sparql, **kw)
+        store = self.oxigraph
+        return _query(store, sparql, self._union, **kw)
 
     def quads(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[Any]:
-        return _quads(self.oxigraph, subject, predicate, obj, graph)
+        store = self.oxigraph
+        return _quads(store, self._union, subject, predicate, obj, graph)
+
+    def source_quads(self, subject=None, predicate=None, obj=None) -> Iterator[Any]:
+        store = self.oxigraph
+        return _source_quads(store, subject, predicate, obj, self._gen)
 
 
 class PinnedStore(Store):
     """One generation, already open: what :meth:`OxigraphStore.pinned` returns."""
 
-    def __init__(self, store_dir: Path, gen: Generation, store: ox.Store):
+    def __init__(self, store_dir: Path, gen: Generation, store: ox.Store, union_graph: bool | None = None):
         self.dir, self._gen, self._ox = store_dir, gen, store
+        self._union = has_union_graph(store) if union_graph is None else union_graph
 
     def generation(self) -> Generation:
         return self._gen
 
     def query(self, sparql: str, **kw: Any) -> Any:
-        return _query(self._ox, sparql, **kw)
+        return _query(self._ox, sparql, self._union, **kw)
 
     def quads(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[Any]:
-        return _quads(self._ox, subject, predicate, obj, graph)
+        return _quads(self._ox, self._union, subject, predicate, obj, graph)
+
+    def source_quads(self, subject=None, predicate=None, obj=None) -> Iterator[Any]:
+        return _source_quads(self._ox, subject, predicate, obj, self._gen)
 
 
-def _query(store: ox.Store, sparql: str, *, union: bool = True, default_graph: list[str] | None = None,
-           named_graphs: list[str] | None = None) -> Any:
-    kw: dict[str, Any] = {}
-    if default_graph is not None:
-        kw["default_graph"] = [ox.NamedNode(g) for g in default_graph]
-    elif union:
-        kw["use_default_graph_as_union"] = True
-    if named_graphs is not None:
-        kw["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
-    return store.query(sparql, **kw)
+def _query(store: ox.Store, sparql: str, union_graph: bool, *, union: bool = True,
+           default_graph: list[str] | None = None, named_graphs: list[str] | None = None) -> Any:
+    target, kw = dataset(store, union=union, default_graph=default_graph, named_graphs=named_graphs,
+                         union_graph=union_graph)
+    return target.query(sparql, **kw)
 
 
-def _quads(store: ox.Store, subject, predicate, obj, graph) -> Iterator[Any]:
+def _quads(store: ox.Store, union_graph: bool, subject, predicate, obj, graph) -> Iterator[Any]:
+    """Quads matching a pattern; ``graph=None`` means the default graph, the merge of all sources, so
+    a triple held by two source files comes once (on an old generation without it: every graph)."""
     s, p, o, g = (_node(t) if isinstance(t, str) else t for t in (subject, predicate, obj, graph))
+    if g is None and union_graph:
+        g = ox.DefaultGraph()
     return store.quads_for_pattern(s, p, o, g)
+
+
+def _source_quads(store: ox.Store, subject, predicate, obj, gen: Generation | None = None) -> Iterator[Any]:
+    """Quads in the named graphs, each with its graph; not those a generation keeps outside the default
+    graph (its validation report: data about the data, not a description of the resource)."""
+    s, p, o = (_node(t) if isinstance(t, str) else t for t in (subject, predicate, obj))
+    outside = frozenset(gen.extra.get("outside_union", ())) if gen is not None else frozenset()
+    return (q for q in store.quads_for_pattern(s, p, o, None)
+            if not isinstance(q.graph_name, ox.DefaultGraph) and q.graph_name.value not in outside)
 
 
 # -- writing (the loader) ----------------------------------------------------
@@ -193,7 +266,8 @@ def triples_filler(info: SourceInfo, triples: list) -> Callable[[ox.Store], Sour
 
 def write_generation(store_dir: Path, version: str, fillers: list[Callable[[ox.Store], SourceInfo]],
                      *, extra_files: dict[str, bytes] | None = None,
-                     extra: dict[str, Any] | None = None, started: float | None = None) -> Generation:
+                     extra: dict[str, Any] | None = None, started: float | None = None,
+                     outside_union: frozenset[str] = frozenset()) -> Generation:
     """Write a complete new generation and make it current, atomically.
 
     Each filler writes one source into the new store (as its named graph) and
@@ -213,6 +287,9 @@ def write_generation(store_dir: Path, version: str, fillers: list[Callable[[ox.S
         store = ox.Store(str(tmp / "oxigraph"))
         infos = [fill(store) for fill in fillers]
         total = sum(i.triples for i in infos)
+        union_started = time.perf_counter()
+        distinct = materialise_union(store, outside_union)
+        union_seconds = time.perf_counter() - union_started
         store.flush()
         store.optimize()
         del store
@@ -221,7 +298,10 @@ def write_generation(store_dir: Path, version: str, fillers: list[Callable[[ox.S
         meta = {
             "id": gen_id, "version": version, "created": now.isoformat(),
             "sources": [vars(info) for info in infos], "triples": total,
-            "load_seconds": round(time.perf_counter() - started, 3), "extra": extra or {},
+            "default_graph": {"union_of_sources": True, "triples": distinct,
+                              "seconds": round(union_seconds, 3)},
+            "load_seconds": round(time.perf_counter() - started, 3),
+            "extra": {**(extra or {}), **({"outside_union": sorted(outside_union)} if outside_union else {})},
         }
         (tmp / "manifest.json").write_text(json.dumps(meta, indent=2))
         os.replace(tmp, path)
@@ -284,6 +364,16 @@ def clean_store(store_dir: str | os.PathLike) -> list[str]:
             return remove_leftovers(store_dir)
     except StoreError:
         return []              # a load is running: its .tmp is not debris
+def materialise_union(store: ox.Store, outside: frozenset[str] = frozenset()) -> int:
+    """Write the RDF merge of all named graphs but those ``outside`` into the store's default graph (a
+    set: a triple held by several graphs is stored once); the number of distinct triples. Graph by
+    graph, so memory stays bounded by the largest source."""
+    for g in list(store.named_graphs()):
+        if isinstance(g, ox.DefaultGraph) or g.value in outside:
+            continue
+        store.bulk_extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+                           for q in store.quads_for_pattern(None, None, None, g)])
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
 
 def _collect_garbage(gens: Path, keep: str) -> None:

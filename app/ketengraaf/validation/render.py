@@ -20,7 +20,8 @@ MEDIA_TYPES: dict[str, str] = {}
 def _words(lang: str) -> dict:
     """The text report's words in ``lang`` (from :mod:`ketengraaf.messages`; English for other languages)."""
     lang = lang if lang in LANGS else "en"
-    words: dict = {k: text("report." + k, lang) for k in ("path", "value", "file", "conforms", "fails", "took", "none")}
+    words: dict = {k: text("report." + k, lang)
+                   for k in ("path", "value", "file", "conforms", "fails", "no_violations", "took", "none")}
     for s in ("Violation", "Warning", "Info"):
         words[s] = (text(f"report.{s}.one", lang), text(f"report.{s}.many", lang))
     return words
@@ -93,8 +94,27 @@ def render_text(report: Report, lang: str = "nl") -> str:
                        for s in ("Violation", "Warning", "Info"))
     took = f"; {words['took']} {report.took:.2f} s" if report.took is not None else ""
     lines.append(counts + took)
-    lines.append(words["conforms"] if report.conforms else words["fails"])
+    lines.append(verdict(report, lang))
     return "\n".join(lines) + "\n"
+
+
+def _count(report: Report, severity: str, words: dict) -> str:
+    n = report.count(severity)
+    return f"{n} {words[severity][0 if n == 1 else 1]}"
+
+
+def verdict(report: Report, lang: str = "nl") -> str:
+    """One sentence that says what ``sh:conforms`` says: conforms only when there are no results at
+    all; else the violations, or (none) the warnings and infos there are. The same with or without
+    ``--strict``, which only changes the exit code."""
+    words = _words(lang)
+    if report.conforms:
+        return words["conforms"]
+    if report.violations:
+        kinds = ("Violation", "Warning", "Info")
+        return words["fails"].format(counts=", ".join(_count(report, s, words) for s in kinds if report.count(s)))
+    return words["no_violations"].format(
+        counts=", ".join(_count(report, s, words) for s in ("Warning", "Info") if report.count(s)))
 
 
 def _bind(graph) -> None:

@@ -147,8 +147,8 @@ class Report:
                 value=graph.value(node, SH.value), labels=labels, source=source,
                 component=_local(graph.value(node, SH.sourceConstraintComponent)),
                 since=_text_or_none(graph.value(node, DCTERMS.created)), node=node))
-        for report in graph.subjects(RDF.type, SH.ValidationReport):
-            graph.set((report, SH.conforms, Literal(not any(r.severity == "Violation" for r in results))))
+        for report in graph.subjects(RDF.type, SH.ValidationReport):   # SHACL §3.6.1: true iff no results
+            graph.set((report, SH.conforms, Literal(not results)))
         return cls(graph, results, took)
 
     def mark_since(self, previous: "Report | None", now: str, shapes_version: str) -> None:
@@ -185,8 +185,13 @@ class Report:
 
     @property
     def conforms(self) -> bool:
-        """No violations (warnings and infos are allowed)."""
-        return self.violations == 0
+        """SHACL's ``sh:conforms`` (§3.6.1): no validation results at all, of any severity."""
+        return not self.results
+
+    def acceptable(self, strict: bool = False) -> bool:
+        """Good enough to pass (exit 0, load without complaint): no violations; with ``strict``,
+        no warnings either. Infos never fail."""
+        return self.violations == 0 and not (strict and self.warnings)
 
     def summary(self) -> dict:
         return {"conforms": self.conforms, "violations": self.violations,

@@ -59,7 +59,7 @@ def _blank_closure(store, quads: list) -> list:
         if b in seen:
             continue
         seen.add(b)
-        for q in store.quads(b, None, None, None):
+        for q in store.source_quads(b, None, None):
             out.append(q)
             if isinstance(q.object, ox.BlankNode):
                 stack.append(q.object)
@@ -68,24 +68,24 @@ def _blank_closure(store, quads: list) -> list:
 
 def description_quads(store, iri: str, *, inbound_limit: int = INBOUND_LIMIT) -> list:
     node = ox.NamedNode(iri)
-    own = list(store.quads(node, None, None, None))
+    own = list(store.source_quads(node, None, None))     # with their source graphs (TriG, N-Quads)
     own += _blank_closure(store, own)
-    inbound = list(islice(store.quads(None, None, node, None), inbound_limit))
+    inbound = list(islice(store.source_quads(None, None, node), inbound_limit))
     # the claims about this resource (reified statements with their source and quotation)
-    own += [q for c in _claim_nodes(store, node) for q in store.quads(c, None, None, None)]
+    own += [q for c in _claim_nodes(store, node) for q in store.source_quads(c, None, None)]
     linked = {q.object for q in own if isinstance(q.object, ox.NamedNode)} | \
              {q.subject for q in inbound if isinstance(q.subject, ox.NamedNode)}
     linked.discard(node)
     labels: list = []
     for term in linked:
         for prop in LABEL_PROPERTIES[:2]:
-            labels.extend(store.quads(term, ox.NamedNode(prop), None, None))
+            labels.extend(store.source_quads(term, ox.NamedNode(prop), None))
     return own + inbound + labels
 
 
 def own_quads(store, iri: str) -> list:
     """The resource's own triples and its blank nodes (what the page embeds as JSON-LD)."""
-    own = list(store.quads(ox.NamedNode(iri), None, None, None))
+    own = list(store.source_quads(ox.NamedNode(iri), None, None))
     return own + _blank_closure(store, own)
 
 

@@ -179,7 +179,7 @@ def _tree(onto: Ontology, snap: Snapshot, lang: str) -> list[dict]:
 
 def ontology_quads(snap: Snapshot) -> list:
     own = [q for s in sorted(snap.subjects) if def_term(s) is not None
-           for q in snap.store.quads(_n(s), None, None, None)]
+           for q in snap.store.source_quads(_n(s), None, None)]
     return own + _blank_closure(snap.store, own)
 
 
