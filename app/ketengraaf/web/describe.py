@@ -76,12 +76,6 @@ def description_quads(store, iri: str, *, inbound_limit: int = INBOUND_LIMIT) ->
     return own + inbound + labels
 
 
-def own_quads(store, iri: str) -> list:
-    """The resource's own triples and its blank nodes (what the page embeds as JSON-LD)."""
-    own = list(store.quads(ox.NamedNode(iri), None, None, None))
-    return own + _blank_closure(store, own)
-
-
 # -- the view ---------------------------------------------------------------------
 @dataclass
 class Value:
