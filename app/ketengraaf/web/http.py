@@ -238,7 +238,7 @@ def wants_expanded() -> bool:
 def jsonld_context() -> dict[str, str]:
     """The published JSON-LD context (``/def/context.jsonld``) of the current generation."""
     snap = snapshot()
-    key = (snap.gen.version, public_base())
+    key = (snap, public_base())                     # the snapshot itself: one per store and generation
     ctx = _CONTEXTS.get(key)
     if ctx is None:
         ctx = jsonld.build_context(snap.store, prefixes())
