@@ -92,6 +92,15 @@ def test_jsonld_is_compact_with_the_published_context_and_parses_to_the_turtle(l
     assert isomorphic(g, _turtle(live_server))
 
 
+def test_the_published_context_read_by_url_gives_the_same_graph(live_server):
+    """A client may replace an answer's inline context with the published one: rdflib fetches it."""
+    _, body = _get(live_server.url + "/id/keten/vth", "application/ld+json")
+    doc = json.loads(body)
+    doc["@context"] = live_server.url + "/def/context.jsonld"
+    g = Graph().parse(data=json.dumps(doc), format="json-ld")
+    assert len(g) == 31 and isomorphic(g, _turtle(live_server))
+
+
 def _list(v):
     return v if isinstance(v, list) else [v]
 
