@@ -83,12 +83,6 @@ def description_quads(store, iri: str, *, inbound_limit: int = INBOUND_LIMIT) ->
     return own + inbound + labels
 
 
-def own_quads(store, iri: str) -> list:
-    """The resource's own triples and its blank nodes (what the page embeds as JSON-LD)."""
-    own = list(store.source_quads(ox.NamedNode(iri), None, None))
-    return own + _blank_closure(store, own)
-
-
 def _claim_nodes(store, node) -> list:
     """The rdf:Statement nodes whose rdf:subject is ``node`` (claims: which source says what)."""
     return list(dict.fromkeys(q.subject for q in store.quads(None, ox.NamedNode(str(RDF.subject)), node, None)

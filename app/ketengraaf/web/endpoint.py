@@ -10,22 +10,27 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
 from ..errors import InputError, KetengraafError, MethodNotAllowed
 from ..namespaces import sparql_prefixes
-from ..sparql import description, guards, protocol
+from ..sparql import description, guards, jsonld, protocol
 from ..sparql.cache import AnswerCache
 from ..sparql.examples import examples
 from ..sparql.formats import BY_NAME, HTML, TURTLE, Format, formats_for
 from ..sparql.pool_state import SparqlState
-from .http import conditional, cors, negotiate
+from .http import conditional, cors, jsonld_context, negotiate, wants_expanded
 from .i18n import ui_lang
 from .result_table import result_table
 
 bp = Blueprint("sparql", __name__)
 ALL_METHODS = ["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"]
 VARY = ("Accept",)
+# a CONSTRUCT/DESCRIBE asked for with only SPARQL results types gets Turtle, as other servers answer;
+# a SELECT/ASK asked for with only RDF types stays a 406 (no RDF format carries its answer faithfully)
+FALLBACK: dict[str, dict] = {"graph": {"fallback": TURTLE, "fallback_when": formats_for("results")}}
+JSONLD = BY_NAME["jsonld"]
 
 
 def state() -> SparqlState:
@@ -77,7 +82,7 @@ def endpoint():
         raise InputError("the query is empty")
     try:
         info = guards.check(req.query, st.settings, st.graphs(gen))
-        fmt = negotiate(formats_for(info.kind), req.format_params)
+        fmt = negotiate(formats_for(info.kind), req.format_params, **FALLBACK.get(info.kind, {}))
     except KetengraafError as err:
         if _wants_html(req):
             return query_page(req, error=err)
@@ -86,8 +91,16 @@ def endpoint():
         return query_page(req, info=info)
     dataset = req.dataset(info, st.settings.union_default_graph)
     base = _base_iri()
-    return _answer(gen, fmt, repr((req.query, dataset, fmt.name, base)),
-                   lambda: _run(st, gen, req.query, dataset, info.kind, fmt, base))
+    compact = fmt is JSONLD and not wants_expanded()
+    return _answer(gen, fmt, repr((req.query, dataset, fmt.name, base, compact)),
+                   lambda: _compact(_run(st, gen, req.query, dataset, info.kind, fmt, base), compact))
+
+
+def _compact(body: bytes, compact: bool) -> bytes:
+    """A JSON-LD answer (expanded, from the worker) compacted with the published context."""
+    if not compact:
+        return body
+    return jsonld.compact(ox.parse(body, format=ox.RdfFormat.JSON_LD), jsonld_context())
 
 
 def _run(st: SparqlState, gen, query: str, dataset, kind: str, fmt: Format, base: str) -> bytes:

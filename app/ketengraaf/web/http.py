@@ -25,7 +25,8 @@ from werkzeug.http import parse_accept_header
 
 from ..errors import InputError, KetengraafError, NotAcceptable
 from ..namespaces import PREFIXES
-from ..sparql.formats import HTML, TURTLE, Format, by_param, formats_for
+from ..sparql import jsonld
+from ..sparql.formats import BY_NAME, HTML, TURTLE, Format, by_param, formats_for
 from .context import settings
 from .i18n import UI_LANGS, reader_lang, ui_lang
 from .snapshot import snapshot
@@ -34,6 +35,7 @@ from .urls import alternates, data_url, page_url, public_base
 HtmlPolicy = Literal["named", "first"] | None
 
 RDF_FORMATS: tuple[Format, ...] = tuple(formats_for("graph"))      # negotiation order: the registry's
+JSONLD = BY_NAME["jsonld"]
 PAGE_VARY = ("Accept", "Accept-Language", "Cookie")
 PAGE_CACHE = "public, max-age=60"
 
@@ -41,21 +43,26 @@ PAGE_CACHE = "public, max-age=60"
 # -- content negotiation -----------------------------------------------------
 
 def negotiate(offers: Sequence[Format], params: Sequence[str] = (), *, html: HtmlPolicy = "named",
-              default: Format | None = None, bad_param: type[KetengraafError] = NotAcceptable) -> Format:
+              default: Format | None = None, bad_param: type[KetengraafError] = NotAcceptable,
+              fallback: Format | None = None, fallback_when: Sequence[Format] = ()) -> Format:
     """The format to answer in: the first of ``params`` that names one of ``offers``, else by ``Accept``.
 
     ``offers`` are in server preference order (ties go to the earlier one). ``html``: None (HTML is not
     offered), ``"named"`` (HTML only when the client names ``text/html`` or ``application/xhtml+xml``
     itself, as browsers do; ``*/*`` never gets it: the endpoint) or ``"first"`` (HTML is the first
     offer: the pages). ``default`` answers a client without a preference (no ``Accept``, or only
-    ``*/*``); otherwise that is the first offer. Raises :class:`NotAcceptable` (406), or ``bad_param``
-    for a parameter that names nothing on offer.
+    ``*/*``); otherwise that is the first offer. ``fallback`` answers an ``Accept`` that names none of
+    ``offers`` but one of ``fallback_when`` (a CONSTRUCT asked for with only SPARQL results types, as
+    rdflib's SPARQLStore does: Turtle). Raises :class:`NotAcceptable` (406), or ``bad_param`` for a
+    parameter that names nothing on offer.
     """
     offers = tuple(offers)
     if params:
         return by_param(offers, params, html=html is not None, error=bad_param)
     accept = request.headers.get("Accept", "")
     fmt = _choose(accept, offers, html, default)
+    if fmt is None and fallback is not None and _choose(accept, tuple(fallback_when), None, None) is not None:
+        fmt = fallback
     if fmt is None:
         available = ([HTML.media_type] if html else []) + [f.media_type for f in offers]
         raise NotAcceptable(f"cannot answer in any type of Accept: {accept}; available: " + ", ".join(available))
@@ -145,6 +152,7 @@ def conditional(rep: Format | str, make: Callable[[], Response], *, key: str | N
     gen = gen if gen is not None else snapshot().gen
     if key is None:
         name = rep.name if isinstance(rep, Format) else rep
+        name += "-expanded" if rep is JSONLD and wants_expanded() else ""
         key = "\0".join((request.full_path, name, reader_lang() if rep is HTML else ""))
     tag = hashlib.blake2b(f"{gen.version}\0{key}".encode(), digest_size=12).hexdigest()
     if request.if_none_match.contains_weak(tag):
@@ -222,17 +230,38 @@ def prefixes() -> dict[str, str]:
     return out
 
 
-def serialize(quads: list, fmt: Format) -> bytes:
-    """Quads in ``fmt``; triple formats get each triple once (graphs merged)."""
-    if fmt.quads:
-        items: list = list(dict.fromkeys(quads))
-    else:
-        items = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
-    return ox.serialize(items, format=fmt.engine_format(), prefixes=prefixes())
+def serialize(quads: list, fmt: Format, *, expanded: bool = False) -> bytes:
+    """A document: each triple once, in the default graph, whatever ``fmt`` (N-Quads and TriG too: a
+    client that reads the document as a source reads its default graph; the source files' graphs stay
+    available through ``/sparql``). JSON-LD is compact with the published context unless ``expanded``."""
+    triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
+    if fmt is JSONLD and not expanded:
+        return jsonld.compact(triples, jsonld_context())
+    return ox.serialize(triples, format=fmt.engine_format(), prefixes=prefixes())
+
+
+def wants_expanded() -> bool:
+    """The client asked for expanded JSON-LD (``Accept: application/ld+json;profile="…#expanded"``)."""
+    return jsonld.wants_expanded(request.headers.get("Accept", ""))
+
+
+def jsonld_context() -> dict[str, str]:
+    """The published JSON-LD context (``/def/context.jsonld``) of the current generation."""
+    snap = snapshot()
+    key = (snap, public_base())                     # the snapshot itself: one per store and generation
+    ctx = _CONTEXTS.get(key)
+    if ctx is None:
+        ctx = jsonld.build_context(snap.store, prefixes())
+        _CONTEXTS.clear()
+        _CONTEXTS[key] = ctx
+    return ctx
+
+
+_CONTEXTS: dict = {}
 
 
 def rdf_response(quads: list, fmt: Format, *, links: Iterable[tuple[str, str, str]] = ()) -> Response:
-    resp = Response(serialize(quads, fmt), mimetype=fmt.media_type)
+    resp = Response(serialize(quads, fmt, expanded=wants_expanded()), mimetype=fmt.media_type)
     add_links(resp, links)
     return cors(resp)
 

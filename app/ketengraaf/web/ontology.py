@@ -6,12 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from flask import Blueprint, render_template
+from flask import Blueprint, Response, render_template
 
 from ..labels import pick
 from ..namespaces import OWL, RDF, RDFS, SH
+from ..sparql import jsonld
 from .describe import _blank_closure
-from .http import page_format, page_or_data
+from .http import conditional, cors, jsonld_context, page_format, page_or_data
 from .i18n import reader_lang, t
 from .snapshot import Snapshot, snapshot
 from .urls import def_term, iri_for_term, local_url
@@ -204,3 +205,14 @@ def ontology_page():
                                description=desc[0] if desc else None, classes=classes, properties=props,
                                tree=_tree(onto, snap, lang))
     return page_or_data(iri, page_format(), page, lambda: ontology_quads(snap), content_location=False)
+
+
+@bp.get("/def/context.jsonld")
+def context():
+    """The published JSON-LD context: the standard prefixes and the ontology's terms (see sparql/jsonld.py);
+    compact JSON-LD answers carry the part they use inline, with the same mappings."""
+    snap = snapshot()
+    iri = iri_for_term("")
+    version = _one(snap.store, _n(iri), OWL.versionInfo)
+    body = jsonld.context_document(jsonld_context(), version.value if version is not None else None, iri)
+    return conditional("context", lambda: cors(Response(body, mimetype="application/ld+json")), vary=())

@@ -21,7 +21,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from ..errors import InputError, NotFound
 from ..sparql.formats import HTML
-from .describe import Viewer, description_quads, exists, inbound, own_quads
+from .describe import Viewer, description_quads, exists, inbound
 from .http import conditional, page_format, page_or_data, rdf_response, serialize
 from .i18n import reader_lang
 from .ontology import term_extras
@@ -68,7 +68,7 @@ def render_resource(iri: str, **extra) -> str:
         in_groups.append({"prop": prop, "label": view.label(prop), "href": local_url(prop),
                           "count": len(subjects), "items": shown, "more": more})
     in_groups.sort(key=lambda g: (-g["count"], g["label"].casefold()))
-    jsonld = serialize(own_quads(snap.store, iri), PAGE_FORMATS["jsonld"]).decode()
+    jsonld = serialize(description_quads(snap.store, iri), PAGE_FORMATS["jsonld"]).decode()  # the page's .jsonld
     rep = report(snap)
     return render_template(
         "resource.html", iri=iri, title=title, title_lang=title_lang, titles=view.all_titles(iri),
