@@ -184,6 +184,8 @@ class RdfBuilder:
             self._item(item, mnode)
         for key, node in self._props.items():
             self.add(node, RDF_TYPE, am("PropertyDefinition"))
+            # a predicate of the data too: declared so (OWL 2 punning, legal in DL; see ontology/archimate.ttl)
+            self.add(node, RDF_TYPE, ox.NamedNode("http://www.w3.org/2002/07/owl#DatatypeProperty"))
             self.add(node, am("key"), ox.Literal(key))
         self._provenance(N(graph), provenance, mnode)
         return self.triples
