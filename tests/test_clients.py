@@ -33,6 +33,14 @@ ID = "https://w3id.org/ketengraaf/id/"
 VTH = ID + "keten/vth"
 EXTENSIONS = ("ttl", "nt", "jsonld", "rdf", "trig", "nq")
 COMUNICA = ROOT / "tests" / ".node" / "node_modules" / "@comunica" / "query-sparql" / "bin" / "query.js"
+# read by hand in data/ketens/vth.ttl: some of what the chain's description must hold
+HAND_PICKED = {
+    (URIRef(VTH), RDF.type, URIRef(KETEN + "Estafetteketen")),
+    (URIRef(VTH), RDF.type, URIRef(KETEN + "Keten")),                         # from the inference graph
+    (URIRef(VTH), URIRef(KETEN + "heeftProces"), URIRef(ID + "proces/vth-vergunningverlening")),
+    (URIRef(VTH), URIRef(KETEN + "heeftProces"), URIRef(ID + "proces/vth-toezicht")),
+    (URIRef(VTH), URIRef(KETEN + "heeftProces"), URIRef(ID + "proces/vth-handhaving")),
+}
 
 
 def _get(url: str, accept: str) -> tuple[str, bytes]:
@@ -53,7 +61,7 @@ def test_rdflib_parses_every_format_by_url_to_the_same_graph(live_server, ext):
     named = [g.identifier for g in ds.graphs() if len(g) and g.identifier != ds.default_context.identifier]
     assert named == []                                           # everything in the default graph
     assert isomorphic(ds.default_context, _turtle(live_server))
-    assert len(ds.default_context) == 31                         # counted by hand in data/ketens/vth.ttl & co
+    assert HAND_PICKED <= set(ds.default_context)
 
 
 def test_nquads_description_has_no_graph_names(live_server):
@@ -64,7 +72,8 @@ def test_nquads_description_has_no_graph_names(live_server):
     q = f"SELECT ?g WHERE {{ GRAPH ?g {{ <{VTH}> a ?t }} }}"
     _, res = _get(live_server.url + "/sparql?query=" + _quote(q), "application/sparql-results+json")
     graphs = {b["g"]["value"] for b in json.loads(res)["results"]["bindings"]}
-    assert graphs == {"https://w3id.org/ketengraaf/graph/data/ketens/vth.ttl"}
+    assert graphs == {"https://w3id.org/ketengraaf/graph/data/ketens/vth.ttl",
+                      "https://w3id.org/ketengraaf/graph/inferentie"}      # vth a keten:Keten, inferred
 
 
 def _quote(q: str) -> str:
@@ -78,7 +87,7 @@ def test_jsonld_is_compact_with_the_published_context_and_parses_to_the_turtle(l
     assert ctype.startswith("application/ld+json")
     doc = json.loads(body)
     node = next(n for n in doc["@graph"] if n["@id"] == "id:keten/vth")
-    assert node["@type"] == "Estafetteketen"
+    assert "Estafetteketen" in node["@type"]
     assert {"@id": "id:doel/vth-veilige-leefomgeving"} in _list(node["heeftDoel"])
     _, ctx_body = _get(live_server.url + "/def/context.jsonld", "application/ld+json")
     published = json.loads(ctx_body)
@@ -98,7 +107,7 @@ def test_the_published_context_read_by_url_gives_the_same_graph(live_server):
     doc = json.loads(body)
     doc["@context"] = live_server.url + "/def/context.jsonld"
     g = Graph().parse(data=json.dumps(doc), format="json-ld")
-    assert len(g) == 31 and isomorphic(g, _turtle(live_server))
+    assert HAND_PICKED <= set(g) and isomorphic(g, _turtle(live_server))
 
 
 def _list(v):
@@ -118,7 +127,7 @@ def test_page_embeds_its_description_as_jsonld(live_server):
     m = re.search(rb'<script type="application/ld\+json">(.*?)</script>', page, re.S)
     assert m is not None
     embedded = Graph().parse(data=m.group(1).decode(), format="json-ld")
-    assert len(embedded) == 31 and isomorphic(embedded, _turtle(live_server))
+    assert HAND_PICKED <= set(embedded) and isomorphic(embedded, _turtle(live_server))
 
 
 def test_construct_answers_compact_jsonld(live_server):
@@ -148,7 +157,7 @@ def test_format_aliases_on_resources_and_the_endpoint(live_server, alias, media)
 
 
 def test_construct_with_only_results_types_falls_back_to_turtle(live_server):
-    q = f"CONSTRUCT {{ <{VTH}> a ?t }} WHERE {{ <{VTH}> a ?t }}"
+    q = f"CONSTRUCT {{ <{VTH}> a ?t }} WHERE {{ <{VTH}> a ?t FILTER(?t = <{KETEN}Estafetteketen>) }}"
     ctype, body = _get(live_server.url + "/sparql?query=" + _quote(q), "application/sparql-results+json")
     assert ctype.split(";")[0] == "text/turtle"
     assert set(Graph().parse(data=body, format="turtle")) == {(URIRef(VTH), RDF.type, URIRef(KETEN + "Estafetteketen"))}
@@ -190,13 +199,21 @@ def _comunica(source: str, query: str, media: str) -> bytes:
     return out.stdout
 
 
+def _graph_of(triples) -> Graph:
+    g = Graph()
+    g.parse(data="".join(f"{t.subject} {t.predicate} {t.object} .\n" for t in triples), format="nt")
+    return g
+
+
 def _description_by_sparql(live_server) -> set:
-    """The description as the endpoint gives it: DESCRIBE (what vth says), plus what links to vth and the
-    labels (skos:prefLabel, rdfs:label) of every IRI on either side."""
+    """The description as the endpoint gives it: DESCRIBE (what vth says), plus what links to vth, the
+    claims about it (reified statements with their source and quotation) and the labels (skos:prefLabel,
+    rdfs:label) of every IRI on either side."""
     labels = f"<{SKOS.prefLabel}> <{RDFS.label}>"
-    q = f"""CONSTRUCT {{ <{VTH}> ?p ?o . ?s ?q <{VTH}> . ?x ?l ?lab }} WHERE {{
-      {{ <{VTH}> ?p ?o }} UNION {{ ?s ?q <{VTH}> }} UNION
-      {{ {{ <{VTH}> ?p2 ?x }} UNION {{ ?x ?q2 <{VTH}> }} FILTER(isIRI(?x) && ?x != <{VTH}>)
+    q = f"""CONSTRUCT {{ <{VTH}> ?p ?o . ?s ?q <{VTH}> . ?x ?l ?lab . ?c ?cp ?co }} WHERE {{
+      {{ <{VTH}> ?p ?o }} UNION {{ ?s ?q <{VTH}> }} UNION {{ ?c <{RDF.subject}> <{VTH}> ; ?cp ?co }} UNION
+      {{ {{ <{VTH}> ?p2 ?x }} UNION {{ ?x ?q2 <{VTH}> }} UNION {{ ?c2 <{RDF.subject}> <{VTH}> ; ?cp2 ?x }}
+         FILTER(isIRI(?x) && ?x != <{VTH}>)
          VALUES ?l {{ {labels} }} ?x ?l ?lab }} }}"""
     _, body = _get(live_server.url + "/sparql?query=" + _quote(q), "application/n-triples")
     _, describe = _get(live_server.url + "/sparql?query=" + _quote(f"DESCRIBE <{VTH}>"), "application/n-triples")
@@ -210,10 +227,11 @@ def _description_by_sparql(live_server) -> set:
 def test_comunica_reads_a_chain_document_as_a_source(live_server):
     source = live_server.url + "/id/keten/vth"                   # Comunica asks for N-Quads first
     rows = json.loads(_comunica(source, "SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json"))
-    assert len(rows["results"]["bindings"]) == 31
+    assert len(rows["results"]["bindings"]) == len(_description_by_sparql(live_server))
     body = _comunica(source, "CONSTRUCT WHERE { ?s ?p ?o }", "application/n-triples")
     got = set(ox.parse(body, format=ox.RdfFormat.N_TRIPLES))
-    assert got == _description_by_sparql(live_server)
+    # the claims' statements are blank nodes, labelled afresh by each answer: compare as graphs
+    assert isomorphic(_graph_of(got), _graph_of(_description_by_sparql(live_server)))
     assert ox.Quad(ox.NamedNode(VTH), ox.NamedNode(str(RDF.type)), ox.NamedNode(KETEN + "Estafetteketen")) in got
     assert ox.Quad(ox.NamedNode(ID + "deelname/vth-gemeente"), ox.NamedNode(KETEN + "keten"), ox.NamedNode(VTH)) in got
     assert ox.Quad(ox.NamedNode(KETEN + "Estafetteketen"), ox.NamedNode(str(RDFS.label)),

@@ -28,6 +28,7 @@ from ..errors import ConfigError, InputError
 from ..catalogue import locate
 from ..namespaces import qname
 from ..sources import ParsedSource, collect_sources, display_path, parse_file
+from .portable import from_ox, prefixes_of, to_ox
 from .report import Report
 
 _XSD_STRING = str(XSD.string)
@@ -228,7 +229,6 @@ def resolve_sparql_targets(data_graph: Graph, shapes_graph: Graph) -> Graph:
                if shapes_graph.value(t, SH.select) is not None]
     if not targets:
         return shapes_graph
-    from .portable import from_ox, prefixes_of, to_ox
     store = ox.Store()
     store.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()) for s, p, o in data_graph)
     resolved = Graph()
