@@ -176,7 +176,7 @@ _CHAIN = """@base <https://w3id.org/ketengraaf/id/> .
 @prefix keten: <https://w3id.org/ketengraaf/def#> .
 @prefix skos:  <http://www.w3.org/2004/02/skos/core#> .
 @prefix xsd:   <http://www.w3.org/2001/XMLSchema#> .
-<keten/test> a {chain_class} ;
+<keten/test> a {chain_class} , keten:Illustratie ;           # a test chain: no source, and says so
     skos:prefLabel "Testketen"@nl , "Test chain"@en ;
     keten:heeftDoel <doel/test> ;
     keten:hoofdproces <proces/test> ;

@@ -59,7 +59,7 @@ def test_nora_title_answers_the_chains_with_cors_for_nora(client):
     assert r.headers["Access-Control-Allow-Origin"] == NORA_ORIGIN
     got = {x["iri"]: x for x in r.get_json()["resources"]}
     assert set(got) == {I + "keten/vth", I + "keten/veiligheidsketen", I + "keten/vergunning-met-extern-advies"}
-    assert [t["label"] for t in got[I + "keten/vth"]["types"]] == ["Illustratie", "Estafetteketen"]
+    assert {"Illustratie", "Estafetteketen"} <= {t["label"] for t in got[I + "keten/vth"]["types"]}
     # the same page through its redirect, and by its URL as the model writes it (no www)
     assert api(client, wiki="nora", title="Ketensturing/Wereld_van_ketens").get_json()["redirect_to"] == \
         N + "Ketensturing/De_wereld_van_ketens"

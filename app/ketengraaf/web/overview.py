@@ -41,8 +41,11 @@ def recently_changed(snap: Snapshot, limit: int = 10) -> list[tuple[str, str]]:
         def bump(who: str, date: str) -> None:
             if date > latest.get(who, ""):
                 latest[who] = date
-        for q in s.store.quads(None, ox.NamedNode(MODIFIED), None, None):
+        derived = {src.graph for src in s.gen.sources if src.derived}     # inference: laatstBewerkt is a
+        for q in s.store.source_quads(None, ox.NamedNode(MODIFIED), None):  # sub-property of dcterms:modified
             if not (isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.Literal)):
+                continue
+            if q.graph_name.value in derived:
                 continue
             if isinstance(q.graph_name, ox.NamedNode) and q.graph_name == q.subject:
                 # a file describing itself: its date is the change date of every typed resource in it

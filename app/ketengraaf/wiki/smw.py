@@ -228,6 +228,7 @@ def to_turtle(export: Export, *, source_url: str | None = None, note: str | None
         g.add((graph, DCTERMS.description, Literal(note, lang="en")))
     prop_base = wiki.base + "Property:"
     g.bind(f"{wiki.name}-property", prop_base)
+    declared: dict[URIRef, str] = {}
     for page in export.pages.values():
         node = URIRef(page.iri)
         g.add((node, RDF.type, KETEN.WikiPagina))
@@ -245,8 +246,19 @@ def to_turtle(export: Export, *, source_url: str | None = None, note: str | None
             g.add((node, KETEN.paginastatus, URIRef(page.status)))
         for name, values in page.properties.items():
             pred = URIRef(prop_base + name.replace(" ", "_"))
+            declared.setdefault(pred, name)
             for v in values:
                 g.add((node, pred, Literal(v)))
+    # the export's own terms are declared here, with the graph that uses them (the closed-vocabulary
+    # shape accepts only declared classes and properties): SMW's swivt terms, and the wiki's properties
+    for term, kind in ((SWIVT.wikiNamespace, OWL.DatatypeProperty), (SWIVT.redirectsTo, OWL.ObjectProperty)):
+        if any(True for _ in g.triples((None, term, None))):
+            g.add((term, RDF.type, kind))
+            g.add((term, RDFS.isDefinedBy, URIRef(str(SWIVT))))
+    for pred, name in declared.items():
+        g.add((pred, RDF.type, OWL.AnnotationProperty))
+        g.add((pred, RDFS.label, Literal(name)))
+        g.add((pred, RDFS.isDefinedBy, URIRef(wiki.base + "Special:Properties")))
     exported = f", exported {export.created}" if export.created else ""
     header = (f"# {wiki.display}: pages read from a Semantic MediaWiki RDF export by `ketengraaf wiki import`.\n"
               f"# Source: {source_url or shown_source or export.source}{exported}.\n"
