@@ -10,12 +10,15 @@ conditional requests, CORS, error answers and RDF answers.
   repeat with ``If-None-Match`` (weak comparison) gets ``304`` before anything is built.
 - :func:`cors`: ``Access-Control-Allow-Origin: *`` when the setting ``cors`` is on.
 - :func:`error_response`: one answer for every error, HTML for browsers, JSON otherwise.
+- :func:`secure`: the headers every answer carries (``Content-Security-Policy`` on HTML,
+  ``X-Content-Type-Options``), and redirects made relative, never to the request's ``Host``.
 """
 from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
 from typing import Callable, Iterable, Literal, Sequence
+from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
 from flask import Response, jsonify, render_template, request
@@ -169,6 +172,31 @@ def cors(resp: Response, *, preflight: bool = False) -> Response:
             resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, If-None-Match"
             resp.headers["Access-Control-Max-Age"] = "86400"
+    return resp
+
+
+# -- headers every answer carries ----------------------------------------------
+
+# No inline script anywhere (scripts are static files; the JSON-LD block in resource pages is data, which
+# CSP does not govern). Inline styles remain (the SVG diagrams carry style attributes).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                           "frame-ancestors 'none'")
+
+
+def secure(resp: Response) -> Response:
+    """``Content-Security-Policy`` on every HTML answer, ``X-Content-Type-Options: nosniff`` on all, and a
+    ``Location`` that names this server's host (routing redirects build it from ``Host``) made relative."""
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    if resp.mimetype == "text/html":
+        resp.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    location = resp.headers.get("Location")
+    if location and 300 <= resp.status_code < 400:
+        parts = urlsplit(location)
+        if parts.scheme or parts.netloc:
+            base = urlsplit(settings().public_base)
+            if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+                resp.headers["Location"] = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
     return resp
 
 
