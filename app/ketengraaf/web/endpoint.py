@@ -36,8 +36,8 @@ def state() -> SparqlState:
 def _setup(setup_state) -> None:
     app = setup_state.app
     settings = app.config["KETENGRAAF"]
-    app.extensions["ketengraaf.sparql"] = SparqlState(settings, AnswerCache(settings.cache_entries),
-                                                      app.extensions["ketengraaf.store"])
+    cache = AnswerCache(settings.cache_entries, settings.cache_mb * 1024 * 1024)
+    app.extensions["ketengraaf.sparql"] = SparqlState(settings, cache, app.extensions["ketengraaf.store"])
 
 
 @bp.after_request

@@ -203,12 +203,19 @@ def secure(resp: Response) -> Response:
 # -- answers ---------------------------------------------------------------------
 
 def error_response(err: KetengraafError):
-    """One answer for every error: HTML for browsers, JSON for everything else."""
+    """One answer for every error: HTML for browsers, JSON for everything else (``Retry-After`` when the
+    error says when to come back)."""
+    retry = getattr(err, "retry_after", None)
     if wants_html():
         body = render_template("error.html", error=err)
-        return body, err.status, {"Content-Type": "text/html; charset=utf-8"}
+        headers = {"Content-Type": "text/html; charset=utf-8"}
+        if retry:
+            headers["Retry-After"] = str(retry)
+        return body, err.status, headers
     resp = jsonify(err.to_dict())
     resp.status_code = err.status
+    if retry:
+        resp.headers["Retry-After"] = str(retry)
     return resp
 
 
