@@ -159,7 +159,10 @@ def query_page(req, *, error: KetengraafError | None = None, info=None):
                            examples=examples(), lang=lang, all_formats=formats_for(
                                info.kind if info is not None else "results"),
                            endpoint=url_for("sparql.endpoint"))
-    return html, status, {"Content-Type": "text/html; charset=utf-8", "Vary": "Accept"}
+    headers = {"Content-Type": "text/html; charset=utf-8", "Vary": "Accept"}
+    if getattr(error, "retry_after", None):
+        headers["Retry-After"] = str(error.retry_after)
+    return html, status, headers
 
 
 def _download_url(req, fmt_name: str) -> str:
