@@ -122,7 +122,10 @@ def parse(request, max_bytes: int) -> QueryRequest:
         else:
             raise UnsupportedMediaType(f"Content-Type {mt} is not accepted; use "
                                        "application/x-www-form-urlencoded or application/sparql-query")
-    queries, defaults, named, formats = [], [], [], []
+    queries: list[str] = []
+    defaults: list[str] = []
+    named: list[str] = []
+    formats: list[str] = []
     for key, value in pairs:
         if key == "query":
             queries.append(value)

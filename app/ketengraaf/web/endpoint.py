@@ -160,8 +160,9 @@ def query_page(req, *, error: KetengraafError | None = None, info=None):
                                info.kind if info is not None else "results"),
                            endpoint=url_for("sparql.endpoint"))
     headers = {"Content-Type": "text/html; charset=utf-8", "Vary": "Accept"}
-    if getattr(error, "retry_after", None):
-        headers["Retry-After"] = str(error.retry_after)
+    retry = getattr(error, "retry_after", None)
+    if retry:
+        headers["Retry-After"] = str(retry)
     return html, status, headers
 
 
