@@ -193,7 +193,8 @@ def test_etag_and_304(web):
 def test_inbound_paging(web):
     r = web.get("/inbound?iri=" + ID + "keten/vth&p=" + DEF.replace("#", "%23") + "keten", headers=HTML)
     assert r.status_code == 200 and "Gemeente in de VTH-keten" in r.data.decode()
-    assert web.get("/inbound?iri=" + ID + "keten/vth&p=x", headers=HTML).status_code == 404
+    assert web.get("/inbound?iri=" + ID + "keten/vth&p=urn:x", headers=HTML).status_code == 404
+    assert web.get("/inbound?iri=" + ID + "keten/vth&p=x", headers=HTML).status_code == 400     # not an IRI
 
 
 def test_page_is_fast(web):

@@ -122,6 +122,23 @@ class QueryTimeout(KetengraafError):
     title_key = "error.query_timeout"
 
 
+class ServerBusy(KetengraafError):
+    """Every thread the server lends to queries is taken: answered at once, with ``Retry-After``."""
+
+    status = 503
+    exit_code = 4
+    title_key = "error.busy"
+    retry_after = 5
+
+
+class QueryOutOfMemory(KetengraafError):
+    """A query that needed more memory than its worker may take (the worker is replaced)."""
+
+    status = 503
+    exit_code = 4
+    title_key = "error.query_memory"
+
+
 class QueryCrashed(KetengraafError):
     status = 500
     exit_code = 4

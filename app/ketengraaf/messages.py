@@ -130,6 +130,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.request_too_large": {"nl": "Verzoek te groot", "en": "Request too large"},
     "error.query": {"nl": "Fout in de query", "en": "Query error"},
     "error.query_timeout": {"nl": "Query duurde te lang", "en": "Query time-out"},
+    "error.busy": {"nl": "Te veel queries tegelijk", "en": "Too many queries at once"},
+    "error.query_memory": {"nl": "Query had te veel geheugen nodig", "en": "Query needed too much memory"},
     "error.query_crashed": {"nl": "Query-machine faalde", "en": "Query engine failure"},
     "error.result_too_large": {"nl": "Antwoord te groot", "en": "Result too large"},
     "error.store": {"nl": "Opslag niet beschikbaar", "en": "Store unavailable"},

@@ -88,6 +88,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("threads", 8, "Worker threads of the WSGI server (waitress).", int),
     Setting("query_workers", 2,
             "Processes that run SPARQL queries from users; each can be killed on a time-out or crash.", int),
+    Setting("query_threads", 4,
+            "Most server threads that handle SPARQL queries at once (running, or waiting for a query worker); "
+            "at most `threads` - 2, so pages and /healthz keep threads of their own. A query past them gets "
+            "HTTP 503 with Retry-After at once. Answers from the cache need no thread of these.", int),
+    Setting("query_memory_mb", 1024,
+            "Most memory (MiB) one query may take in its worker process, beyond what an idle worker holds "
+            "(address space, RLIMIT_AS). A query past it gets HTTP 503 and the worker is replaced. 0: no cap.",
+            int),
     Setting("query_timeout", 10.0, "Seconds a SPARQL query may run before it is stopped (HTTP 503).", float),
     Setting("memory_max_triples", 500_000,
             "Generations of at most this many triples are copied into memory by each reading process (web app "
@@ -105,6 +113,9 @@ SETTINGS: tuple[Setting, ...] = (
             _bool),
     Setting("cors", True, "Send `Access-Control-Allow-Origin: *` on the SPARQL endpoint and data routes.", _bool),
     Setting("cache_entries", 512, "Answers kept in the in-memory result cache (0 turns it off).", int),
+    Setting("cache_mb", 64,
+            "Most memory (MiB) the answers in the result cache may take together; the least recently used "
+            "go first. An answer larger than an eighth of it is not kept. 0 turns the cache off.", int),
     Setting("default_lang", "nl", "Language of labels and interface text when the reader asks for none."),
     Setting("import_dir", "",
             "Folder where `ketengraaf import` (without --out) writes its RDF files; loaded with the sources. "

@@ -1,5 +1,11 @@
 """Per-app state of the endpoint: settings, the store, the answer cache and the query worker pool.
 
+Admission: at most ``query_threads`` (and never more than ``threads`` - 2) server threads are
+inside :meth:`SparqlState.run` at once, running a query or waiting for a worker; a query past
+them is refused at once with 503 and ``Retry-After`` (:class:`ServerBusy`), so a flood of slow
+queries leaves the server's other threads to pages and ``/healthz`` (issue 9: 20 slow queries
+took every waitress thread and ``/healthz`` took 19.5 s). Answers from the cache never get here.
+
 The pool starts on the first query (or explicitly with :meth:`SparqlState.start`,
 which ``ketengraaf serve`` does) and stops at interpreter exit or on
 :meth:`SparqlState.close`. The endpoint's views (:mod:`ketengraaf.web.endpoint`)
@@ -10,6 +16,7 @@ from __future__ import annotations
 import atexit
 import threading
 
+from ..errors import ServerBusy
 from ..store import Store
 from .cache import AnswerCache
 from .workers import Job, QueryPool
@@ -23,6 +30,8 @@ class SparqlState:
         self._lock = threading.Lock()
         self._graphs: tuple[str, frozenset[str]] | None = None
         self._store = store            # the app's store: new workers open its current generation
+        self.query_threads = admitted_threads(settings)
+        self._admission = threading.BoundedSemaphore(self.query_threads)
 
     def store(self) -> Store:
         return self._store
@@ -35,6 +44,7 @@ class SparqlState:
                 if self._pool is None:
                     self._pool = QueryPool(self.settings.query_workers,
                                            memory_max_triples=self.settings.memory_max_triples,
+                                           memory_cap=self.settings.query_memory_mb * 1024 * 1024,
                                            warm=self._warm_path,
                                            isolate_network=not self.settings.allow_network).start()
                     atexit.register(self._pool.close)
@@ -64,4 +74,15 @@ class SparqlState:
 
     def run(self, gen, query: str, dataset, kind: str, fmt, base_iri: str | None = None) -> bytes:
         job = Job.for_query(gen, query, dataset, kind, fmt, self.settings, base_iri)
-        return self.pool.run(job, self.settings.query_timeout)
+        if not self._admission.acquire(blocking=False):
+            raise ServerBusy(f"all {self.query_threads} server threads for queries are busy (setting "
+                             "query_threads); try again in a few seconds")
+        try:
+            return self.pool.run(job, self.settings.query_timeout)
+        finally:
+            self._admission.release()
+
+
+def admitted_threads(settings) -> int:
+    """Server threads queries may hold at once: ``query_threads``, leaving at least two to the pages."""
+    return max(1, min(settings.query_threads, settings.threads - 2))

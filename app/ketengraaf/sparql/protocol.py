@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+import pyoxigraph as ox
+
 from ..errors import InputError, MethodNotAllowed, QueryRefused, RequestTooLarge, UnsupportedMediaType
 
 FORMAT_PARAMS = ("format", "output", "results")
@@ -27,6 +29,15 @@ UPDATE_TYPES = ("application/sparql-update",)
 UPDATE_REFUSED = ("SPARQL Update is not served: this endpoint is read-only. Send queries (SELECT, ASK, "
                   "CONSTRUCT, DESCRIBE) as GET /sparql?query=..., or POST with "
                   "application/x-www-form-urlencoded (query=...) or application/sparql-query")
+
+
+def _graph_iri(key: str, value: str) -> str:
+    """A ``default-graph-uri`` / ``named-graph-uri`` value, checked the way the engine reads an IRI (400)."""
+    try:
+        ox.NamedNode(value)
+    except ValueError as exc:
+        raise InputError(f"parameter {key}: {value[:200]!r} is not a valid absolute IRI ({exc})") from None
+    return value
 
 
 @dataclass(frozen=True)
@@ -111,16 +122,17 @@ def parse(request, max_bytes: int) -> QueryRequest:
         else:
             raise UnsupportedMediaType(f"Content-Type {mt} is not accepted; use "
                                        "application/x-www-form-urlencoded or application/sparql-query")
-    queries, defaults, named, formats = [], [], [], []
+    queries: list[str] = []
+    defaults: list[str] = []
+    named: list[str] = []
+    formats: list[str] = []
     for key, value in pairs:
         if key == "query":
             queries.append(value)
         elif key == "update":
             raise QueryRefused(UPDATE_REFUSED)
-        elif key == "default-graph-uri":
-            defaults.append(value)
-        elif key == "named-graph-uri":
-            named.append(value)
+        elif key in ("default-graph-uri", "named-graph-uri"):
+            (defaults if key == "default-graph-uri" else named).append(_graph_iri(key, value))
         elif key in FORMAT_PARAMS and value:
             formats.append(value)
     if len(queries) > 1:

@@ -15,6 +15,12 @@ enters an empty network namespace before its first query (:mod:`.isolation`),
 and it runs the engine on a thread with a 512 MiB stack, because the engine's
 parser and evaluator recurse on nesting and chains and overflow the 8 MiB main
 stack (SIGSEGV) on short, flat queries.
+
+A third: each worker caps its own address space (``RLIMIT_AS``) at what it holds when ready
+plus ``query_memory_mb`` (plus the engine thread's stack and allocator slack), so a query that
+grows without bound (a ``CONCAT`` doubling reached 1 GB in 10 s) fails its allocation: Python
+raises MemoryError, the engine aborts (SIGABRT). Either way the answer is a 503
+(:class:`QueryOutOfMemory`) and the worker is replaced.
 """
 from __future__ import annotations
 
@@ -24,6 +30,8 @@ import logging
 import multiprocessing as mp
 import os
 import re
+import resource
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -32,7 +40,7 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from ..errors import KetengraafError, QueryCrashed, QueryError, QueryTimeout, ResultTooLarge
+from ..errors import KetengraafError, QueryCrashed, QueryError, QueryOutOfMemory, QueryTimeout, ResultTooLarge
 from ..store.oxigraph import dataset, open_generation
 from .isolation import enter_network_namespace
 
@@ -40,6 +48,9 @@ log = logging.getLogger("ketengraaf.sparql")
 # virtual size of the thread the engine runs on; only the pages a query touches are ever used
 QUERY_STACK_BYTES = 512 * 1024 * 1024
 STARTUP_TIMEOUT = 60.0          # seconds a new worker may take to import pyoxigraph (not counted as query time)
+# address space beyond the idle worker's and the query's own allowance: the engine thread's arena and the
+# allocator's per-thread reservations (glibc maps up to 64 MiB per arena)
+MEMORY_SLACK_BYTES = 256 * 1024 * 1024
 _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
 # the smallest serialized row per result format: below len(body) <= rows * this, no recount is needed
 _MIN_ROW_BYTES = {"XML": 17, "JSON": 2, "CSV": 2, "TSV": 1}
@@ -170,8 +181,39 @@ def on_big_stack(fn: Callable, *args):
     return box["value"]
 
 
+def _address_space() -> int:
+    """This process's virtual size in bytes (``VmSize``), 0 where /proc does not say."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmSize:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def cap_memory(allowance: int) -> int:
+    """Cap this process's address space at its size now + ``allowance`` (+ stack and slack); the cap, or 0."""
+    now = _address_space()
+    if allowance <= 0 or not now:
+        return 0
+    cap = now + allowance + QUERY_STACK_BYTES + MEMORY_SLACK_BYTES
+    try:
+        resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    except (ValueError, OSError):          # a lower hard limit set from outside: keep that one
+        return 0
+    return cap
+
+
+def out_of_memory(allowance: int) -> QueryOutOfMemory:
+    return QueryOutOfMemory(f"the query needed more memory than {allowance // (1024 * 1024):,} MiB "
+                            "(setting query_memory_mb) and was stopped; the query engine was restarted. "
+                            "Narrow the query down (long strings built by CONCAT, huge groups)")
+
+
 def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
-                isolate_network: bool = True) -> None:
+                isolate_network: bool = True, memory_cap: int = 0) -> None:
     """Loop of a worker process: receive a Job, reply ("ok", bytes) or ("error", class, message, detail).
 
     First, unless ``isolate_network`` is false, the worker leaves the host network. It opens (and, for
@@ -187,6 +229,7 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
             store, opened = open_generation(warm_path, memory_max_triples=memory_max_triples), warm_path
         except Exception:  # a generation gone meanwhile: the first job opens its own
             store, opened = None, None
+    cap_memory(memory_cap)
     conn.send(("ready", os.getpid(), isolation))
     while True:
         try:
@@ -199,6 +242,10 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
                 store = open_generation(job.generation_path, memory_max_triples=memory_max_triples)
                 opened = job.generation_path
             reply = ("ok", on_big_stack(execute, store, job))
+        except MemoryError:
+            err = out_of_memory(memory_cap)
+            conn.send(("error", type(err).__name__, err.message, err.detail))
+            return                      # what is left of this process's heap is not trusted: a new worker
         except KetengraafError as err:
             reply = ("error", type(err).__name__, err.message, err.detail)
         except Exception as exc:  # an engine error (I/O, evaluation): report it, keep serving
@@ -207,14 +254,16 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
 
 
 # -- in the web process ----------------------------------------------------------
-_ERRORS = {cls.__name__: cls for cls in (QueryError, QueryCrashed, ResultTooLarge, QueryTimeout)}
+_ERRORS = {cls.__name__: cls for cls in (QueryError, QueryCrashed, ResultTooLarge, QueryTimeout,
+                                         QueryOutOfMemory)}
 
 
 class _Worker:
     def __init__(self, ctx, memory_max_triples: int = 0, warm_path: str | None = None,
-                 isolate_network: bool = True):
+                 isolate_network: bool = True, memory_cap: int = 0):
         self.conn, child = ctx.Pipe(duplex=True)
-        self.proc = ctx.Process(target=worker_main, args=(child, memory_max_triples, warm_path, isolate_network),
+        self.proc = ctx.Process(target=worker_main,
+                                args=(child, memory_max_triples, warm_path, isolate_network, memory_cap),
                                 daemon=True, name="ketengraaf-query")
         self.proc.start()
         child.close()
@@ -249,8 +298,10 @@ class QueryPool:
     """N worker processes; ``run(job, timeout)`` is thread-safe."""
 
     def __init__(self, size: int, *, context: str = "spawn", memory_max_triples: int = 0,
-                 warm: Callable[[], str | None] | None = None, isolate_network: bool = True):
+                 warm: Callable[[], str | None] | None = None, isolate_network: bool = True,
+                 memory_cap: int = 0):
         self.size = max(1, size)
+        self.memory_cap = memory_cap    # bytes a query may add to a worker (0: no cap)
         self.memory_max_triples = memory_max_triples
         self.isolate_network = isolate_network
         self.isolation: str | None = None      # what the workers report: "network-namespace" or "none (why)"
@@ -267,7 +318,7 @@ class QueryPool:
             path = self._warm() if self._warm else None
         except Exception:  # no generation yet: workers open one with their first job
             path = None
-        return _Worker(self._ctx, self.memory_max_triples, path, self.isolate_network)
+        return _Worker(self._ctx, self.memory_max_triples, path, self.isolate_network, self.memory_cap)
 
     def start(self, wait: float = STARTUP_TIMEOUT) -> "QueryPool":
         """Start the workers; wait (at most ``wait`` s) until one says ready, and log its isolation."""
@@ -366,10 +417,16 @@ class QueryPool:
             worker.proc.join(2)
             code = worker.proc.exitcode
             self._replace(worker)
+            if self.memory_cap and code == -signal.SIGABRT:     # the engine's allocation failed under the cap
+                raise out_of_memory(self.memory_cap) from None
             how = f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
             raise QueryCrashed(f"the query crashed the query engine ({how}); the engine was restarted. "
                                "Simplify the query (deep nesting, very many FILTERs)") from None
-        self._checkin(worker)
+        if reply[0] == "error" and reply[1] == "QueryOutOfMemory":
+            worker.proc.join(2)         # it exits after saying so
+            self._replace(worker)
+        else:
+            self._checkin(worker)
         if reply[0] == "ok":
             return reply[1]
         _, name, message, detail = reply

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from ..labels import ALT_PROPERTIES, LABEL_PROPERTIES
 from ..namespaces import DCTERMS, FOAF, KETEN, OWL, PROV, RDF, RDFS, SKOS, VANN, XSD, qname
 from .snapshot import Snapshot
-from .urls import local_url
+from .urls import is_web_iri, local_url
 
 INBOUND_LIMIT = 10_000          # inbound triples in an RDF answer (the page pages through all)
 BNODE_DEPTH = 6
@@ -161,8 +161,8 @@ class Viewer:
     def wiki_pages(self, iri: str) -> list[dict]:
         pages = []
         for q in self.store.quads(ox.NamedNode(iri), ox.NamedNode(WIKI_PAGE), None, None):
-            if not isinstance(q.object, ox.NamedNode):
-                continue
+            if not isinstance(q.object, ox.NamedNode) or not is_web_iri(q.object.value):
+                continue            # the page links to it as it is: http(s) only
             page = q.object.value
             info = {"url": page, "title": self.label(page), "status": None, "status_label": None,
                     "edited": None, "wiki": None, "outdated": False, "href": local_url(page)}

@@ -41,8 +41,8 @@ def state() -> SparqlState:
 def _setup(setup_state) -> None:
     app = setup_state.app
     settings = app.config["KETENGRAAF"]
-    app.extensions["ketengraaf.sparql"] = SparqlState(settings, AnswerCache(settings.cache_entries),
-                                                      app.extensions["ketengraaf.store"])
+    cache = AnswerCache(settings.cache_entries, settings.cache_mb * 1024 * 1024)
+    app.extensions["ketengraaf.sparql"] = SparqlState(settings, cache, app.extensions["ketengraaf.store"])
 
 
 @bp.after_request
@@ -172,7 +172,11 @@ def query_page(req, *, error: KetengraafError | None = None, info=None):
                            examples=examples(), lang=lang, all_formats=formats_for(
                                info.kind if info is not None else "results"),
                            endpoint=url_for("sparql.endpoint"))
-    return html, status, {"Content-Type": "text/html; charset=utf-8", "Vary": "Accept"}
+    headers = {"Content-Type": "text/html; charset=utf-8", "Vary": "Accept"}
+    retry = getattr(error, "retry_after", None)
+    if retry:
+        headers["Retry-After"] = str(retry)
+    return html, status, headers
 
 
 def _download_url(req, fmt_name: str) -> str:

@@ -10,13 +10,16 @@ conditional requests, CORS, error answers and RDF answers.
   repeat with ``If-None-Match`` (weak comparison) gets ``304`` before anything is built.
 - :func:`cors`: ``Access-Control-Allow-Origin: *`` when the setting ``cors`` is on.
 - :func:`error_response`: one answer for every error, HTML for browsers, JSON otherwise.
+- :func:`secure`: the headers every answer carries (``Content-Security-Policy`` on HTML,
+  ``X-Content-Type-Options``), and redirects made relative, never to the request's ``Host``.
 """
 from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-from typing import Literal
 from collections.abc import Callable, Iterable, Sequence
+from typing import Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
 from flask import Response, jsonify, render_template, request
@@ -181,16 +184,47 @@ def cors(resp: Response, *, preflight: bool = False) -> Response:
     return resp
 
 
+# -- headers every answer carries ----------------------------------------------
+
+# No inline script anywhere (scripts are static files; the JSON-LD block in resource pages is data, which
+# CSP does not govern). Inline styles remain (the SVG diagrams carry style attributes).
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                           "img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; "
+                           "frame-ancestors 'none'")
+
+
+def secure(resp: Response) -> Response:
+    """``Content-Security-Policy`` on every HTML answer, ``X-Content-Type-Options: nosniff`` on all, and a
+    ``Location`` that names this server's host (routing redirects build it from ``Host``) made relative."""
+    resp.headers["X-Content-Type-Options"] = "nosniff"
+    if resp.mimetype == "text/html":
+        resp.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+    location = resp.headers.get("Location")
+    if location and 300 <= resp.status_code < 400:
+        parts = urlsplit(location)
+        if parts.scheme or parts.netloc:
+            base = urlsplit(settings().public_base)
+            if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
+                resp.headers["Location"] = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
+    return resp
+
+
 # -- answers ---------------------------------------------------------------------
 
 def error_response(err: KetengraafError):
     """One answer for every error: HTML for browsers, JSON for everything else; titles in the reader's
-    language."""
+    language (``Retry-After`` when the error says when to come back)."""
+    retry = getattr(err, "retry_after", None)
     if wants_html():
         body = render_template("error.html", error=err)
-        return body, err.status, {"Content-Type": "text/html; charset=utf-8"}
+        headers = {"Content-Type": "text/html; charset=utf-8"}
+        if retry:
+            headers["Retry-After"] = str(retry)
+        return body, err.status, headers
     resp = jsonify(err.to_dict(safe_ui_lang()))
     resp.status_code = err.status
+    if retry:
+        resp.headers["Retry-After"] = str(retry)
     return resp
 
 

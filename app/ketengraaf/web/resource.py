@@ -29,7 +29,7 @@ from .overview import scheme_tree
 from .quality import report
 from .search import suggestions
 from .snapshot import snapshot
-from .urls import PAGE_FORMATS, alternates, data_url, iri_for_id, iri_for_term, local_url
+from .urls import PAGE_FORMATS, alternates, checked_iri, data_url, iri_for_id, iri_for_term, local_url
 
 bp = Blueprint("resource", __name__)
 
@@ -126,13 +126,13 @@ def resource():
         raise InputError("parameter iri is missing: /resource?iri=<IRI of the resource>")
     if ":" not in iri:
         raise InputError(f"parameter iri: {iri!r} is not an absolute IRI")
-    return answer(iri)
+    return answer(checked_iri(iri, "parameter iri"))
 
 
 @bp.get("/inbound")
 def inbound_page():
-    iri = request.args.get("iri", "")
-    prop = request.args.get("p", "")
+    iri = checked_iri(request.args.get("iri", ""), "parameter iri")
+    prop = checked_iri(request.args.get("p", ""), "parameter p")
     try:
         page_no = max(1, int(request.args.get("page", "1")))
     except ValueError:

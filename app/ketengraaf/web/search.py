@@ -11,7 +11,6 @@ alternative labels rank just below labels of the same tier.
 from __future__ import annotations
 
 import bisect
-import difflib
 import re
 import unicodedata
 
@@ -23,7 +22,7 @@ from ..namespaces import RDFS
 from .http import HTML, conditional, cors
 from .i18n import reader_lang
 from .snapshot import Snapshot, snapshot
-from .urls import id_path, local_url
+from .urls import local_url, public_base
 
 bp = Blueprint("search", __name__)
 
@@ -32,6 +31,8 @@ _SPACE = re.compile(r"[^\w]+")
 
 
 def normalize(text: str) -> str:
+    if text.isascii():              # nothing to decompose or strip: the common case, ten times faster
+        return " ".join(_SPACE.sub(" ", text.casefold()).split())
     decomposed = unicodedata.normalize("NFKD", text)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_SPACE.sub(" ", stripped.casefold()).split())
@@ -164,25 +165,52 @@ def index(snap: Snapshot | None = None) -> SearchIndex:
     return (snap or snapshot()).extra("search-index", SearchIndex)
 
 
+SUGGEST_PER_KEY = 8
+
+
+def _suggestion_keys(snap: Snapshot) -> dict[str, list[str]]:
+    """Once per generation: key -> up to :data:`SUGGEST_PER_KEY` IRIs. Keys: each ``/id/`` path's last
+    segment, normalised and as its sorted letters (catches swapped letters: ``vht`` finds ``vth``), and
+    every label normalised, whole and word by word (words of 3 letters or more)."""
+    keys: dict[str, list[str]] = {}
+
+    def add(key: str, iri: str) -> None:
+        found = keys.setdefault(key, [])
+        if len(found) < SUGGEST_PER_KEY and iri not in found:
+            found.append(iri)
+
+    prefix = public_base() + "id/"          # id_path(), without a settings look-up per IRI
+    for iri in snap.subjects:
+        if iri.startswith(prefix) and len(iri) > len(prefix) and "#" not in iri and "?" not in iri:
+            tail = normalize(iri.rsplit("/", 1)[-1])
+            if tail:
+                add(tail, iri)
+                add("\0" + "".join(sorted(tail)), iri)
+    labels = snap.labels
+    for iri, per_lang in labels.labels.items():
+        for text in per_lang.values():
+            n = normalize(text)
+            add(n, iri)
+            for w in n.split():
+                if len(w) >= 3:
+                    add(w, iri)
+    return keys
+
+
 def suggestions(iri_or_path: str, limit: int = 8) -> list[dict]:
-    """Close matches for something that was not found: by its last segment's words, then by spelling."""
+    """Close matches for something that was not found, from keys built once per generation: a handful
+    of dictionary look-ups, whatever the store's size (a 404 used to run difflib over every IRI)."""
     snap = snapshot()
-    tail = re.split(r"[/#=?]", iri_or_path.rstrip("/"))[-1]
-    words = re.sub(r"[-_.+%]+", " ", tail).strip()
-    hits: list[dict] = []
-    if words:
-        hits, _, _ = index(snap).search(words, limit=limit)
-        if not hits:
-            for w in sorted(words.split(), key=len, reverse=True)[:3]:
-                more, _, _ = index(snap).search(w, limit=limit)
-                hits += [h for h in more if h["iri"] not in {x["iri"] for x in hits}]
-    path = id_path(iri_or_path) or iri_or_path.lstrip("/").removeprefix("id/").removeprefix("page/")
-    local = {id_path(s): s for s in snap.extra("id-subjects", lambda sn: [s for s in sn.subjects if id_path(s)])}
-    for p in difflib.get_close_matches(path, list(local), n=limit, cutoff=0.6):
-        iri = local[p]
-        if iri not in {h["iri"] for h in hits}:
-            hits.append({"iri": iri, "label": snap.labels.label(iri, reader_lang()), "href": local_url(iri)})
-    return hits[:limit]
+    tail = normalize(re.split(r"[/#=?]", iri_or_path.rstrip("/"))[-1][:200])
+    if not tail:
+        return []
+    keys = snap.extra("suggestion-keys", _suggestion_keys)
+    words = sorted({w for w in tail.split() if len(w) >= 3}, key=len, reverse=True)[:3]
+    found: list[str] = []
+    for key in [tail, "\0" + "".join(sorted(tail)), *words]:
+        found += [iri for iri in keys.get(key, ()) if iri not in found]
+    lang = reader_lang()
+    return [{"iri": iri, "label": snap.labels.label(iri, lang), "href": local_url(iri)} for iri in found[:limit]]
 
 
 def _params() -> tuple[str, list[str], int]:

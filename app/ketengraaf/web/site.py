@@ -12,7 +12,7 @@ from ..labels import valid_lang
 from ..messages import text
 from ..namespaces import qname
 from .context import settings
-from .http import error_response, safe_ui_lang
+from .http import error_response, safe_ui_lang, secure
 from .i18n import UI_LANGS, choose_lang, reader_lang
 from .search import suggestions
 from .snapshot import snapshot
@@ -65,6 +65,11 @@ def remember_lang(resp):
         if valid_lang(lang) and request.cookies.get("lang") != lang.lower():
             resp.set_cookie("lang", lang.lower(), max_age=365 * 24 * 3600, samesite="Lax")
     return resp
+
+
+@bp.after_app_request
+def security_headers(resp):
+    return secure(resp)
 
 
 @bp.app_errorhandler(WerkzeugNotFound)

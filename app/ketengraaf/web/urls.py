@@ -10,7 +10,8 @@ public IRI                                 local URL (``local_url``)
 ``<base>def``                              ``/def`` (the ontology documentation)
 ``<base>def#<Term>``                       ``/def/<Term>`` (one term)
 any other IRI with data in the store       ``/resource?iri=<IRI>``
-any other IRI                              the IRI itself (an external link)
+any other ``http(s)`` IRI                  the IRI itself (an external link)
+any other IRI (``javascript:``, ``data:``)  ``/resource?iri=<IRI>`` (never a link to it)
 =========================================  =====================================
 
 Stable documents per resource: ``/page/<path>`` (always HTML) and
@@ -22,14 +23,18 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlencode
 
+import pyoxigraph as ox
 from flask import has_request_context, request
 
+from ..errors import InputError
 from ..sparql.formats import BY_EXTENSION, Format
 from .context import settings
 from .snapshot import snapshot
 
 # the RDF formats pages offer (downloads, ``Link`` alternates, ``/data/<path>.<ext>``), in this order, by
 # extension; taken from the one registry of formats (ketengraaf.sparql.formats)
+MAX_IRI_LENGTH = 4096          # longer IRIs in a URL are refused (400) before any lookup
+
 PAGE_FORMATS: dict[str, Format] = {ext: BY_EXTENSION[ext] for ext in ("ttl", "nt", "jsonld", "rdf", "trig", "nq")}
 
 
@@ -59,12 +64,23 @@ def def_term(iri: str) -> str | None:
     return None
 
 
+def checked_iri(iri: str, what: str) -> str:
+    """``iri`` if it is a valid absolute IRI (as the store reads one), else a 400 saying what is wrong."""
+    if len(iri) > MAX_IRI_LENGTH:
+        raise InputError(f"{what}: longer than {MAX_IRI_LENGTH:,} characters")
+    try:
+        ox.NamedNode(iri)
+    except ValueError as exc:
+        raise InputError(f"{what}: {iri[:200]!r} is not a valid IRI ({exc})") from None
+    return iri
+
+
 def iri_for_id(path: str) -> str:
-    return public_base() + "id/" + path
+    return checked_iri(public_base() + "id/" + path, "the path after /id/")
 
 
 def iri_for_term(term: str) -> str:
-    return public_base() + "def" + ("#" + term if term else "")
+    return checked_iri(public_base() + "def" + ("#" + term if term else ""), "the term after /def/")
 
 
 def local_url(iri: str, *, external_if_unknown: bool = True, known: set[str] | None = None) -> str:
@@ -82,9 +98,15 @@ def local_url(iri: str, *, external_if_unknown: bool = True, known: set[str] | N
     if external_if_unknown:
         if known is None:
             known = snapshot().subjects
-        if iri not in known:
+        if iri not in known and is_web_iri(iri):
             return iri
     return f"{root}/resource?{urlencode({'iri': iri})}"
+
+
+def is_web_iri(iri: str) -> bool:
+    """An ``http:`` or ``https:`` IRI: the only kind a page links to as it is (``javascript:``, ``data:`` and
+    the like would run or render in the reader's browser)."""
+    return iri[:8].lower().startswith(("http://", "https://"))
 
 
 def data_url(iri: str, ext: str) -> str:

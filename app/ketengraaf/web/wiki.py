@@ -95,7 +95,10 @@ def api():
     facts = _facts()
     page_url = request.args.get("page", "").strip()
     if page_url:
-        ref = parse_page_iri(page_url, facts.wikis)
+        try:
+            ref = parse_page_iri(page_url, facts.wikis)
+        except ValueError:      # not a URL at all (an unclosed IPv6 host): not a page on a wiki either
+            ref = None
         if ref is None:
             raise InputError(f"parameter page: {page_url!r} is not a page on a configured wiki")
         wiki_name, title = ref.wiki.name, ref.title
