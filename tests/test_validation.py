@@ -178,8 +178,9 @@ def test_load_stores_the_report_in_the_generation(tmp_path):
 
 def test_prepared_query_graph_gives_the_same_results_as_a_plain_graph():
     from ketengraaf.validation.engine import DataGraph
-    data, shapes, _ = build_graphs([parse_file(FIX / "OrkestratieDeelprocesNamensRegisseur" / "invalid-zonder-namens.ttl"),
-                                    parse_file(KLANTDOEL)])
+    data, shapes, _ = build_graphs([
+        parse_file(FIX / "OrkestratieDeelprocesNamensRegisseur" / "invalid-zonder-namens.ttl"),
+        parse_file(KLANTDOEL)])
     assert isinstance(data, DataGraph)
     plain = Graph()
     for t in data:

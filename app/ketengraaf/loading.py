@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -136,7 +136,7 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
             summary = report.summary()
             if report.violations:
                 summary["allowed_violations"] = True
-            now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            now = datetime.now(UTC).isoformat(timespec="seconds")
             report.mark_since(previous_report(current), now, shapes_version(parsed))
             turtle = render(report, "turtle").encode("utf-8")
             extra_files["validation.ttl"] = turtle

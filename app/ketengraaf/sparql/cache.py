@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import threading
 from collections import OrderedDict
-from typing import Hashable
+from collections.abc import Hashable
 
 MAX_ENTRY_BYTES = 4 * 1024 * 1024     # larger answers are not kept (they would push out many small ones)
 ENTRY_OVERHEAD = 256                  # bytes an entry costs beyond its key and body (dict slot, tuple, bytes header)

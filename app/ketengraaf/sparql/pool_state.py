@@ -55,8 +55,8 @@ class SparqlState:
         """The current generation, for new workers to open before their first query."""
         return self._store.generation().path
 
-    def start(self) -> "SparqlState":
-        self.pool
+    def start(self) -> SparqlState:
+        _ = self.pool           # starts the worker processes now, not on the first query
         return self
 
     def close(self) -> None:

@@ -36,7 +36,7 @@ import threading
 import time
 from dataclasses import dataclass
 from itertools import islice
-from typing import Callable
+from collections.abc import Callable
 
 import pyoxigraph as ox
 
@@ -74,7 +74,7 @@ class Job:
 
     @classmethod
     def for_query(cls, gen, query: str, dataset, kind: str, fmt, settings, base_iri: str | None = None,
-                  prefixes: tuple[tuple[str, str], ...] = ()) -> "Job":
+                  prefixes: tuple[tuple[str, str], ...] = ()) -> Job:
         """The job for ``query`` on generation ``gen``; ``dataset`` as ``QueryRequest.dataset`` gives it."""
         default, named, union = dataset
         return cls(gen.path, query, default, named, union, kind, fmt.oxigraph, settings.max_results,
@@ -320,7 +320,7 @@ class QueryPool:
             path = None
         return _Worker(self._ctx, self.memory_max_triples, path, self.isolate_network, self.memory_cap)
 
-    def start(self, wait: float = STARTUP_TIMEOUT) -> "QueryPool":
+    def start(self, wait: float = STARTUP_TIMEOUT) -> QueryPool:
         """Start the workers; wait (at most ``wait`` s) until one says ready, and log its isolation."""
         with self._cond:
             if self._closed:

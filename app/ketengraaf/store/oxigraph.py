@@ -29,9 +29,10 @@ import os
 import shutil
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import datetime, UTC
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 
@@ -155,7 +156,7 @@ class OxigraphStore(Store):
         assert self._ox is not None
         return self._ox
 
-    def pinned(self) -> "PinnedStore":
+    def pinned(self) -> PinnedStore:
         """The current generation as a store that stays on it (a page or snapshot built from it never
         mixes two generations, and does not look at ``CURRENT`` again)."""
         self._refresh()
@@ -278,7 +279,7 @@ def write_generation(store_dir: Path, version: str, fillers: list[Callable[[ox.S
     store_dir = Path(store_dir)
     gens = store_dir / "generations"
     gens.mkdir(parents=True, exist_ok=True)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     gen_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + version[:12]
     path = gens / gen_id
     tmp = gens / (gen_id + ".tmp")

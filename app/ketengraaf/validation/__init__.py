@@ -10,6 +10,6 @@ from .engine import build_graphs, shapes_graph, validate_graph, validate_sources
 from .render import MEDIA_TYPES, RENDERERS, render
 from .report import SHAPES_NS, Report, Result, read_report, read_report_bytes
 
-__all__ = ["MEDIA_TYPES", "RENDERERS", "Report", "Result", "SHAPES_NS", "build_graphs", "read_report", "read_report_bytes",
-           "render", "shapes_graph", "validate_graph", "validate_sources"]
+__all__ = ["MEDIA_TYPES", "RENDERERS", "Report", "Result", "SHAPES_NS", "build_graphs", "read_report",
+           "read_report_bytes", "render", "shapes_graph", "validate_graph", "validate_sources"]
 

@@ -15,7 +15,7 @@ import re
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import pyoxigraph as ox
 import pyshacl

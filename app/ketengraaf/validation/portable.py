@@ -55,7 +55,9 @@ def from_ox(term) -> Node:
     if lang:
         return Literal(term.value, lang=lang)
     dt = term.datatype.value
-    return Literal(term.value) if dt == "http://www.w3.org/2001/XMLSchema#string" else Literal(term.value, datatype=URIRef(dt))
+    if dt == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(dt))
 
 
 def path_sparql(shapes: Graph, path: Node) -> str:
@@ -128,7 +130,7 @@ def sparql_constraint_results(data: Graph, shapes: Graph) -> set[SparqlResult]:
         text = str(select)
         path = shapes.value(shape, SH.path)
         if path is not None:
-            text = _PATH.sub(lambda _m: path_sparql(shapes, path), text)
+            text = _PATH.sub(lambda _m, path=path: path_sparql(shapes, path), text)
         if isinstance(shape, URIRef):
             text = _SHAPE.sub(f"<{shape}>", text)
         prefixes = prefixes_of(shapes, constraint)

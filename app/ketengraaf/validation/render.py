@@ -4,7 +4,7 @@ Add a format by decorating a function with ``@renderer("name", media_type)``.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from rdflib import Literal, URIRef
 

@@ -121,7 +121,7 @@ class Report:
 
     @classmethod
     def from_graph(cls, graph: Graph, *, data_graph: Graph | None = None, sources: dict | None = None,
-                   took: float | None = None) -> "Report":
+                   took: float | None = None) -> Report:
         """Read a SHACL report graph. With ``data_graph``, focus labels and source files are
         looked up and written into the report graph; without, they are read from it."""
         results = []
@@ -151,7 +151,7 @@ class Report:
             graph.set((report, SH.conforms, Literal(not results)))
         return cls(graph, results, took)
 
-    def mark_since(self, previous: "Report | None", now: str, shapes_version: str) -> None:
+    def mark_since(self, previous: Report | None, now: str, shapes_version: str) -> None:
         """Record in the report graph when each result first appeared (``dcterms:created``): the time
         ``previous`` gives for the same result, else ``now``; and on the report, this load's time and
         the version (content hash) of the shapes that made it."""

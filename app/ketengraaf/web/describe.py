@@ -98,7 +98,7 @@ class Value:
     lang: str | None = None
     datatype: str | None = None
     iri: str | None = None
-    rows: list["Row"] = field(default_factory=list)   # a blank node's own properties
+    rows: list[Row] = field(default_factory=list)   # a blank node's own properties
 
 
 @dataclass
@@ -185,8 +185,11 @@ class Viewer:
         sources (dcterms:source), the quoted sentences (keten:citaat) and how they are read (keten:toelichting)."""
         out = []
         for c in _claim_nodes(self.store, ox.NamedNode(iri)):
-            one = lambda p: next((q.object for q in self.store.quads(c, ox.NamedNode(str(p)), None, None)), None)  # noqa: E731
-            many = lambda p: [q.object for q in self.store.quads(c, ox.NamedNode(str(p)), None, None)]  # noqa: E731
+            def many(p, c=c) -> list:
+                return [q.object for q in self.store.quads(c, ox.NamedNode(str(p)), None, None)]
+
+            def one(p, c=c):
+                return next(iter(many(p, c)), None)
             prop, obj = one(RDF.predicate), one(RDF.object)
             if prop is None or obj is None:
                 continue

@@ -154,7 +154,8 @@ def query_page(req, *, error: KetengraafError | None = None, info=None):
     """The query editor, with the answer as a table (or the error beside the query)."""
     st = state()
     lang = _ui_lang(st.settings.default_lang)
-    query = req.query if req.query and req.query.strip() else sparql_prefixes() + "\nSELECT * WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n"
+    starter = sparql_prefixes() + "\nSELECT * WHERE {\n  ?s ?p ?o\n}\nLIMIT 10\n"
+    query = req.query if req.query and req.query.strip() else starter
     table, downloads, status = None, [], 200
     if error is None and info is not None:
         gen = st.store().generation()

@@ -89,7 +89,8 @@ def page(path: str):
     iri = iri_for_id(path)
     if not exists(snapshot(), iri):
         raise NotFoundWithSuggestions(iri, suggestions(iri))
-    return conditional(HTML, lambda: Response(render_resource(iri), mimetype="text/html"), vary=("Accept-Language", "Cookie"))
+    return conditional(HTML, lambda: Response(render_resource(iri), mimetype="text/html"),
+                       vary=("Accept-Language", "Cookie"))
 
 
 @bp.get("/data/<path:path>")

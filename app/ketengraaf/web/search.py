@@ -111,7 +111,7 @@ class SearchIndex:
             wanted |= self.subclasses.get(t, {t})
         facets: dict[str, int] = {}
         hits = []
-        for iri, (tier, text) in best.items():
+        for iri, (tier, _text) in best.items():
             its = self.snap.types.get(iri, [])
             for t in its:
                 facets[t] = facets.get(t, 0) + 1

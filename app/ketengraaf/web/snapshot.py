@@ -8,7 +8,8 @@ request then costs only its own ``quads()`` lookups.
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import pyoxigraph as ox
 
@@ -19,7 +20,7 @@ from .context import store as app_store
 RDF_TYPE = str(RDF.type)
 
 _lock = threading.Lock()
-_snapshots: dict[str, "Snapshot"] = {}
+_snapshots: dict[str, Snapshot] = {}
 
 
 class Snapshot:
@@ -48,7 +49,7 @@ class Snapshot:
         self._extras: dict[str, Any] = {}
         self._extra_lock = threading.Lock()
 
-    def extra(self, name: str, build: Callable[["Snapshot"], Any]) -> Any:
+    def extra(self, name: str, build: Callable[[Snapshot], Any]) -> Any:
         """A derived structure, built once per generation (search index, report, ontology)."""
         try:
             return self._extras[name]
