@@ -8,6 +8,7 @@ from typing import Any
 from collections.abc import Mapping
 
 from flask import Flask, jsonify
+from flask.json.provider import DefaultJSONProvider
 
 from .settings import Settings
 from .sparql.workers import isolation_status
@@ -21,6 +22,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     settings = config if isinstance(config, Settings) else Settings.from_env(config)
     app = Flask(__name__)
     app.config["KETENGRAAF"] = settings
+    assert isinstance(app.json, DefaultJSONProvider)     # Flask's default provider (typed as the base class)
     app.json.sort_keys = False
     app.json.ensure_ascii = False
 

@@ -78,6 +78,7 @@ class NotFound(KetengraafError):
     status = 404
     exit_code = 2
     title_key = "error.not_found"
+    suggestions: list[dict]             # close matches, set on some 404s (not a class default)
 
 
 class NotAcceptable(KetengraafError):

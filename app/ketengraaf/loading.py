@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, UTC
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -63,7 +64,8 @@ def infer_into(store: ox.Store) -> SourceInfo:
     graph = ox.NamedNode(INFERENCE_GRAPH)
     found: set = set()
     for query in _ENTAILMENTS:
-        found.update(store.query(query, use_default_graph_as_union=True))
+        found.update(cast(ox.QueryTriples,          # a CONSTRUCT (stubs: any result kind)
+                          store.query(query, use_default_graph_as_union=True)))
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in sorted(found, key=str))
     return SourceInfo(path="(inferentie: RDFS)", graph=INFERENCE_GRAPH, sha256="", triples=len(found),
                       derived=True)
@@ -114,7 +116,11 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
     One load at a time per store (:func:`writer_lock`). ``inference``: add :data:`INFERENCE_GRAPH`."""
     started = time.perf_counter()
     items = list(paths)
-    parsed = items if items and all(isinstance(p, ParsedSource) for p in items) else parse_sources(items, root)
+    parsed: list[ParsedSource]
+    if items and all(isinstance(p, ParsedSource) for p in items):
+        parsed = cast(list[ParsedSource], items)
+    else:
+        parsed = parse_sources(cast(list[str | Path], items), root)     # not sources already read: paths
     version = content_version(parsed)
     with writer_lock(store_dir):
         current = current_generation(Path(store_dir))
@@ -124,7 +130,8 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
             return current, False
         extra_files: dict[str, bytes] = {}
         extra: dict = {"inference": inference}
-        fillers = [p.load_into for p in parsed] + ([infer_into] if inference else [])
+        fillers: list[Callable[[ox.Store], SourceInfo]] = [p.load_into for p in parsed]
+        fillers += [infer_into] if inference else []
         if validator is not None:
             report = validator(parsed)
             if report.violations and not allow_violations:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from typing import cast
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -93,7 +94,8 @@ class ParsedSource:
                 store.bulk_load(self.data, format=self.format, to_graph=graph, base_iri=self.base_iri)
             except SyntaxError as exc:
                 raise self.error(exc) from None
-        count = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.graph}> {{ ?s ?p ?o }} }}")
+        count = cast(ox.QuerySolutions,      # a SELECT (stubs: any result kind)
+                     store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.graph}> {{ ?s ?p ?o }} }}"))
         return SourceInfo(path=self.shown, graph=self.graph, sha256=self.sha256,
                           triples=int(next(iter(count))["n"].value))
 
@@ -112,7 +114,12 @@ def collect_sources(paths: Iterable[str | Path]) -> list[Path]:
         else:
             raise InputError(f"{p}: no such file or folder")
     seen: set[Path] = set()
-    return [f for f in found if not (f.resolve() in seen or seen.add(f.resolve()))]
+    unique: list[Path] = []
+    for f in found:
+        if f.resolve() not in seen:
+            seen.add(f.resolve())
+            unique.append(f)
+    return unique
 
 
 def _relative(path: Path, root: Path | None) -> str | None:

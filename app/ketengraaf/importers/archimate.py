@@ -13,6 +13,7 @@ import subprocess
 from dataclasses import dataclass, field, replace
 from datetime import datetime, UTC
 from pathlib import Path
+from typing import cast
 from collections.abc import Callable
 
 import pyoxigraph as ox
@@ -178,7 +179,8 @@ def turtle(triples: list[ox.Triple], header: str, first: ox.NamedNode) -> bytes:
     """Turtle in a stable order (the graph's own description first), with the usual prefixes."""
     key = lambda t: (t.subject != first, str(t.subject), str(t.predicate), str(t.object))  # noqa: E731
     ordered = sorted(set(triples), key=key)
-    body = ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES).decode()
+    # without an output file, serialize returns the bytes (stubs: bytes | None)
+    body = cast(bytes, ox.serialize(ordered, format=ox.RdfFormat.TURTLE, prefixes=TURTLE_PREFIXES)).decode()
     lines = body.split("\n")
     while lines and lines[0].startswith("@prefix"):      # the engine's prefix order is not stable
         lines.pop(0)

@@ -43,7 +43,7 @@ def _text(parent: ET.Element, tag: str, prefer: str = "nl") -> tuple[str | None,
 
 
 def _properties(node: ET.Element, names: dict[str, str]) -> list[tuple[str, str]]:
-    props = []
+    props: list[tuple[str, str]] = []
     container = node.find(NS + "properties")
     if container is None:
         return props
@@ -63,10 +63,11 @@ def read(path: Path, *, progress=None) -> Model:
         raise ImporterError(f"{shown}: cannot read: {exc.strerror}") from None
     if local(root.tag) != "model" or not root.tag.startswith(NS):
         raise ImporterError(f"{shown}: not an ArchiMate exchange file (root element {root.tag})")
-    names = {}
+    names: dict[str, str] = {}
     for pd in root.iterfind(f"{NS}propertyDefinitions/{NS}propertyDefinition"):
         name, _ = _text(pd, "name")
-        names[pd.get("identifier", "")] = name or pd.get("identifier", "")
+        ident = pd.get("identifier", "")
+        names[ident] = name or ident
     name, _ = _text(root, "name")
     doc, _ = _text(root, "documentation")
     model = Model(id=root.get("identifier", ""), name=name or path.stem, format="AMEFF", file=shown,
@@ -94,21 +95,22 @@ def read(path: Path, *, progress=None) -> Model:
             continue
         add(node, "element", type_)
     for node in root.iterfind(f"{NS}relationships/{NS}relationship"):
-        type_ = AMEFF_RELATION_TYPES.get(node.get(XSI_TYPE, ""))
-        if type_ is None:
+        rel_type = AMEFF_RELATION_TYPES.get(node.get(XSI_TYPE, ""))
+        if rel_type is None:
             model.problems.append(Problem(shown, f"relationship {node.get('identifier')}: unknown type "
                                                  f"{node.get(XSI_TYPE)!r}; left out"))
             continue
-        item = add(node, "relation", type_)
+        item = add(node, "relation", rel_type)
         item.source, item.target = node.get("source"), node.get("target")
-        if node.get("accessType") is not None:
-            item.attributes["accessType"] = ACCESS_TYPES.get(node.get("accessType"), node.get("accessType"))
-        elif type_ == "AccessRelationship":
+        access, modifier, directed = node.get("accessType"), node.get("modifier"), node.get("isDirected")
+        if access is not None:
+            item.attributes["accessType"] = ACCESS_TYPES.get(access, access)
+        elif rel_type == "AccessRelationship":
             item.attributes["accessType"] = "0"      # the standard's default is Write
-        if node.get("modifier") is not None:
-            item.attributes["strength"] = node.get("modifier")
-        if node.get("isDirected") is not None:
-            item.attributes["directed"] = node.get("isDirected")
+        if modifier is not None:
+            item.attributes["strength"] = modifier
+        if directed is not None:
+            item.attributes["directed"] = directed
     for view in root.iterfind(f"{NS}views/{NS}diagrams/{NS}view"):
         item = add(view, "view", "ArchimateDiagramModel")
         seen: set[str] = set()
@@ -117,8 +119,9 @@ def read(path: Path, *, progress=None) -> Model:
             if ref and ref not in seen:
                 seen.add(ref)
                 item.shows.append(ref)
-        if view.get("viewpoint"):
-            item.attributes["viewpoint"] = view.get("viewpoint")
+        viewpoint = view.get("viewpoint")
+        if viewpoint:
+            item.attributes["viewpoint"] = viewpoint
     orgs = root.find(NS + "organizations")
     if orgs is not None:
         _organize(model, orgs, None, [])

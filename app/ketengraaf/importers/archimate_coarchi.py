@@ -62,8 +62,9 @@ def _relation(root: ET.Element, file: str, folder: str | None) -> Item:
         elif local(child.tag) == "target":
             item.target = _ref(child.get("href"))
     for attr in ("accessType", "strength", "directed"):
-        if root.get(attr) is not None:
-            item.attributes[attr] = root.get(attr)
+        value = root.get(attr)
+        if value is not None:
+            item.attributes[attr] = value
     if item.type == "AccessRelationship" and "accessType" not in item.attributes:
         item.attributes["accessType"] = "0"     # Archi leaves out its default, write
     return item
@@ -78,8 +79,9 @@ def _view(root: ET.Element, file: str, folder: str | None) -> Item:
             if ref and ref not in seen:
                 seen.add(ref)
                 item.shows.append(ref)
-    if root.get("viewpoint"):
-        item.attributes["viewpoint"] = root.get("viewpoint")
+    viewpoint = root.get("viewpoint")
+    if viewpoint:
+        item.attributes["viewpoint"] = viewpoint
     return item
 
 

@@ -218,6 +218,7 @@ class RdfBuilder:
             self._wiki(s, item)
 
     def _relation(self, s, item: Item) -> None:
+        assert item.source is not None and item.target is not None     # resolve() left out relations without
         src, tgt = self.iri(item.source), self.iri(item.target)
         self.add(s, RDF_TYPE, am("Relationship"))
         self.add(s, am("source"), src)

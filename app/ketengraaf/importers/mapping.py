@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -33,7 +34,8 @@ def apply(raw: list[ox.Triple], path: Path = MAPPING) -> list[ox.Triple]:
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in raw)
     produced: dict[ox.Triple, None] = {}
     for query in queries(path):
-        new = [t for t in store.query(query) if t not in produced]
+        triples = cast(ox.QueryTriples, store.query(query))     # a CONSTRUCT (stubs: any result kind)
+        new = [t for t in triples if t not in produced]
         for t in new:
             produced[t] = None
         store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in new)

@@ -6,6 +6,7 @@ over the whole store) and serialized in any RDF format of the registry.
 from __future__ import annotations
 
 import threading
+from typing import cast
 
 import pyoxigraph as ox
 
@@ -132,8 +133,9 @@ def _serialize(triples: list[ox.Triple], fmt_name: str) -> bytes:
     prefixes.update(sd=str(SD), void=str(VOID), dcterms=DCT, formats=FORMATS_NS)
     fmt = BY_NAME[fmt_name].engine_format()
     if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
-        return ox.serialize(triples, format=fmt, prefixes=prefixes)
-    return ox.serialize(triples, format=fmt)
+        # without an output file, serialize returns the bytes (stubs: bytes | None)
+        return cast(bytes, ox.serialize(triples, format=fmt, prefixes=prefixes))
+    return cast(bytes, ox.serialize(triples, format=fmt))
 
 
 def _cached(key: tuple, build):

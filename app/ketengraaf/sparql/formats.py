@@ -47,6 +47,7 @@ class Format:
     def engine_format(self):
         """The pyoxigraph format object (looked up by name: picklable across processes)."""
         enum = ox.QueryResultsFormat if self.kind == "results" else ox.RdfFormat
+        assert self.oxigraph is not None        # only HTML has none, and the engine never writes HTML
         return getattr(enum, self.oxigraph)
 
 

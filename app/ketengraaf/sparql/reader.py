@@ -147,7 +147,7 @@ def read(query: str, limits: Limits | None = None, prefixes: dict[str, str] | No
     stack: list[_Frame] = []
     prev_kind, prev_text = "", ""            # last significant token
     prev2_kind, prev2_text = "", ""
-    prefixes: dict[str, str] = {f"{name}:": ns for name, ns in (prefixes or {}).items()}
+    declared: dict[str, str] = {f"{name}:": ns for name, ns in (prefixes or {}).items()}
     base = ""
     pending: str | None = None               # "prefix" / "prefix-iri" / "base" / "from" / "from-named"
     pending_prefix = ""
@@ -302,13 +302,13 @@ def read(query: str, limits: Limits | None = None, prefixes: dict[str, str] | No
             if pending == "prefix" and kind == "pname" and text.endswith(":"):
                 pending, pending_prefix = "prefix-iri", text
             elif pending == "prefix-iri" and kind == "iri":
-                prefixes[pending_prefix] = _join(base, decode_iri(text))
+                declared[pending_prefix] = _join(base, decode_iri(text))
                 pending = None
             elif pending == "base" and kind == "iri":
                 base = _join(base, decode_iri(text))
                 pending = None
             elif pending in ("from", "from-named"):
-                found = _join(base, decode_iri(text)) if kind == "iri" else _expand(text, prefixes)
+                found = _join(base, decode_iri(text)) if kind == "iri" else _expand(text, declared)
                 if found is None:
                     raise fail(f"FROM names {text}, whose prefix is not declared", start)
                 (r.from_named if pending == "from-named" else r.from_graphs).append(found)

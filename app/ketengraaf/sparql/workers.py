@@ -35,6 +35,7 @@ import signal
 import threading
 import time
 from dataclasses import dataclass
+from typing import Any, cast
 from itertools import islice
 from collections.abc import Callable
 
@@ -156,7 +157,8 @@ def _count_rows(body: bytes, fmt, most: int) -> int:
         csv.field_size_limit(max(csv.field_size_limit(), len(body)))   # one long literal is a valid answer
         return max(0, sum(1 for _ in islice(csv.reader(io.StringIO(body.decode("utf-8"), newline="")),
                                             most + 1)) - 1)
-    return sum(1 for _ in islice(ox.parse_query_results(body, fmt), most))
+    rows = cast(ox.QuerySolutions, ox.parse_query_results(body, fmt))   # a SELECT answer (stubs: or a boolean)
+    return sum(1 for _ in islice(rows, most))
 
 
 def on_big_stack(fn: Callable, *args):
@@ -232,6 +234,7 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
     cap_memory(memory_cap)
     conn.send(("ready", os.getpid(), isolation))
     while True:
+        reply: tuple[Any, ...]
         try:
             job: Job = conn.recv()
         except (EOFError, OSError):

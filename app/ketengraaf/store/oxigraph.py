@@ -31,7 +31,7 @@ import threading
 import time
 from datetime import datetime, UTC
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
@@ -97,9 +97,9 @@ def dataset(store: ox.Store, *, union: bool = True, default_graph=None, named_gr
         for g in chosen:
             merged.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
                                for q in store.quads_for_pattern(None, None, None, g))
-        for g in (names if names is not None else list(store.named_graphs())):
-            merged.bulk_extend(store.quads_for_pattern(None, None, None, g))
-            merged.add_graph(g)
+        for named in (names if names is not None else list(store.named_graphs())):
+            merged.bulk_extend(store.quads_for_pattern(None, None, None, named))
+            merged.add_graph(named)
         return merged, {} if names is None else {"named_graphs": names}
     kw = {} if names is None else {"named_graphs": names}
     if union:
@@ -161,6 +161,7 @@ class OxigraphStore(Store):
         mixes two generations, and does not look at ``CURRENT`` again)."""
         self._refresh()
         with self._lock:
+            assert self._gen is not None and self._ox is not None     # set by _refresh
             return PinnedStore(self.dir, self._gen, self._ox, self._union)
 
     # -- reading -------------------------------------------------------------
@@ -245,7 +246,8 @@ def current_generation(store_dir: Path) -> Generation | None:
 def export_graph(gen: Generation, graph: str) -> bytes:
     """One named graph of generation ``gen`` as N-Triples (what a partial load keeps)."""
     store = open_generation(gen.path)
-    return store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph))
+    # without an output file, dump returns the bytes (stubs: bytes | None)
+    return cast(bytes, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)))
 
 
 def generation_file(gen: Generation, name: str) -> bytes | None:

@@ -15,6 +15,7 @@ import re
 import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Any, cast
 from collections.abc import Iterable
 
 import pyoxigraph as ox
@@ -159,7 +160,8 @@ def _parse_dir(folder: Path | None, skip: set[str]) -> list[ParsedSource]:
 
 def source_index(sources: Iterable[ParsedSource]) -> dict:
     """Subject -> file it is described in (the file typing it wins, else the first one naming it)."""
-    typed, named = {}, {}
+    typed: dict[Any, str] = {}
+    named: dict[Any, str] = {}
     rdf_type = str(RDF.type)
     for src in sources:
         for t in src.triples:
@@ -182,7 +184,8 @@ def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path | None = None,
         here = locate()
         shapes_dir = here.shapes_dir if shapes_dir is None else shapes_dir
         ontology_dir = here.ontology_dir if ontology_dir is None else ontology_dir
-    shapes, data = [], []
+    shapes: list[ParsedSource] = []
+    data: list[ParsedSource] = []
     for p in parsed:                                 # one scan of each file's triples
         (shapes if is_shapes_source(p) else data).append(p)
     if not shapes:
@@ -237,7 +240,7 @@ def resolve_sparql_targets(data_graph: Graph, shapes_graph: Graph) -> Graph:
     for shape, target in targets:
         query = prefixes_of(shapes_graph, target) + "\n" + str(shapes_graph.value(target, SH.select))
         resolved.remove((shape, SH.target, target))
-        for row in store.query(query):
+        for row in cast(ox.QuerySolutions, store.query(query)):      # a SELECT (stubs: any result kind)
             resolved.add((shape, SH.targetNode, from_ox(row["this"])))
     return resolved
 

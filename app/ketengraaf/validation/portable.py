@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import cast
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -98,12 +99,13 @@ def _targets(store: ox.Store, shapes: Graph, shape: Node) -> list:
         classes.append(shape)
     for cls in classes:
         q = f"SELECT DISTINCT ?x WHERE {{ ?x <{RDF.type}>/<{RDFS.subClassOf}>* <{cls}> }}"
-        for row in store.query(q):
+        for row in cast(ox.QuerySolutions, store.query(q)):      # a SELECT (stubs: any result kind)
             found[row["x"]] = None
     for target in shapes.objects(shape, SH.target):          # SHACL-AF SPARQL-based targets
         select = shapes.value(target, SH.select)
         if select is not None:
-            for row in store.query(prefixes_of(shapes, target) + "\n" + str(select)):
+            rows = cast(ox.QuerySolutions, store.query(prefixes_of(shapes, target) + "\n" + str(select)))
+            for row in rows:
                 found[row["this"]] = None
     for prop in shapes.objects(shape, SH.targetSubjectsOf):
         for quad in store.quads_for_pattern(None, to_ox(prop), None):
@@ -130,7 +132,9 @@ def sparql_constraint_results(data: Graph, shapes: Graph) -> set[SparqlResult]:
         text = str(select)
         path = shapes.value(shape, SH.path)
         if path is not None:
-            text = _PATH.sub(lambda _m, path=path: path_sparql(shapes, path), text)
+            def sparql_path(_m: re.Match[str], path: Node = path) -> str:
+                return path_sparql(shapes, path)
+            text = _PATH.sub(sparql_path, text)
         if isinstance(shape, URIRef):
             text = _SHAPE.sub(f"<{shape}>", text)
         prefixes = prefixes_of(shapes, constraint)
@@ -139,7 +143,9 @@ def sparql_constraint_results(data: Graph, shapes: Graph) -> set[SparqlResult]:
                 query, subs = prefixes + "\n" + prebind(text, f"<{focus.value}>"), None
             else:
                 query, subs = prefixes + "\n" + text, {ox.Variable("this"): focus}
-            for row in store.query(query, substitutions=subs) if subs else store.query(query):
+            rows = cast(ox.QuerySolutions,      # a SELECT (stubs: any result kind)
+                        store.query(query, substitutions=subs) if subs else store.query(query))
+            for row in rows:
                 value = _get(row, "value")
                 result_path = _get(row, "path")
                 out.add(SparqlResult(shape, from_ox(focus), from_ox(value) if value is not None else from_ox(focus),

@@ -82,7 +82,7 @@ class Result:
     def shape_id(self) -> str:
         text = str(self.shape)
         return text[len(SHAPES_NS):] if text.startswith(SHAPES_NS) else (
-            _local(self.shape) if isinstance(self.shape, URIRef) else text)
+            (_local(self.shape) or "") if isinstance(self.shape, URIRef) else text)
 
     def message(self, lang: str = "nl") -> str:
         return _pick(self.messages, lang) or f"{self.shape_id}: {self.component or 'constraint'} failed"
@@ -127,6 +127,8 @@ class Report:
         results = []
         for node in graph.subjects(RDF.type, SH.ValidationResult):
             focus = graph.value(node, SH.focusNode)
+            shape = graph.value(node, SH.sourceShape)
+            assert focus is not None and shape is not None     # SHACL: each result has exactly one of each
             if data_graph is not None:
                 labels = _labels(data_graph, focus)
                 source = (sources or {}).get(focus)
@@ -140,7 +142,7 @@ class Report:
                 found = graph.value(node, DCTERMS.source)
                 source = str(found) if found is not None else None
             results.append(Result(
-                focus=focus, shape=graph.value(node, SH.sourceShape),
+                focus=focus, shape=shape,
                 severity=_local(graph.value(node, SH.resultSeverity)) or "Violation",
                 messages=_texts(graph, node, SH.resultMessage),
                 path=path_text(graph, graph.value(node, SH.resultPath)),

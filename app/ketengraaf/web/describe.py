@@ -159,7 +159,7 @@ class Viewer:
         return [(name, rows) for name, rows in groups.items() if rows]
 
     def wiki_pages(self, iri: str) -> list[dict]:
-        pages = []
+        pages: list[dict] = []
         for q in self.store.quads(ox.NamedNode(iri), ox.NamedNode(WIKI_PAGE), None, None):
             if not isinstance(q.object, ox.NamedNode) or not is_web_iri(q.object.value):
                 continue            # the page links to it as it is: http(s) only

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from functools import lru_cache
 from collections.abc import Callable, Iterable, Sequence
-from typing import Literal
+from typing import Literal, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import pyoxigraph as ox
@@ -271,7 +271,8 @@ def serialize(quads: list, fmt: Format, *, expanded: bool = False) -> bytes:
     triples = list(dict.fromkeys(ox.Triple(q.subject, q.predicate, q.object) for q in quads))
     if fmt is JSONLD and not expanded:
         return jsonld.compact(triples, jsonld_context())
-    return ox.serialize(triples, format=fmt.engine_format(), prefixes=prefixes())
+    # without an output file, serialize returns the bytes (stubs: bytes | None)
+    return cast(bytes, ox.serialize(triples, format=fmt.engine_format(), prefixes=prefixes()))
 
 
 def wants_expanded() -> bool:

@@ -4,6 +4,7 @@ the shapes in the store demand ("what a valid X needs", in the reader's language
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template
@@ -108,7 +109,7 @@ def _one(store, node, prop):
 def shape_rules(snap: Snapshot, cls: str, lang: str) -> list[dict]:
     """What the shapes targeting ``cls`` demand, in the reader's language."""
     store, labels = snap.store, snap.labels
-    rules = []
+    rules: list[dict[str, Any]] = []
     for shape in ontology(snap).shapes.get(cls, []):
         node = _n(shape) if isinstance(shape, str) else shape
         name = pick(_texts(store, node, SH.name), lang)

@@ -87,8 +87,8 @@ def read_report(snap: Snapshot) -> Report:
         messages = dict(r.messages)
         if shape_iri and set(messages) <= {""}:     # no language-tagged message: the shape's own
             messages = {**messages, **_shape_messages(snap, shape_iri)}
-        simple = bool(r.path) and r.path.startswith(("http://", "https://")) and "/http" not in r.path \
-            and r.path[-1] not in "*+?)"
+        simple = bool(r.path and r.path.startswith(("http://", "https://")) and "/http" not in r.path
+                      and r.path[-1] not in "*+?)")
         path_iri = r.path if simple else None
         result = Result(
             focus=str(r.focus) if isinstance(r.focus, URIRef) else None,

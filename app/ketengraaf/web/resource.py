@@ -17,6 +17,8 @@ rewritten (:func:`ketengraaf.web.urls.local_url`).
 """
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, abort, redirect, render_template, request, url_for
 
 from ..errors import InputError, NotFound
@@ -58,7 +60,7 @@ def render_resource(iri: str, **extra) -> str:
     lang = reader_lang()
     view = Viewer(snap, lang)
     title, title_lang = view.title(iri)
-    in_groups = []
+    in_groups: list[dict[str, Any]] = []
     for prop, subjects in inbound(snap, iri).items():
         subjects.sort(key=lambda s: view.label(s).casefold())
         shown = [(view.label(s), local_url(s)) for s in subjects[:INBOUND_SHOWN]]

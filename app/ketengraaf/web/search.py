@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Sequence
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -87,7 +88,7 @@ class SearchIndex:
         self.defs = _Blob(def_entries)
         self.subclasses = _subclass_closure(snap)
 
-    def search(self, q: str, *, types: list[str] = (), limit: int = 20) -> tuple[list[dict], int, dict]:
+    def search(self, q: str, *, types: Sequence[str] = (), limit: int = 20) -> tuple[list[dict], int, dict]:
         """(best hits, total hits, {type IRI: hits}) for query ``q``."""
         nq = normalize(q)
         if not nq:

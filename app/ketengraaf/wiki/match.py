@@ -27,6 +27,7 @@ import hashlib
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Set
 from dataclasses import asdict, dataclass
 
 from .catalog import WIKI_WORTHY, Facts
@@ -69,7 +70,7 @@ def _follow(facts: Facts, page: str) -> tuple[str, str | None]:
     return (target, page) if target != page else (page, None)
 
 
-def propose(facts: Facts, *, min_score: float = 0.5, skip: set[str] = frozenset()) -> list[Proposal]:
+def propose(facts: Facts, *, min_score: float = 0.5, skip: Set[str] = frozenset()) -> list[Proposal]:
     """Every proposal with a score of at least ``min_score``, best first; ``skip``: ids already decided."""
     linked = {(lk.resource, lk.page) for lk in facts.links}
     linked |= {(lk.resource, facts.final(lk.page)) for lk in facts.links}
@@ -94,20 +95,21 @@ def propose(facts: Facts, *, min_score: float = 0.5, skip: set[str] = frozenset(
 
     by_title: dict[tuple[str, str], str] = {}
     for iri, p in export_pages.items():
+        assert p.wiki is not None                   # export_pages keeps pages of a wiki only
         by_title[(p.wiki.name, p.title)] = iri
     # 1. identifiers
     for r in facts.resources.values():
         for oid in r.object_ids:
-            iri = by_title.get((GEMMA, f"GEMMA/id-{oid}"))
-            if iri:
-                add(r.iri, iri, 1.0, "object-id", f"Object ID {oid} names the page GEMMA/id-{oid}")
+            named = by_title.get((GEMMA, f"GEMMA/id-{oid}"))
+            if named:
+                add(r.iri, named, 1.0, "object-id", f"Object ID {oid} names the page GEMMA/id-{oid}")
         for url in r.urls:
             ref = parse_page_iri(url, facts.wikis)
             if ref and ref.iri in export_pages:
                 add(r.iri, ref.iri, 1.0, "model-url", f"the model's URL property names {url}")
         for nid in r.nora_ids:
             for iri, p in export_pages.items():
-                if p.wiki.name == NORA and any(nid in vals for vals in p.properties.values()):
+                if p.wiki is not None and p.wiki.name == NORA and any(nid in vals for vals in p.properties.values()):
                     add(r.iri, iri, 0.95, "nora-id", f"NORA ID {nid} is a property value of {p.title!r}")
     # 2. labels
     page_keys: dict[str, list[tuple[str, float, str]]] = defaultdict(list)
@@ -139,7 +141,7 @@ def propose(facts: Facts, *, min_score: float = 0.5, skip: set[str] = frozenset(
     return out
 
 
-def propose_pairs(facts: Facts, *, min_score: float = 0.5, skip: set[str] = frozenset()) -> list[Proposal]:
+def propose_pairs(facts: Facts, *, min_score: float = 0.5, skip: Set[str] = frozenset()) -> list[Proposal]:
     known = {(a, b) for a, b, _ in facts.pairs} | {(b, a) for a, b, _ in facts.pairs}
     found: dict[tuple[str, str], Proposal] = {}
 
@@ -178,9 +180,9 @@ def propose_pairs(facts: Facts, *, min_score: float = 0.5, skip: set[str] = froz
     for iri, p in exported.items():
         if not p.title.startswith("GEMMA/id-") and not p.redirect_to:
             last[norm(p.title.rsplit("/", 1)[-1])].append(iri)
-    for pages in last.values():
-        for a in pages:
-            for b in pages:
+    for same in last.values():
+        for a in same:
+            for b in same:
                 if a < b:
                     add(a, b, 0.7, "closeMatch", "same-title",
                         f"{facts.pages[a].title!r} and {facts.pages[b].title!r} have the same title")

@@ -106,7 +106,7 @@ def build_report(facts: Facts, stale_days: int, today: date | None = None) -> di
         "flagged": {k: [{"page": p, "title": t} for p, t in v] for k, v in flagged.items()},
         "pairs": [{"gemma": a, "nora": b, "relation": rel, "gemma_title": facts.pages[a].title,
                    "nora_title": facts.pages[b].title} for a, b, rel in facts.pairs
-                  if facts.pages[a].wiki and facts.pages[a].wiki.name == "gemma"],
+                  if (a_wiki := facts.pages[a].wiki) and a_wiki.name == "gemma"],
     }
 
 

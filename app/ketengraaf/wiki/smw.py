@@ -134,7 +134,7 @@ def read_export(path: str | Path, wiki: Wiki, *, data: bytes | None = None) -> E
             continue
         page = Page(title=title, iri=wiki.page_iri(title))
         ns = g.value(node, SWIVT.wikiNamespace)
-        page.namespace = int(ns) if ns is not None else 0
+        page.namespace = int(str(ns)) if ns is not None else 0       # a Literal: its lexical form
         page.label = str(g.value(node, RDFS.label) or title)
         mod = g.value(node, SWIVT.wikiPageModificationDate)
         page.modified = str(mod) if mod is not None else None
