@@ -92,3 +92,25 @@ def test_a_result_keeps_the_time_it_first_appeared(tmp_path):
     assert second[(ID + "keten/vth", "KlantdoelOrkestratie")] == first[(ID + "keten/vth", "KlantdoelOrkestratie")]
     new = [v for k, v in second.items() if k[1] == "DeelnamePeriode"]
     assert len(new) == 1 and new[0] > first[(ID + "keten/vth", "KlantdoelOrkestratie")]
+
+
+def test_the_quality_page_says_since_when_and_that_violations_were_allowed(tmp_path):
+    """Each result on /quality carries the time it first appeared; a generation published with
+    --allow-violations says so there."""
+    from web_helpers import FIXTURES
+    client = make_app_client(tmp_path / "store", sources=str(FIXTURES), allow_violations=True)
+    page = client.get("/quality", headers={"Accept": "text/html"}).get_data(as_text=True)
+    gen = current_generation(tmp_path / "store")
+    assert gen.extra["validation"]["violations"] > 0 and gen.extra["validation"]["allowed_violations"]
+    assert "--allow-violations" in page
+    created = gen.created.strftime("%Y-%m-%d")
+    assert f">{created}</time>" in page
+
+
+def test_pages_mark_inferred_statements(client):
+    """vth is stated an Estafetteketen (data/ketens/vth.ttl); keten:Keten is inferred, and the page says so."""
+    page = client.get("/id/keten/vth", headers={"Accept": "text/html", "Accept-Language": "en"}).get_data(as_text=True)
+    types = page.split('<p class="types">', 1)[1].split("</p>", 1)[0]
+    stated = types.split('href="/def/Estafetteketen"', 1)[1].split("</a>", 1)[0]
+    inferred = types.split('href="/def/Keten"', 1)[1].split("</a>", 1)[0]
+    assert "(inferred)" not in stated and "(inferred)" in inferred

@@ -399,6 +399,16 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wiki.export.heading": {"nl": "In de ketengraaf", "en": "In ketengraaf"},
     "wiki.export.resource": {"nl": "Bron", "en": "Resource"},
     "wiki.export.type": {"nl": "Soort", "en": "Type"},
+    "quality.since": {"nl": "Sinds", "en": "Since"},
+    "quality.allowed": {"nl": "Deze versie is gepubliceerd ondanks overtredingen van de regels "
+                              "(ketengraaf load --allow-violations).",
+                        "en": "This version was published despite violations of the rules "
+                              "(ketengraaf load --allow-violations)."},
+    "resource.inferred": {"nl": "afgeleid", "en": "inferred"},
+    "resource.inferred_note": {"nl": "Afgeleid uit de ontologie (RDFS: subklasse of subeigenschap); geen bron zegt "
+                                     "het zo.",
+                               "en": "Inferred from the ontology (RDFS: subclass or subproperty); no source states "
+                                     "it so."},
 }
 
 

@@ -12,6 +12,7 @@ from itertools import islice
 import pyoxigraph as ox
 
 from ..labels import ALT_PROPERTIES, LABEL_PROPERTIES
+from ..loading import INFERENCE_GRAPH
 from ..namespaces import DCTERMS, FOAF, KETEN, OWL, PROV, RDF, RDFS, SKOS, VANN, XSD, qname
 from .snapshot import Snapshot
 from .urls import is_web_iri, local_url
@@ -99,6 +100,7 @@ class Value:
     datatype: str | None = None
     iri: str | None = None
     rows: list[Row] = field(default_factory=list)   # a blank node's own properties
+    inferred: bool = False          # only in the inference graph (RDFS), stated by no source
 
 
 @dataclass
@@ -150,11 +152,19 @@ class Viewer:
             return (0, langs.index(v.lang) if v.lang in langs else 3, v.lang or "", v.text)
         return (1 if v.kind == "iri" else 2, 0, "", v.text.casefold())
 
+    def stated(self, iri: str) -> set[tuple[str, object]]:
+        """(property, value) pairs some source states about ``iri`` (what is not here was inferred)."""
+        return {(q.predicate.value, q.object) for q in self.store.source_quads(ox.NamedNode(iri), None, None)
+                if q.graph_name.value != INFERENCE_GRAPH}
+
     def grouped(self, iri: str) -> list[tuple[str, list[Row]]]:
         quads = [q for q in self.store.quads(ox.NamedNode(iri), None, None, None)
                  if q.predicate.value != str(RDF.type)]
+        stated = self.stated(iri)
         groups: dict[str, list[Row]] = {name: [] for name, _ in GROUPS}
         for row in self.rows(quads):
+            for v in row.values:
+                v.inferred = v.kind == "iri" and (row.prop, ox.NamedNode(v.iri or "")) not in stated
             groups[_GROUP_OF.get(row.prop, "group_relations")].append(row)
         return [(name, rows) for name, rows in groups.items() if rows]
 
@@ -220,7 +230,9 @@ class Viewer:
         return self.snap.labels.definition(iri, self.lang)
 
     def types(self, iri: str) -> list[Value]:
-        return [Value("iri", self.label(t), href=local_url(t), iri=t) for t in self.snap.types.get(iri, [])]
+        stated = {o for p, o in self.stated(iri) if p == str(RDF.type)}
+        return [Value("iri", self.label(t), href=local_url(t), iri=t, inferred=ox.NamedNode(t) not in stated)
+                for t in self.snap.types.get(iri, [])]
 
     def title(self, iri: str) -> tuple[str, str | None]:
         return self.snap.labels.label_lang(iri, self.lang)

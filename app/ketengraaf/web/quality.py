@@ -38,6 +38,7 @@ class Result:
     value_is_iri: bool = False
     component: str | None = None
     path_text: str | None = None        # a complex path (inverse, sequence) as text
+    since: str | None = None            # when the catalogue first had this result (ISO time of that load)
 
     def message(self, lang: str) -> str:
         got = pick(self.messages, lang)
@@ -95,7 +96,7 @@ def read_report(snap: Snapshot) -> Report:
             severity=r.severity, shape=shape_iri, messages=messages,
             path=path_iri, path_text=None if path_iri else r.path,
             value=None if r.value is None or isinstance(r.value, BNode) else str(r.value),
-            value_is_iri=isinstance(r.value, URIRef), component=r.component)
+            value_is_iri=isinstance(r.value, URIRef), component=r.component, since=r.since)
         report.results.append(result)
         if result.focus:
             report.by_focus.setdefault(result.focus, []).append(result)
@@ -118,8 +119,9 @@ def quality_page():
         counts = {"Violation": 0, "Warning": 0, "Info": 0}
         for r in rep.results:
             counts[r.severity] = counts.get(r.severity, 0) + 1
+        allowed = bool((snap.gen.extra.get("validation") or {}).get("allowed_violations"))
         return render_template("quality.html", report=rep, groups=rep.by_shape(), counts=counts,
-                               lang=reader_lang())
+                               lang=reader_lang(), allowed=allowed)
     return conditional(HTML, lambda: _html(make()))
 
 
