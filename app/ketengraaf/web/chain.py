@@ -25,7 +25,7 @@ from .http import conditional
 from .i18n import reader_lang
 from .quality import report
 from .snapshot import Snapshot, snapshot
-from .urls import iri_for_id, local_url
+from .urls import PAGE_FORMATS, data_url, iri_for_id, local_url
 
 bp = Blueprint("chain", __name__)
 
@@ -33,6 +33,8 @@ K = str(KETEN)
 PROPERTY_VIEW = "eigenschappen"     # ?view=eigenschappen: the generic property page
 SVG = "image/svg+xml"
 NETWORK = K + "Netwerk"
+MODEL_CLASS = {"orkestratie": K + "Orkestratieketen", "estafette": K + "Estafetteketen", "doel": K + "Doelketen",
+               "keten": K + "Keten"}
 
 
 def chains(snap: Snapshot) -> set[str]:
@@ -131,7 +133,7 @@ def chain_page_data(snap: Snapshot, iri: str, lang: str) -> dict:
     note = snap.store.select(f"SELECT ?n WHERE {{ <{iri}> <{K}toelichting> ?n }}")
     notes = {(r["n"].language or ""): r["n"].value for r in note}
     note_text = notes.get(lang) or notes.get("nl") or notes.get("en") or next(iter(notes.values()), None)
-    return {"model": model.model, "model_label": model.model_label, "horizontal": model.horizontal,
+    return {"model": model.model, "model_label": model.model_label, "model_href": local_url(MODEL_CLASS[model.model]), "horizontal": model.horizontal,
             "lead": link(lead.iri) if lead else None, "goals": goal_rows, "participations": parts,
             "named_partners": named, "processes": processes, "building_blocks": links(own.get("sturingsbouwsteen", [])),
             "note": note_text}
@@ -156,7 +158,7 @@ def render_chain(iri: str) -> str:
         "chain.html", iri=iri, title=view_title, title_lang=title_lang, definition=d, chain=chain_page_data(snap, iri, lang),
         svg_wide=wide, svg_narrow=narrow, svg_url=diagram_url(iri),
         properties_url=url_for("resource.resource", iri=iri, view=PROPERTY_VIEW),
-        shacl=rep.for_focus(iri), report_available=rep.available, lang=lang)
+        downloads=[(f, data_url(iri, f.extension)) for f in PAGE_FORMATS.values()], shacl=rep.for_focus(iri), report_available=rep.available, lang=lang)
 
 
 def diagram_url(iri: str) -> str:
