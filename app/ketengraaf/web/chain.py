@@ -133,7 +133,8 @@ def chain_page_data(snap: Snapshot, iri: str, lang: str) -> dict:
     note = snap.store.select(f"SELECT ?n WHERE {{ <{iri}> <{K}toelichting> ?n }}")
     notes = {(r["n"].language or ""): r["n"].value for r in note}
     note_text = notes.get(lang) or notes.get("nl") or notes.get("en") or next(iter(notes.values()), None)
-    return {"model": model.model, "model_label": model.model_label, "model_href": local_url(MODEL_CLASS[model.model]), "horizontal": model.horizontal,
+    return {"model": model.model, "model_label": model.model_label,
+            "model_href": local_url(MODEL_CLASS[model.model]), "horizontal": model.horizontal,
             "lead": link(lead.iri) if lead else None, "goals": goal_rows, "participations": parts,
             "named_partners": named, "processes": processes, "building_blocks": links(own.get("sturingsbouwsteen", [])),
             "note": note_text}
@@ -155,10 +156,17 @@ def render_chain(iri: str) -> str:
     wide, narrow = diagrams(snap, iri, lang)
     rep = report(snap)
     return render_template(
-        "chain.html", iri=iri, title=view_title, title_lang=title_lang, definition=d, chain=chain_page_data(snap, iri, lang),
-        svg_wide=wide, svg_narrow=narrow, svg_url=diagram_url(iri),
-        properties_url=url_for("resource.resource", iri=iri, view=PROPERTY_VIEW),
-        downloads=[(f, data_url(iri, f.extension)) for f in PAGE_FORMATS.values()], shacl=rep.for_focus(iri), report_available=rep.available, lang=lang)
+        "chain.html", iri=iri, title=view_title, title_lang=title_lang, definition=d,
+        chain=chain_page_data(snap, iri, lang), svg_wide=wide, svg_narrow=narrow, svg_url=diagram_url(iri),
+        properties_url=property_view_url(iri),
+        downloads=[(f, data_url(iri, f.extension)) for f in PAGE_FORMATS.values()],
+        shacl=rep.for_focus(iri), report_available=rep.available, lang=lang)
+
+
+def property_view_url(iri: str) -> str:
+    """The generic property page of ``iri``: its own URL with ``view=eigenschappen``."""
+    url = local_url(iri)
+    return url + ("&" if "?" in url else "?") + "view=" + PROPERTY_VIEW
 
 
 def diagram_url(iri: str) -> str:
