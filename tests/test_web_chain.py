@@ -108,3 +108,17 @@ def test_matrix_shows_each_partners_role_per_chain(client):
     assert "geen deelname" in cells[0] and "Uitvoerder" in cells[4]
     assert 'href="/id/netwerk/wijknetwerk-zorg-en-welzijn"' in body          # the network and its participants
     assert 'href="/id/partner/woningcorporatie"' in body.split("wijknetwerk-zorg-en-welzijn")[1]
+
+
+def test_home_shows_chains_by_model_with_thumbnails_and_one_search(client):
+    body = client.get("/?lang=nl", headers=NL).data.decode()
+    assert body.count('role="search"') == 1
+    assert '<img src="/diagram?iri=https://w3id.org/ketengraaf/id/keten/vth"' in body
+    relay = body.split(">Estafetteketen</a>")[1].split("<h3>")[0]
+    assert relay.count("<img ") == 3                        # nazorg, schuldhulpverlening, vth
+    domain, gemma = body.split('id="counts-h"')[1].split('id="gemma-counts-h"')
+    assert ">Ketenpartner</a>" in domain and ">ArchiMate-view</a>" not in domain
+    gemma = gemma.split('id="other-counts-h"')[0]
+    assert ">GEMMA-proces</a>" in gemma and ">ArchiMate-view</a>" in gemma and ">Map</a>" in gemma
+    thumb = client.get("/diagram?iri=vth")
+    assert re.match(rb'<\?xml[^>]*>\n<svg [^>]*width="\d+(\.\d+)?" height="\d+(\.\d+)?"', thumb.data)

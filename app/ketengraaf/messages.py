@@ -31,7 +31,17 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "in which role, towards which shared goals and processes, following the GEMMA and NORA "
                          "reference architectures. Every term and every resource has its own page and can be "
                          "fetched as RDF."},
-    "home.counts": {"nl": "Inhoud per klasse", "en": "Contents per class"},
+    "home.for_whom": {"nl": "Voor architecten en ketenregisseurs: zie per keten wie wat doet, in welke volgorde, "
+                            "namens wie, en waar de processen in het GEMMA-processenlandschap staan.",
+                      "en": "For architects and chain directors: see for each chain who does what, in which order, "
+                            "on whose behalf, and where its processes sit in GEMMA's process landscape."},
+    "home.counts": {"nl": "Ketens, partners en processen", "en": "Chains, partners and processes"},
+    "home.gemma_model": {"nl": "GEMMA-model", "en": "GEMMA model"},
+    "home.gemma_model_intro": {"nl": "Het geïmporteerde ArchiMate-model van GEMMA: processen, rollen, views, "
+                                     "mappen en relaties.",
+                               "en": "GEMMA's imported ArchiMate model: processes, roles, views, folders and "
+                                     "relationships."},
+    "home.other_classes": {"nl": "Vocabulaires, wiki's en bronnen", "en": "Vocabularies, wikis and sources"},
     "home.instances": {"nl": "Aantal", "en": "Count"},
     "home.chains_by_model": {"nl": "Ketens per model", "en": "Chains by model"},
     "home.recent": {"nl": "Recent gewijzigd", "en": "Recently changed"},

@@ -15,6 +15,8 @@ names a particular chain.
 """
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, render_template, request, url_for
 
 from ..diagrams import build_model, chain_iri, list_chains, render_svg
@@ -183,8 +185,19 @@ def _svg_response(iri: str) -> Response:
     def make() -> Response:
         body = render_svg(build_model(snap.store, iri, lang), lambda i: request.host_url.rstrip("/") + local_url(i),
                           narrow=narrow)
-        return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + body, mimetype=SVG)
+        return Response('<?xml version="1.0" encoding="UTF-8"?>\n' + standalone(body), mimetype=SVG)
     return conditional(SVG, make, vary=("Accept-Language", "Cookie"))
+
+
+def standalone(svg: str) -> str:
+    """The diagram as a file or ``<img>``: its natural width and height instead of ``width="100%"`` and the
+    page style (a percentage has no natural size, so an ``<img>`` of it would not scale)."""
+    m = re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg)
+    if not m:
+        return svg
+    head, rest = svg.split(">", 1)
+    head = re.sub(r' style="[^"]*"', "", head.replace('width="100%"', f'width="{m.group(1)}" height="{m.group(2)}"', 1))
+    return head + ">" + rest
 
 
 @bp.get("/diagram")
