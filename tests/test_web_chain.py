@@ -122,3 +122,31 @@ def test_home_shows_chains_by_model_with_thumbnails_and_one_search(client):
     assert ">GEMMA-proces</a>" in gemma and ">ArchiMate-view</a>" in gemma and ">Map</a>" in gemma
     thumb = client.get("/diagram?iri=vth")
     assert re.match(rb'<\?xml[^>]*>\n<svg [^>]*width="\d+(\.\d+)?" height="\d+(\.\d+)?"', thumb.data)
+
+
+def _hits(body: str) -> list[str]:
+    items = re.findall(r"<li><a href=\"[^\"]+\">.*?</li>", body.split('<ol class="hits"')[1].split("</ol>")[0], re.S)
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", li)).strip() for li in items]
+
+
+def test_search_shows_one_hit_per_resource_with_its_type_and_chain(client):
+    body = client.get("/search?q=toezichthouden&lang=nl", headers=NL).data.decode()
+    hits = _hits(body)
+    assert len(hits) == 1 and hits[0].startswith("Toezichthouden Bedrijfsproces GEMMA-proces")   # not its wiki page
+    body = client.get("/search?q=vergunningverlening&lang=nl", headers=NL).data.decode()
+    hits = _hits(body)
+    assert hits[0].startswith("Vergunningverlening Dienstverleningsproces in Vergunning met extern advies")
+    assert hits[1].startswith("Vergunningverlening Dienstverleningsproces in Vergunningverlening, toezicht en "
+                              "handhaving (VTH)")
+    assert body.count('role="search"') == 1
+
+
+def test_search_pages(client):
+    first = client.get("/search?q=keten&lang=nl", headers=NL).data.decode()
+    total = int(re.search(r'class="total">(\d+)', first).group(1))
+    assert total > 20
+    assert len(_hits(first)) == 20 and 'rel="next" ' not in first and 'rel="next"' in first
+    second = client.get("/search?q=keten&lang=nl&page=2", headers=NL).data.decode()
+    assert '<ol class="hits" start="21">' in second and 'rel="prev"' in second
+    assert not set(_hits(first)) & set(_hits(second))
+    assert client.get("/search?q=keten&page=0", headers=NL).status_code == 400
