@@ -392,6 +392,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "diagram.desc_main": {"nl": "hoofdproces", "en": "main process"},
     "diagram.desc_none": {"nl": "geen", "en": "none"},
     # -- the chain view (web/chain.py, templates/chain.html, chain_matrix.html) ------------------------
+    "gemma.used_by": {"nl": "gebruikt door", "en": "used by"},
+    "gemma.used_count": {"nl": "{n} in gebruik bij een keten", "en": "{n} used by a chain"},
+    "gemma.used_legend": {"nl": "een proces van een keten staat op deze plek in het landschap",
+                          "en": "a chain's process sits at this place in the landscape"},
+    "resource.about_property": {"nl": "over deze eigenschap", "en": "about this property"},
     "chain.horizontal": {"nl": "horizontale samenwerking", "en": "horizontal collaboration"},
     "chain.lead_is": {"nl": "Leidende partij:", "en": "Lead party:"},
     "chain.properties": {"nl": "Alle eigenschappen (RDF-weergave)", "en": "All properties (RDF view)"},

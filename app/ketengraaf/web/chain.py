@@ -146,7 +146,14 @@ def diagrams(snap: Snapshot, iri: str, lang: str) -> tuple[str, str]:
     """The wide and the narrow diagram of chain ``iri``, boxes linking to this server."""
     model = build_model(snap.store, iri, lang)
     href = lambda i: local_url(i)  # noqa: E731
-    return render_svg(model, href, id_prefix="kd"), render_svg(model, href, id_prefix="kdn", narrow=True)
+    # inline, the boxes are links: an element with role img may not hold interactive content (its
+    # children are presentational), so the inline picture is a labelled group
+    return (interactive(render_svg(model, href, id_prefix="kd")),
+            interactive(render_svg(model, href, id_prefix="kdn", narrow=True)))
+
+
+def interactive(svg: str) -> str:
+    return svg.replace(' role="img" ', ' role="group" ', 1)
 
 
 def render_chain(iri: str) -> str:
