@@ -59,7 +59,8 @@ def _tools() -> None:
 
 @pytest.fixture(scope="module")
 def pages(live_server, tmp_path_factory):
-    """name -> (served HTML file, axe violations), each page loaded once in Chromium."""
+    """name -> (served HTML file, axe violations, px it scrolls sideways at 390 px), each page loaded
+    once in Chromium."""
     _tools()
     out_dir = tmp_path_factory.mktemp("a11y")
     found = {}
@@ -78,21 +79,29 @@ def pages(live_server, tmp_path_factory):
             result = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']})
                 .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                     nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.html.slice(0, 160))})))""")
-            found[name] = (html, result)
+            page.set_viewport_size({"width": 390, "height": 844})
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            page.set_viewport_size({"width": 1280, "height": 900})
+            found[name] = (html, result, overflow)
         browser.close()
     return found
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_axe_finds_no_violation(pages, name):
-    _, violations = pages[name]
+    _, violations, _ = pages[name]
     assert not violations, json.dumps(violations, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_sideways_scroll_on_a_phone(pages, name):
+    assert pages[name][2] <= 1, f"{PAGES[name]} scrolls sideways by {pages[name][2]}px at 390 px"
 
 
 def test_nu_html_checker_finds_no_error(pages):
     if shutil.which("java") is None:
         pytest.skip("java is missing: the Nu HTML checker needs it")
-    files = [str(html) for html, _ in pages.values()]
+    files = [str(html) for html, _, _ in pages.values()]
     done = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
                           capture_output=True, text=True, timeout=600)
     messages = json.loads(done.stderr or '{"messages": []}')["messages"]
