@@ -150,3 +150,20 @@ def test_search_pages(client):
     assert '<ol class="hits" start="21">' in second and 'rel="prev"' in second
     assert not set(_hits(first)) & set(_hits(second))
     assert client.get("/search?q=keten&page=0", headers=NL).status_code == 400
+
+
+def test_sparql_error_is_explained_in_the_readers_language(client):
+    nl = client.get("/sparql?query=SELEC%20nonsense&lang=nl", headers=NL)
+    assert nl.status_code == 400
+    body = nl.data.decode()
+    assert "De query kon niet worden uitgevoerd." in body and '<span lang="en">' in body
+    en = client.get("/sparql?query=SELEC%20nonsense&lang=en", headers=HTML).data.decode()
+    assert "The query could not be run." in en
+
+
+def test_gemma_landscape_marks_the_places_chains_use(client):
+    body = client.get("/gemma/processen?lang=nl", headers=NL).data.decode()
+    assert "<summary><a" not in body
+    node = re.search(r'<li class="used[^"]*"><a href="/id/gemma/0b074927-d206-4f8c-b3d2-d21bb6fb37be">[^<]+</a>.*?</li>',
+                     body, re.S).group(0)
+    assert 'href="/id/proces/vth-toezicht">Toezicht</a>' in node and 'href="/id/keten/vth">' in node

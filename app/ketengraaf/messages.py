@@ -397,6 +397,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "gemma.used_legend": {"nl": "een proces van een keten staat op deze plek in het landschap",
                           "en": "a chain's process sits at this place in the landscape"},
     "resource.about_property": {"nl": "over deze eigenschap", "en": "about this property"},
+    "sparql.error_hint": {"nl": "De query kon niet worden uitgevoerd. Wat de query-engine meldt (in het Engels):",
+                          "en": "The query could not be run. What the query engine reports:"},
     "chain.horizontal": {"nl": "horizontale samenwerking", "en": "horizontal collaboration"},
     "chain.lead_is": {"nl": "Leidende partij:", "en": "Lead party:"},
     "chain.properties": {"nl": "Alle eigenschappen (RDF-weergave)", "en": "All properties (RDF view)"},
