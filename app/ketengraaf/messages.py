@@ -56,7 +56,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "search.no_results": {"nl": "Niets gevonden.", "en": "Nothing found."},
     "search.all_types": {"nl": "Alle typen", "en": "All types"},
     "search.in_chain": {"nl": "in", "en": "in"},
-    "search.suggestions": {"nl": "Suggesties", "en": "Suggestions"},
     "search.type_filter": {"nl": "Type", "en": "Type"},
     "search.hint": {"nl": "Zoekt in labels, alternatieve labels en definities, in beide talen.",
                     "en": "Searches labels, alternative labels and definitions, in both languages."},
