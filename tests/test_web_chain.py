@@ -164,6 +164,6 @@ def test_sparql_error_is_explained_in_the_readers_language(client):
 def test_gemma_landscape_marks_the_places_chains_use(client):
     body = client.get("/gemma/processen?lang=nl", headers=NL).data.decode()
     assert "<summary><a" not in body
-    node = re.search(r'<li class="used[^"]*"><a href="/id/gemma/0b074927-d206-4f8c-b3d2-d21bb6fb37be">[^<]+</a>.*?</li>',
-                     body, re.S).group(0)
+    toezichthouden = "/id/gemma/0b074927-d206-4f8c-b3d2-d21bb6fb37be"
+    node = re.search(rf'<li class="used[^"]*"><a href="{toezichthouden}">[^<]+</a>.*?</li>', body, re.S).group(0)
     assert 'href="/id/proces/vth-toezicht">Toezicht</a>' in node and 'href="/id/keten/vth">' in node
