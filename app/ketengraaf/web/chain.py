@@ -134,12 +134,13 @@ def chain_page_data(snap: Snapshot, iri: str, lang: str) -> dict:
     named = [link(p.iri) for p in model.partners if not p.participates]
     note = snap.store.select(f"SELECT ?n WHERE {{ <{iri}> <{K}toelichting> ?n }}")
     notes = {(r["n"].language or ""): r["n"].value for r in note}
-    note_text = notes.get(lang) or notes.get("nl") or notes.get("en") or next(iter(notes.values()), None)
+    note_lang = next((code for code in (lang, "nl", "en") if code in notes), next(iter(notes), None))
+    note_text = notes.get(note_lang) if note_lang is not None else None
     return {"model": model.model, "model_label": model.model_label,
             "model_href": local_url(MODEL_CLASS[model.model]), "horizontal": model.horizontal,
             "lead": link(lead.iri) if lead else None, "goals": goal_rows, "participations": parts,
             "named_partners": named, "processes": processes, "building_blocks": links(own.get("sturingsbouwsteen", [])),
-            "note": note_text}
+            "note": note_text, "note_lang": note_lang or None}
 
 
 def diagrams(snap: Snapshot, iri: str, lang: str) -> tuple[str, str]:
