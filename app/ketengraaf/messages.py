@@ -441,7 +441,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "matrix.intro": {"nl": "Per partner de rol in elke keten; een lege cel: geen deelname.",
                      "en": "For each partner, the role in each chain; an empty cell: no participation."},
     "matrix.partner": {"nl": "Partner", "en": "Partner"},
-    "matrix.chains": {"nl": "ketens", "en": "chains"},
+    "matrix.chains": {"nl": "keten(s)", "en": "chain(s)"},
     "matrix.no_role": {"nl": "deelname zonder rol", "en": "participation without a role"},
     "matrix.none": {"nl": "geen deelname", "en": "no participation"},
     "matrix.networks": {"nl": "Netwerken en hun deelnemers", "en": "Networks and their participants"},
