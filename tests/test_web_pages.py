@@ -69,7 +69,8 @@ def test_each_page_type_is_valid_html(web, url):
 
 
 def test_resource_page_shows_label_types_groups_inbound_and_wiki(web):
-    body = web.get("/id/keten/vth?lang=nl", headers=HTML).data.decode()
+    # a chain's own page is the chain view (tests/test_web_chain.py); its property view is one click away
+    body = web.get("/id/keten/vth?lang=nl&view=eigenschappen", headers=HTML).data.decode()
     assert "<h1 lang=\"nl\">VTH-keten</h1>" in body
     assert 'href="/def/Estafetteketen">Estafetteketen</a>' in body           # type, labelled
     assert "Identiteit" in body and "Verwijzingen" in body                    # groups
@@ -91,7 +92,7 @@ def test_english_only_resource_shows_english_when_dutch_is_asked(web):
 def test_language_choice_order(web):
     web = web.application.test_client()        # this one keeps cookies: the switch must stick
     en = web.get("/id/keten/vth", headers={**HTML, "Accept-Language": "en-GB,en;q=0.9"}).data.decode()
-    assert "<h1 lang=\"en\">VTH chain</h1>" in en and '<html lang="en">' in en and "What links here" in en
+    assert "<h1 lang=\"en\">VTH chain</h1>" in en and '<html lang="en">' in en and "Partners and their participation" in en
     forced = web.get("/id/keten/vth?lang=nl", headers={**HTML, "Accept-Language": "en"}).data.decode()
     assert "<h1 lang=\"nl\">VTH-keten</h1>" in forced
     default = web.get("/id/keten/vth", headers=HTML).data.decode()

@@ -31,7 +31,17 @@ MESSAGES: dict[str, dict[str, str]] = {
                          "in which role, towards which shared goals and processes, following the GEMMA and NORA "
                          "reference architectures. Every term and every resource has its own page and can be "
                          "fetched as RDF."},
-    "home.counts": {"nl": "Inhoud per klasse", "en": "Contents per class"},
+    "home.for_whom": {"nl": "Voor architecten en ketenregisseurs: zie per keten wie wat doet, in welke volgorde, "
+                            "namens wie, en waar de processen in het GEMMA-processenlandschap staan.",
+                      "en": "For architects and chain directors: see for each chain who does what, in which order, "
+                            "on whose behalf, and where its processes sit in GEMMA's process landscape."},
+    "home.counts": {"nl": "Ketens, partners en processen", "en": "Chains, partners and processes"},
+    "home.gemma_model": {"nl": "GEMMA-model", "en": "GEMMA model"},
+    "home.gemma_model_intro": {"nl": "Het geïmporteerde ArchiMate-model van GEMMA: processen, rollen, views, "
+                                     "mappen en relaties.",
+                               "en": "GEMMA's imported ArchiMate model: processes, roles, views, folders and "
+                                     "relationships."},
+    "home.other_classes": {"nl": "Vocabulaires, wiki's en bronnen", "en": "Vocabularies, wikis and sources"},
     "home.instances": {"nl": "Aantal", "en": "Count"},
     "home.chains_by_model": {"nl": "Ketens per model", "en": "Chains by model"},
     "home.recent": {"nl": "Recent gewijzigd", "en": "Recently changed"},
@@ -45,6 +55,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "search.results": {"nl": "resultaten", "en": "results"},
     "search.no_results": {"nl": "Niets gevonden.", "en": "Nothing found."},
     "search.all_types": {"nl": "Alle typen", "en": "All types"},
+    "search.in_chain": {"nl": "in", "en": "in"},
     "search.type_filter": {"nl": "Type", "en": "Type"},
     "search.hint": {"nl": "Zoekt in labels, alternatieve labels en definities, in beide talen.",
                     "en": "Searches labels, alternative labels and definitions, in both languages."},
@@ -409,6 +420,61 @@ MESSAGES: dict[str, dict[str, str]] = {
                                      "het zo.",
                                "en": "Inferred from the ontology (RDFS: subclass or subproperty); no source states "
                                      "it so."},
+    # -- the chain view (web/chain.py, templates/chain.html, chain_matrix.html) ------------------------
+    "gemma.used_by": {"nl": "gebruikt door", "en": "used by"},
+    "gemma.used_count": {"nl": "{n} in gebruik bij een keten", "en": "{n} used by a chain"},
+    "gemma.used_legend": {"nl": "een proces van een keten staat op deze plek in het landschap",
+                          "en": "a chain's process sits at this place in the landscape"},
+    "resource.about_property": {"nl": "over deze eigenschap", "en": "about this property"},
+    "sparql.error_hint": {"nl": "De query kon niet worden uitgevoerd. Wat de query-engine meldt (in het Engels):",
+                          "en": "The query could not be run. What the query engine reports:"},
+    "chain.horizontal": {"nl": "horizontale samenwerking", "en": "horizontal collaboration"},
+    "chain.lead_is": {"nl": "Leidende partij:", "en": "Lead party:"},
+    "chain.properties": {"nl": "Alle eigenschappen (RDF-weergave)", "en": "All properties (RDF view)"},
+    "chain.download_svg": {"nl": "Ketenplaat downloaden (SVG)", "en": "Download the diagram (SVG)"},
+    "chain.diagram": {"nl": "Ketenplaat", "en": "Chain diagram"},
+    "chain.goals": {"nl": "Gedeelde doelen", "en": "Shared goals"},
+    "chain.participation": {"nl": "Partners en hun deelname", "en": "Partners and their participation"},
+    "chain.partner": {"nl": "Partner", "en": "Partner"},
+    "chain.role": {"nl": "Rol", "en": "Role"},
+    "chain.role_kind": {"nl": "Soort rol (GEMMA)", "en": "Kind of role (GEMMA)"},
+    "chain.period": {"nl": "Periode", "en": "Period"},
+    "chain.steers": {"nl": "Stuurt", "en": "Steers"},
+    "chain.no_participation": {"nl": "Geen deelnames vastgelegd.", "en": "No participations recorded."},
+    "chain.named_partners": {"nl": "Genoemd bij een proces, zonder vastgelegde deelname",
+                             "en": "Named by a process, without a recorded participation"},
+    "chain.processes": {"nl": "Processen in volgorde", "en": "Processes in order"},
+    "chain.order_estafette": {"nl": "Volgorde van de estafette: elk proces na de processen waarvan het het "
+                                    "resultaat nodig heeft.",
+                              "en": "Order of the relay: each process after the processes whose result it needs."},
+    "chain.order_orkestratie": {"nl": "Eerst het hoofdproces, daaronder de deelprocessen die namens de "
+                                      "leidende partij worden uitgevoerd.",
+                                "en": "The main process first, below it the sub-processes run on behalf of the "
+                                      "lead party."},
+    "chain.order_doel": {"nl": "De processen lopen naast elkaar; elk draagt bij aan het gedeelde doel.",
+                         "en": "The processes run side by side; each contributes to the shared goal."},
+    "chain.order_keten": {"nl": "Processen van de keten, met hun deelprocessen.",
+                          "en": "The chain's processes, with their sub-processes."},
+    "chain.sub_of": {"nl": "Deelproces van", "en": "Sub-process of"},
+    "chain.responsible": {"nl": "Verantwoordelijk", "en": "Responsible"},
+    "chain.executor": {"nl": "Uitvoerder", "en": "Executor"},
+    "chain.on_behalf_of": {"nl": "Namens", "en": "On behalf of"},
+    "chain.needs": {"nl": "Heeft het resultaat nodig van", "en": "Needs the result of"},
+    "chain.landscape": {"nl": "Plaats in het GEMMA-processenlandschap", "en": "Place in GEMMA's process landscape"},
+    "chain.chain_process": {"nl": "Dient ketensamenwerkingsproces", "en": "Serves chain-collaboration process"},
+    "chain.no_processes": {"nl": "Geen processen vastgelegd.", "en": "No processes recorded."},
+    "chain.steering": {"nl": "Bouwstenen voor ketensturing", "en": "Building blocks for chain steering"},
+    "chain.no_steering": {"nl": "Geen bouwstenen voor ketensturing vastgelegd.",
+                          "en": "No building blocks for chain steering recorded."},
+    "chain.note": {"nl": "Toelichting", "en": "Note"},
+    "matrix.title": {"nl": "Ketens en partners", "en": "Chains and partners"},
+    "matrix.intro": {"nl": "Per partner de rol in elke keten; een lege cel: geen deelname.",
+                     "en": "For each partner, the role in each chain; an empty cell: no participation."},
+    "matrix.partner": {"nl": "Partner", "en": "Partner"},
+    "matrix.chains": {"nl": "keten(s)", "en": "chain(s)"},
+    "matrix.no_role": {"nl": "deelname zonder rol", "en": "participation without a role"},
+    "matrix.none": {"nl": "geen deelname", "en": "no participation"},
+    "matrix.networks": {"nl": "Netwerken en hun deelnemers", "en": "Networks and their participants"},
 }
 
 

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import endpoint, gemma, ontology, overview, quality, resource, search, site, upl, wiki
+from . import chain, endpoint, gemma, ontology, overview, quality, resource, search, site, upl, wiki
 
 
 def blueprints() -> list[Blueprint]:
     """Every blueprint, in registration order. Add a page type by adding a module and a line here."""
-    return [site.bp, overview.bp, resource.bp, ontology.bp, search.bp, quality.bp,
+    return [site.bp, overview.bp, chain.bp,   # chain.bp before resource.bp: /id/keten/<slug>.svg
+            resource.bp, ontology.bp, search.bp, quality.bp,
             upl.bp,
             gemma.bp,       # /gemma, /gemma/processen, /gemma/bouwstenen, /gemma/rollen
             wiki.bp,        # /api/wiki-links (gadget, CORS), /wiki/rapport, /wiki/voorstellen

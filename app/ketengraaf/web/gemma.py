@@ -69,11 +69,42 @@ def index():
     return render_template("gemma.html", counts=counts)
 
 
+_USED = sparql_prefixes(["keten"]) + """
+SELECT DISTINCT ?lp ?p ?c WHERE {
+  ?p keten:landschapsproces ?lp .
+  OPTIONAL { ?c keten:heeftProces|keten:hoofdproces ?top . ?top keten:heeftDeelproces* ?p }
+}"""
+
+
+def _mark_used(nodes: list[dict]) -> int:
+    """Put on every landscape node the chain processes placed in it (``keten:landschapsproces``), with
+    their chains; the number of nodes used."""
+    labels, lang = snapshot().labels, reader_lang()
+    used: dict[str, dict[str, dict]] = defaultdict(dict)
+    for row in store().query(_USED):
+        p = row["p"].value
+        entry = used[row["lp"].value].setdefault(p, {"label": labels.label(p, lang), "url": local_url(p),
+                                                     "chains": []})
+        if row["c"] is not None:
+            entry["chains"].append({"label": labels.label(row["c"].value, lang), "url": local_url(row["c"].value)})
+    count = 0
+
+    def walk(ns: list[dict]) -> None:
+        nonlocal count
+        for n in ns:
+            n["used_by"] = sorted(used.get(n["iri"], {}).values(), key=lambda e: e["label"].casefold())
+            count += bool(n["used_by"])
+            walk(n["children"])
+    walk(nodes)
+    return count
+
+
 @bp.get("/gemma/processen")
 def processen():
     roots, total = _tree(str(KETEN.GemmaProces), str(KETEN.onderdeelVan))
+    used = _mark_used(roots)
     return render_template("gemma_processen.html", heading=t("gemma.processen.title"), intro=t("gemma.processen.intro"),
-                           roots=roots, total=total)
+                           roots=roots, total=total, used=used)
 
 
 @bp.get("/gemma/rollen")

@@ -20,6 +20,22 @@ MODELS = [str(KETEN[n]) for n in ("Orkestratieketen", "Estafetteketen", "Doelket
 SCHEME = str(SKOS.ConceptScheme)
 MODIFIED = str(DCTERMS.modified)
 RDF_TYPE = str(RDF.type)
+MODEL_KEYS = {str(KETEN.Orkestratieketen): "orkestratie", str(KETEN.Estafetteketen): "estafette",
+              str(KETEN.Doelketen): "doel", CHAIN: "keten"}
+ARCHIMATE = "https://w3id.org/ketengraaf/archimate#"
+WIKI_CLASSES = {str(KETEN[n]) for n in ("WikiPagina", "Wiki", "Paginastatus")}
+
+
+def class_group(cls: str) -> str:
+    """Where the home page lists a class: ``domain`` (chains and their parts), ``gemma`` (GEMMA's
+    ArchiMate model as imported: maps, views, relationships, GEMMA processes and roles) or ``other``
+    (vocabularies, wiki bookkeeping, shapes, product and law lists)."""
+    k = str(KETEN)
+    if cls.startswith(ARCHIMATE) or cls.startswith(k + "Gemma"):
+        return "gemma"
+    if cls.startswith(k) and cls not in WIKI_CLASSES:
+        return "domain"
+    return "other"
 
 
 def class_url(cls: str, **args) -> str:
@@ -63,13 +79,16 @@ def home():
     def make():
         snap = snapshot()
         lang = reader_lang()
-        counts = [dict(_item(snap, c, lang), href=class_url(c), count=n) for c, n in snap.class_counts]
+        counts: dict[str, list[dict]] = {"domain": [], "gemma": [], "other": []}
+        for c, n in snap.class_counts:
+            counts[class_group(c)].append(dict(_item(snap, c, lang), href=class_url(c), count=n))
         models = []
         for m in MODELS + [CHAIN]:
             members = [i for i in snap.instances(m) if m != CHAIN or not set(MODELS) & set(snap.types[i])]
             if members:
                 items = sorted((_item(snap, i, lang) for i in members), key=lambda x: x["label"].casefold())
-                models.append({**_item(snap, m, lang), "members": items, "all": class_url(m)})
+                models.append({**_item(snap, m, lang), "members": items, "all": class_url(m),
+                               "key": MODEL_KEYS.get(m)})
         recent = [dict(_item(snap, i, lang), date=d[:10]) for i, d in recently_changed(snap)]
         schemes = sorted((_item(snap, s, lang) for s in snap.instances(SCHEME)), key=lambda x: x["label"].casefold())
         return Response(render_template("home.html", counts=counts, models=models, recent=recent, schemes=schemes,

@@ -23,6 +23,7 @@ from flask import Blueprint, Response, abort, redirect, render_template, request
 
 from ..errors import InputError, NotFound
 from ..sparql.formats import HTML
+from .chain import is_chain_page, render_chain
 from .describe import Viewer, description_quads, exists, inbound
 from .http import conditional, page_format, page_or_data, rdf_response, serialize
 from .i18n import reader_lang
@@ -45,7 +46,7 @@ def answer(iri: str) -> Response:
     snap = snapshot()
     if not exists(snap, iri):
         raise NotFoundWithSuggestions(iri, suggestions(iri))
-    return page_or_data(iri, rep, lambda: render_resource(iri), lambda: description_quads(snap.store, iri))
+    return page_or_data(iri, rep, lambda: render_page(iri), lambda: description_quads(snap.store, iri))
 
 
 class NotFoundWithSuggestions(NotFound):
@@ -53,6 +54,11 @@ class NotFoundWithSuggestions(NotFound):
         super().__init__(f"nothing is known about {iri}")
         self.iri = iri
         self.suggestions = suggestions
+
+
+def render_page(iri: str) -> str:
+    """The chain view for a chain (unless ``?view=eigenschappen``), else the generic resource page."""
+    return render_chain(iri) if is_chain_page(iri) else render_resource(iri)
 
 
 def render_resource(iri: str, **extra) -> str:
@@ -91,7 +97,7 @@ def page(path: str):
     iri = iri_for_id(path)
     if not exists(snapshot(), iri):
         raise NotFoundWithSuggestions(iri, suggestions(iri))
-    return conditional(HTML, lambda: Response(render_resource(iri), mimetype="text/html"),
+    return conditional(HTML, lambda: Response(render_page(iri), mimetype="text/html"),
                        vary=("Accept-Language", "Cookie"))
 
 

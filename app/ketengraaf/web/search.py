@@ -16,10 +16,11 @@ import unicodedata
 from collections.abc import Sequence
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
+from ..diagrams import list_chains
 from ..errors import InputError
-from ..namespaces import RDFS
+from ..namespaces import KETEN, RDFS
 from .http import HTML, conditional, cors
 from .i18n import reader_lang
 from .snapshot import Snapshot, snapshot
@@ -28,6 +29,9 @@ from .urls import local_url, public_base
 bp = Blueprint("search", __name__)
 
 MAX_LIMIT = 100
+PAGE_SIZE = 20
+K = str(KETEN)
+WIKI_PAGE = K + "WikiPagina"
 _SPACE = re.compile(r"[^\w]+")
 
 
@@ -87,9 +91,16 @@ class SearchIndex:
         self.labels = _Blob(label_entries)
         self.defs = _Blob(def_entries)
         self.subclasses = _subclass_closure(snap)
+        self.wiki_owners: dict[str, set[str]] = {}
+        for q in snap.store.quads(None, ox.NamedNode(K + "wikiPagina"), None, None):
+            if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
+                self.wiki_owners.setdefault(q.object.value, set()).add(q.subject.value)
+        self.chains_of = _chains_of(snap)
 
-    def search(self, q: str, *, types: Sequence[str] = (), limit: int = 20) -> tuple[list[dict], int, dict]:
-        """(best hits, total hits, {type IRI: hits}) for query ``q``."""
+    def search(self, q: str, *, types: Sequence[str] = (), limit: int = 20, offset: int = 0
+               ) -> tuple[list[dict], int, dict]:
+        """(hits ``offset`` to ``offset + limit``, total hits, {type IRI: hits}) for query ``q``; one hit per
+        resource: a wiki page is left out when the resource it describes is a hit too."""
         nq = normalize(q)
         if not nq:
             return [], 0, {}
@@ -107,6 +118,9 @@ class SearchIndex:
             iri, text, _ = self.defs.entries[k]
             if iri not in best and all(w in text for w in words):
                 best[iri] = (4, text)
+        for iri in [i for i in best if WIKI_PAGE in self.snap.types.get(i, [])]:
+            if self.wiki_owners.get(iri, set()) & best.keys():
+                del best[iri]
         wanted = set()
         for t in types:
             wanted |= self.subclasses.get(t, {t})
@@ -123,10 +137,13 @@ class SearchIndex:
         labels = self.snap.labels
         hits.sort(key=lambda h: (h[0], len(labels.label(h[1], lang)), labels.label(h[1], lang).casefold(), h[1]))
         out = []
-        for tier, iri in hits[:limit]:
+        for tier, iri in hits[offset:offset + limit]:
             d = labels.definition(iri, lang)
             out.append({"iri": iri, "label": labels.label(iri, lang), "href": local_url(iri),
                         "types": [{"iri": t, "label": labels.label(t, lang)} for t in self.snap.types.get(iri, [])],
+                        "chains": sorted(({"iri": c, "label": labels.label(c, lang), "href": local_url(c)}
+                                          for c in self.chains_of.get(iri, ()) if c != iri),
+                                         key=lambda c: c["label"].casefold()),
                         "definition": d[0] if d else None, "rank": _TIER_NAMES[int(tier)]})
         return out, len(hits), facets
 
@@ -143,6 +160,23 @@ def _tier(text: str, nq: str, words: list[str]) -> int:
     if all(any(tok.startswith(w) for tok in tokens) for w in words):
         return 2
     return 3
+
+
+def _chains_of(snap: Snapshot) -> dict[str, set[str]]:
+    """Resource -> the chains it belongs to: their processes (down the sub-processes), goals and
+    participations."""
+    known = list_chains(snap.store)       # not chain.chains(): this runs inside snap.extra's lock
+    if not known:
+        return {}
+    rows = snap.store.select(f"""
+        SELECT DISTINCT ?x ?c WHERE {{ VALUES ?c {{ {' '.join(f'<{c}>' for c in known)} }}
+          {{ ?c <{K}heeftProces>|<{K}hoofdproces> ?top . ?top <{K}heeftDeelproces>* ?x }}
+          UNION {{ ?c <{K}heeftDoel> ?x }} UNION {{ ?x <{K}keten> ?c }} }}""")
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        if isinstance(r["x"], ox.NamedNode):
+            out.setdefault(r["x"].value, set()).add(r["c"].value)
+    return out
 
 
 def _subclass_closure(snap: Snapshot) -> dict[str, set[str]]:
@@ -214,6 +248,16 @@ def suggestions(iri_or_path: str, limit: int = 8) -> list[dict]:
     return [{"iri": iri, "label": snap.labels.label(iri, lang), "href": local_url(iri)} for iri in found[:limit]]
 
 
+def _page() -> int:
+    try:
+        page = int(request.args.get("page", "1"))
+    except ValueError:
+        raise InputError("parameter page: not a number") from None
+    if page < 1:
+        raise InputError("parameter page: must be 1 or more")
+    return page
+
+
 def _params() -> tuple[str, list[str], int]:
     q = request.args.get("q", "")
     if len(q) > 200:
@@ -240,12 +284,18 @@ def api_search():
 @bp.get("/search")
 def search_page():
     q, types, _ = _params()
+    page = _page()
 
     def make():
-        hits, total, facets = index().search(q, types=types, limit=MAX_LIMIT) if q else ([], 0, {})
+        hits, total, facets = (index().search(q, types=types, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+                               if q else ([], 0, {}))
+        pages = max(1, (total + PAGE_SIZE - 1) // PAGE_SIZE)
         lang = reader_lang()
         labels = snapshot().labels
         facet_list = sorted(((t, labels.label(t, lang), n) for t, n in facets.items()), key=lambda f: (-f[2], f[1]))
+        link = lambda n: url_for("search.search_page", q=q, type=types, page=n)  # noqa: E731
         return Response(render_template("search.html", q=q, hits=hits, total=total, facets=facet_list[:20],
-                                        types=types), mimetype="text/html")
+                                        types=types, page=page, pages=pages, first=(page - 1) * PAGE_SIZE + 1,
+                                        prev=link(page - 1) if page > 1 else None,
+                                        next=link(page + 1) if page < pages else None), mimetype="text/html")
     return conditional(HTML, make)

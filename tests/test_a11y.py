@@ -1,0 +1,110 @@
+"""Accessibility and HTML validity of the main pages: axe-core in Chromium, the Nu HTML checker on
+the served HTML. Any axe violation or Nu error fails.
+
+Needs ``tests/.node`` (ignored by git) with the npm packages ``axe-core`` and ``vnu-jar``; the test
+installs them with npm when they are missing (``.ci/run`` does the same up front), and skips with a
+reason when npm, Java or Chromium is not there.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+
+from paths import ROOT
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+NODE = ROOT / "tests" / ".node"
+AXE = NODE / "node_modules" / "axe-core" / "axe.min.js"
+VNU = NODE / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+NPM_INSTALL = ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(NODE),
+               "axe-core@4", "vnu-jar"]
+QUERY = "SELECT ?keten ?label WHERE { ?keten a <https://w3id.org/ketengraaf/def#Estafetteketen> ; " \
+        "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label . FILTER(lang(?label) = 'nl') } ORDER BY ?label"
+PAGES = {
+    "home": "/",
+    "chain": "/id/keten/vth",
+    "orchestration": "/id/keten/vergunning-met-extern-advies",
+    "process": "/id/proces/vth-toezicht",
+    "ontology": "/def",
+    "search": "/search?q=vergunning",
+    "sparql": "/sparql?query=" + quote(QUERY),
+    "quality": "/quality",
+    "gemma-processen": "/gemma/processen",
+    "upl": "/upl/ketenkandidaten",
+    "matrix": "/ketens/matrix",
+}
+
+sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+if not os.path.exists(CHROMIUM):
+    pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+
+
+def _tools() -> None:
+    if not (AXE.exists() and VNU.exists()):
+        if shutil.which("npm") is None:
+            pytest.skip("npm is missing: cannot install axe-core and vnu-jar into tests/.node")
+        NODE.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(NPM_INSTALL, capture_output=True, text=True, timeout=600)
+        if not (AXE.exists() and VNU.exists()):
+            pytest.skip(f"npm could not install axe-core and vnu-jar: {done.stderr[-300:]}")
+
+
+@pytest.fixture(scope="module")
+def pages(live_server, tmp_path_factory):
+    """name -> (served HTML file, axe violations, px it scrolls sideways at 390 px), each page loaded
+    once in Chromium."""
+    _tools()
+    out_dir = tmp_path_factory.mktemp("a11y")
+    found = {}
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
+        ctx = browser.new_context(locale="nl-NL")
+        page = ctx.new_page()
+        for name, path in PAGES.items():
+            url = live_server.url + path
+            resp = ctx.request.get(url, headers={"Accept": "text/html"})
+            assert resp.status == 200, f"{path}: {resp.status}"
+            html = out_dir / f"{name}.html"
+            html.write_bytes(resp.body())
+            page.goto(url)
+            page.add_script_tag(path=str(AXE))
+            result = page.evaluate("""() => axe.run(document, {resultTypes: ['violations']})
+                .then(r => r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' ') + ' :: ' + n.html.slice(0, 160))})))""")
+            page.set_viewport_size({"width": 390, "height": 844})
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            page.set_viewport_size({"width": 1280, "height": 900})
+            found[name] = (html, result, overflow)
+        browser.close()
+    return found
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_no_violation(pages, name):
+    _, violations, _ = pages[name]
+    assert not violations, json.dumps(violations, indent=1, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_no_sideways_scroll_on_a_phone(pages, name):
+    assert pages[name][2] <= 1, f"{PAGES[name]} scrolls sideways by {pages[name][2]}px at 390 px"
+
+
+def test_nu_html_checker_finds_no_error(pages):
+    if shutil.which("java") is None:
+        pytest.skip("java is missing: the Nu HTML checker needs it")
+    files = [str(html) for html, _, _ in pages.values()]
+    done = subprocess.run(["java", "-jar", str(VNU), "--errors-only", "--format", "json", *files],
+                          capture_output=True, text=True, timeout=600)
+    messages = json.loads(done.stderr or '{"messages": []}')["messages"]
+    errors = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}" for m in messages
+              if m.get("type") == "error"]
+    assert not errors, "\n".join(errors[:40])
