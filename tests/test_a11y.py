@@ -1,9 +1,9 @@
 """Accessibility and HTML validity of the main pages: axe-core in Chromium, the Nu HTML checker on
 the served HTML. Any axe violation or Nu error fails.
 
-Needs ``tests/.node`` (ignored by git) with the npm packages ``axe-core`` and ``vnu-jar``; the test
-installs them with npm when they are missing (``.ci/run`` does the same up front), and skips with a
-reason when npm, Java or Chromium is not there.
+Needs the npm packages ``axe-core`` and ``vnu-jar``, pinned in ``tests/.node/package.json`` (its
+``node_modules`` is ignored by git); the test installs them with ``npm ci`` when they are missing
+(``.ci/run`` does the same up front), and skips with a reason when npm, Java or Chromium is not there.
 """
 from __future__ import annotations
 
@@ -24,8 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 NODE = ROOT / "tests" / ".node"
 AXE = NODE / "node_modules" / "axe-core" / "axe.min.js"
 VNU = NODE / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
-NPM_INSTALL = ["npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", str(NODE),
-               "axe-core@4", "vnu-jar"]
+NPM_INSTALL = ["npm", "ci", "--no-audit", "--no-fund", "--prefix", str(NODE)]
 QUERY = "SELECT ?keten ?label WHERE { ?keten a <https://w3id.org/ketengraaf/def#Estafetteketen> ; " \
         "<http://www.w3.org/2004/02/skos/core#prefLabel> ?label . FILTER(lang(?label) = 'nl') } ORDER BY ?label"
 PAGES = {
@@ -51,7 +50,6 @@ def _tools() -> None:
     if not (AXE.exists() and VNU.exists()):
         if shutil.which("npm") is None:
             pytest.skip("npm is missing: cannot install axe-core and vnu-jar into tests/.node")
-        NODE.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(NPM_INSTALL, capture_output=True, text=True, timeout=600)
         if not (AXE.exists() and VNU.exists()):
             pytest.skip(f"npm could not install axe-core and vnu-jar: {done.stderr[-300:]}")
