@@ -437,7 +437,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "chain.participation": {"nl": "Partners en hun deelname", "en": "Partners and their participation"},
     "chain.partner": {"nl": "Partner", "en": "Partner"},
     "chain.role": {"nl": "Rol", "en": "Role"},
-    "chain.role_kind": {"nl": "Soort rol (GEMMA)", "en": "Kind of role (GEMMA)"},
+    "chain.role_kind": {"nl": "Soort rol", "en": "Kind of role"},
     "chain.period": {"nl": "Periode", "en": "Period"},
     "chain.steers": {"nl": "Stuurt", "en": "Steers"},
     "chain.no_participation": {"nl": "Geen deelnames vastgelegd.", "en": "No participations recorded."},

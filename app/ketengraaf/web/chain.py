@@ -58,12 +58,12 @@ def _val(term) -> str | None:
 
 
 def participations(snap: Snapshot, iri: str, lang: str) -> list[dict]:
-    """One row per ``keten:Deelname`` of the chain: partner, role, role kind (the GEMMA role the role
-    matches, ``keten:gemmaRol``), period, whom it steers."""
+    """One row per ``keten:Deelname`` of the chain: partner, role, role kind (``keten:rolsoort``: leading,
+    asking/steering, delivering or none), period, whom it steers."""
     rows = _rows(snap, f"""
         SELECT ?d ?p ?r ?kind ?b ?e ?s WHERE {{
           ?d <{K}keten> <{iri}> ; <{K}partner> ?p .
-          OPTIONAL {{ ?d <{K}rol> ?r . OPTIONAL {{ ?r <{K}gemmaRol> ?kind }} }}
+          OPTIONAL {{ ?d <{K}rol> ?r . OPTIONAL {{ ?r <{K}rolsoort> ?kind }} }}
           OPTIONAL {{ ?d <{K}begindatum> ?b }} OPTIONAL {{ ?d <{K}einddatum> ?e }}
           OPTIONAL {{ ?d <{K}stuurt> ?s }} }}""")
     by: dict[str, dict] = {}

@@ -97,6 +97,11 @@ class SearchIndex:
                 self.wiki_owners.setdefault(q.object.value, set()).add(q.subject.value)
         self.chains_of = _chains_of(snap)
 
+    def most_specific(self, types: list[str]) -> list[str]:
+        """``types`` without those that are a superclass of another one listed (the inferred
+        ``keten:Keten`` beside ``keten:Estafetteketen`` says nothing more on a hit)."""
+        return [t for t in types if not any(u != t and u in self.subclasses.get(t, ()) for u in types)]
+
     def search(self, q: str, *, types: Sequence[str] = (), limit: int = 20, offset: int = 0
                ) -> tuple[list[dict], int, dict]:
         """(hits ``offset`` to ``offset + limit``, total hits, {type IRI: hits}) for query ``q``; one hit per
@@ -140,7 +145,8 @@ class SearchIndex:
         for tier, iri in hits[offset:offset + limit]:
             d = labels.definition(iri, lang)
             out.append({"iri": iri, "label": labels.label(iri, lang), "href": local_url(iri),
-                        "types": [{"iri": t, "label": labels.label(t, lang)} for t in self.snap.types.get(iri, [])],
+                        "types": [{"iri": t, "label": labels.label(t, lang)}
+                                  for t in self.most_specific(self.snap.types.get(iri, []))],
                         "chains": sorted(({"iri": c, "label": labels.label(c, lang), "href": local_url(c)}
                                           for c in self.chains_of.get(iri, ()) if c != iri),
                                          key=lambda c: c["label"].casefold()),
