@@ -23,7 +23,8 @@ from ..diagrams import build_model, chain_iri, list_chains, render_svg
 from ..errors import InputError, NotFound
 from ..namespaces import KETEN
 from ..sparql.formats import HTML
-from .http import conditional
+from .describe import Viewer, description_quads
+from .http import conditional, serialize
 from .i18n import reader_lang
 from .quality import report
 from .snapshot import Snapshot, snapshot
@@ -165,8 +166,11 @@ def render_chain(iri: str) -> str:
     d = snap.labels.definition(iri, lang)
     wide, narrow = diagrams(snap, iri, lang)
     rep = report(snap)
+    view = Viewer(snap, lang)
+    jsonld = serialize(description_quads(snap.store, iri), PAGE_FORMATS["jsonld"]).decode()  # as the page's .jsonld
     return render_template(
         "chain.html", iri=iri, title=view_title, title_lang=title_lang, definition=d,
+        jsonld=jsonld.replace("<", "\\u003c"), claims=view.claims(iri), illustration=view.illustration(iri),
         chain=chain_page_data(snap, iri, lang), svg_wide=wide, svg_narrow=narrow, svg_url=diagram_url(iri),
         properties_url=property_view_url(iri),
         downloads=[(f, data_url(iri, f.extension)) for f in PAGE_FORMATS.values()],
