@@ -10,7 +10,6 @@ import ast
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 
 PACKAGE = "ketengraaf"
 ROOT = Path(__file__).resolve().parent.parent / "app" / PACKAGE
