@@ -38,7 +38,7 @@ from .errors import InputError, ValidationFailed
 from .namespaces import GRAPH
 from .sources import ParsedSource, collect_sources, content_version, parse_sources
 from .store import Generation, SourceInfo
-from .store.oxigraph import current_generation, export_graph, generation_file, write_generation, writer_lock
+from .store.oxigraph import current_generation, export_graphs, generation_file, write_generation, writer_lock
 from .validation import Report, read_report_bytes, render, validate_sources
 from .validation.engine import is_shapes_source
 
@@ -157,8 +157,9 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
 def kept_sources(gen: Generation) -> list[ParsedSource]:
     """The sources of generation ``gen``, read back from the store as N-Triples (what a load
     of some paths keeps of the current catalogue; their recorded path and hash stay)."""
-    return [ParsedSource(Path(info.path), export_graph(gen, info.graph), ox.RdfFormat.N_TRIPLES, kept=info)
-            for info in gen.sources if not info.derived]
+    files = gen.files
+    data = export_graphs(gen, [info.graph for info in files])
+    return [ParsedSource(Path(info.path), data[info.graph], ox.RdfFormat.N_TRIPLES, kept=info) for info in files]
 
 
 def catalogue_paths(settings) -> list[Path]:

@@ -243,11 +243,11 @@ def current_generation(store_dir: Path) -> Generation | None:
     return read_generation(Path(store_dir), pointer.read_text().strip())
 
 
-def export_graph(gen: Generation, graph: str) -> bytes:
-    """One named graph of generation ``gen`` as N-Triples (what a partial load keeps)."""
+def export_graphs(gen: Generation, graphs: list[str]) -> dict[str, bytes]:
+    """Named graphs of generation ``gen`` as N-Triples (what a partial load keeps), the store opened once."""
     store = open_generation(gen.path)
     # without an output file, dump returns the bytes (stubs: bytes | None)
-    return cast(bytes, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(graph)))
+    return {g: cast(bytes, store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(g))) for g in graphs}
 
 
 def generation_file(gen: Generation, name: str) -> bytes | None:

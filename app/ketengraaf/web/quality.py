@@ -9,7 +9,6 @@ the shape's ``sh:message`` from the store, in the reader's language.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template
@@ -17,7 +16,8 @@ from rdflib import BNode, URIRef
 from rdflib.namespace import SH
 
 from ..labels import pick
-from ..validation import read_report as read_stored
+from ..store.oxigraph import generation_file
+from ..validation import read_report_bytes
 from .http import HTML, conditional
 from .i18n import reader_lang
 from .snapshot import Snapshot, snapshot
@@ -75,13 +75,10 @@ def _shape_messages(snap: Snapshot, shape: str) -> dict[str, str]:
 
 def read_report(snap: Snapshot) -> Report:
     """The generation's ``validation.ttl`` through :func:`ketengraaf.validation.read_report`, indexed for pages."""
-    path = Path(snap.gen.path) / "validation.ttl"
-    try:
-        if not path.read_bytes().strip():
-            return Report(available=False)
-    except OSError:
+    data = generation_file(snap.gen, "validation.ttl")
+    if data is None or not data.strip():
         return Report(available=False)
-    stored = read_stored(path)
+    stored = read_report_bytes(data)
     report = Report(available=True, conforms=stored.conforms)
     for r in stored.results:
         shape_iri = str(r.shape) if isinstance(r.shape, URIRef) else None
