@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent / "app" / PACKAGE
 # yet (layout.md): they have their place already.
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("foundation", ("errors", "settings", "messages", "namespaces", "labels", "store", "catalogue", "sources")),
-    ("services", ("validation", "loading", "sparql", "diagrams")),     # no Flask, no HTML
+    ("services", ("validation", "loading", "writing", "sparql", "diagrams")),     # no Flask, no HTML
     ("importers", ("importers", "wiki")),
     ("web", ("web",)),                   # every page and the SPARQL endpoint's views; Flask lives here
     ("app factory", ("",)),              # create_app(settings)

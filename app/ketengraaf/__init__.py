@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from flask import Flask, jsonify
 from flask.json.provider import DefaultJSONProvider
 
+from .errors import ConfigError, WritesWouldBeLost
 from .settings import Settings
 from .sparql.workers import isolation_status
 from .store.oxigraph import OxigraphStore
@@ -30,9 +31,19 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     # loader (rdflib, pySHACL) and the web layer are imported only when an app is built.
     if settings.load_on_start:
         from .loading import load_catalogue  # deferred: start-up time
-        load_catalogue(settings)
+        try:
+            load_catalogue(settings)
+        except WritesWouldBeLost as exc:      # the store holds writes the files lack: serve it as it is
+            app.logger.warning("not loading the files at start-up: %s", exc.message)
     store = OxigraphStore(settings.store_dir, memory_max_triples=settings.memory_max_triples)
     app.extensions["ketengraaf.store"] = store
+    from .writing import Writer, parse_tokens  # deferred: start-up time (the write path imports the validator)
+    try:
+        app.extensions["ketengraaf.tokens"] = parse_tokens(settings.write_tokens)
+    except ValueError as exc:
+        raise ConfigError(f"setting write_tokens: {exc}") from None
+    app.extensions["ketengraaf.writer"] = Writer(settings.store_dir, inference=settings.inference,
+                                                 lang=settings.default_lang)
 
     from .web import blueprints  # deferred: start-up time
     for bp in blueprints():

@@ -70,6 +70,10 @@ class ParseError(InputError):
         super().__init__(f"{where}: {message}", detail=detail)
 
 
+class WritesWouldBeLost(InputError):
+    """A load from files that would replace graphs written over HTTP since the last load."""
+
+
 class ImporterError(InputError):
     """An importer could not read its input (malformed XML, duplicate ids, ...)."""
 
@@ -103,6 +107,22 @@ class RequestTooLarge(KetengraafError):
     status = 413
     exit_code = 2
     title_key = "error.request_too_large"
+
+
+class Unauthorized(KetengraafError):
+    """A write without a valid bearer token (HTTP 401 with ``WWW-Authenticate``)."""
+
+    status = 401
+    exit_code = 2
+    title_key = "error.unauthorized"
+
+
+class Forbidden(KetengraafError):
+    """A write the token may not make: a graph outside its grant, or one the catalogue makes itself."""
+
+    status = 403
+    exit_code = 2
+    title_key = "error.forbidden"
 
 
 class QueryError(KetengraafError):

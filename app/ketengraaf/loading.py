@@ -34,7 +34,7 @@ from typing import cast
 
 import pyoxigraph as ox
 
-from .errors import InputError, ValidationFailed
+from .errors import InputError, ValidationFailed, WritesWouldBeLost
 from .namespaces import GRAPH
 from .sources import ParsedSource, collect_sources, content_version, parse_sources
 from .store import Generation, SourceInfo
@@ -44,18 +44,26 @@ from .validation.engine import is_shapes_source
 
 INFERENCE_GRAPH = str(GRAPH) + "inferentie"
 REPORT_GRAPH = str(GRAPH) + "validatie"
+HISTORY_GRAPH = str(GRAPH) + "geschiedenis"      # the writes' history (ketengraaf.writing), kept by loads
 DERIVED_GRAPHS = frozenset({INFERENCE_GRAPH, REPORT_GRAPH})
+OUTSIDE_UNION = frozenset({REPORT_GRAPH, HISTORY_GRAPH})   # data about the data: not in the default graph
 
-_RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-# RDFS entailments a reader expects; the FILTERs keep what the sources state already out
-_ENTAILMENTS = (
-    f"""CONSTRUCT {{ ?x a ?super }} WHERE {{
-          ?x a ?class . ?class <{_RDFS}subClassOf>+ ?super .
-          FILTER(isIRI(?super) && ?super != ?class) FILTER NOT EXISTS {{ ?x a ?super }} }}""",
-    f"""CONSTRUCT {{ ?s ?super ?o }} WHERE {{
-          ?s ?p ?o . ?p <{_RDFS}subPropertyOf>+ ?super .
-          FILTER(isIRI(?super) && ?super != ?p) FILTER NOT EXISTS {{ ?s ?super ?o }} }}""",
-)
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+
+
+def entailments(subjects: str | None = None) -> tuple[str, str]:
+    """The CONSTRUCT queries of the RDFS entailments a reader expects, over the default graph; the FILTERs
+    keep what the sources state already out. ``subjects``: a VALUES list (``<a> <b>``) to limit them to."""
+    x = f"VALUES ?x {{ {subjects} }}" if subjects is not None else ""
+    s = f"VALUES ?s {{ {subjects} }}" if subjects is not None else ""
+    return (
+        f"""CONSTRUCT {{ ?x a ?super }} WHERE {{ {x}
+              ?x a ?class . ?class <{RDFS}subClassOf>+ ?super .
+              FILTER(isIRI(?super) && ?super != ?class) FILTER NOT EXISTS {{ ?x a ?super }} }}""",
+        f"""CONSTRUCT {{ ?s ?super ?o }} WHERE {{ {s}
+              ?s ?p ?o . ?p <{RDFS}subPropertyOf>+ ?super .
+              FILTER(isIRI(?super) && ?super != ?p) FILTER NOT EXISTS {{ ?s ?super ?o }} }}""",
+    )
 
 
 def infer_into(store: ox.Store) -> SourceInfo:
@@ -63,7 +71,7 @@ def infer_into(store: ox.Store) -> SourceInfo:
     (a filler for :func:`write_generation`, run after the sources)."""
     graph = ox.NamedNode(INFERENCE_GRAPH)
     found: set = set()
-    for query in _ENTAILMENTS:
+    for query in entailments():
         found.update(cast(ox.QueryTriples,          # a CONSTRUCT (stubs: any result kind)
                           store.query(query, use_default_graph_as_union=True)))
     store.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in sorted(found, key=str))
@@ -79,6 +87,16 @@ def report_filler(turtle: bytes) -> Callable[[ox.Store], SourceInfo]:
         count = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
         return SourceInfo(path="(validatie: SHACL)", graph=REPORT_GRAPH,
                           sha256=hashlib.sha256(turtle).hexdigest(), triples=count, derived=True)
+    return fill
+
+
+def history_filler(ntriples: bytes) -> Callable[[ox.Store], SourceInfo]:
+    """A filler that carries the history of writes (:data:`HISTORY_GRAPH`, N-Triples) into a new generation."""
+    def fill(store: ox.Store) -> SourceInfo:
+        graph = ox.NamedNode(HISTORY_GRAPH)
+        store.bulk_load(ntriples, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        count = sum(1 for _ in store.quads_for_pattern(None, None, None, graph))
+        return SourceInfo(path="(geschiedenis: PROV-O)", graph=HISTORY_GRAPH, sha256="", triples=count, derived=True)
     return fill
 
 
@@ -106,14 +124,16 @@ Validator = Callable[[list[ParsedSource]], Report]
 
 def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource], *, force: bool = False,
          validator: Validator | None = None, root: Path | None = None, allow_violations: bool = False,
-         lang: str = "nl", inference: bool = True) -> tuple[Generation, bool]:
+         lang: str = "nl", inference: bool = True, discard_writes: bool = False) -> tuple[Generation, bool]:
     """Load sources (paths, or sources already read) into a new generation. Returns (generation, changed).
 
     ``root``: the catalogue folder, which names the graphs of files inside it. With a
     ``validator``, the load is gated: when the report has violations, nothing changes (the
     current generation goes on being served) and :class:`ValidationFailed` carries the report
     (in ``lang``), unless ``allow_violations``, which the generation then records.
-    One load at a time per store (:func:`writer_lock`). ``inference``: add :data:`INFERENCE_GRAPH`."""
+    One load at a time per store (:func:`writer_lock`). ``inference``: add :data:`INFERENCE_GRAPH`.
+    Graphs written over HTTP since the last load (``ketengraaf.writing``) are not replaced by files unless
+    ``discard_writes``: the load is refused, naming them. The history of writes is kept."""
     started = time.perf_counter()
     items = list(paths)
     parsed: list[ParsedSource]
@@ -124,14 +144,25 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
     version = content_version(parsed)
     with writer_lock(store_dir):
         current = current_generation(Path(store_dir))
-        if (current is not None and current.version == version and not force
+        if (current is not None and version in (current.version, current.extra.get("files_version")) and not force
                 and (validator is None or "validation" in current.extra)   # same files, validated if asked
                 and inference == bool(current.extra.get("inference"))):
             return current, False
+        if current is not None and not discard_writes:
+            kept_written = {p.graph for p in parsed if p.kept is not None and p.kept.written}
+            lost = sorted(s.graph for s in current.sources if s.written and s.graph not in kept_written)
+            if lost:
+                raise WritesWouldBeLost(
+                    f"load refused: {len(lost)} graph(s) were changed over HTTP since the last load, and this "
+                    "load would replace them with the files: " + ", ".join(f"<{g}>" for g in lost[:5])
+                    + ("…" if len(lost) > 5 else "") + ". Run `ketengraaf dump` to keep them (and copy the "
+                    "changes into the files), then load with --discard-writes")
         extra_files: dict[str, bytes] = {}
         extra: dict = {"inference": inference}
         fillers: list[Callable[[ox.Store], SourceInfo]] = [p.load_into for p in parsed]
         fillers += [infer_into] if inference else []
+        if current is not None and any(s.graph == HISTORY_GRAPH for s in current.sources):
+            fillers.append(history_filler(export_graphs(current, [HISTORY_GRAPH])[HISTORY_GRAPH]))
         if validator is not None:
             report = validator(parsed)
             if report.violations and not allow_violations:
@@ -148,9 +179,10 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
             turtle = render(report, "turtle").encode("utf-8")
             extra_files["validation.ttl"] = turtle
             extra["validation"] = summary
+            extra["shapes_version"] = shapes_version(parsed)
             fillers.append(report_filler(turtle))
         gen = write_generation(Path(store_dir), version, fillers, extra_files=extra_files, extra=extra,
-                               started=started, outside_union=frozenset({REPORT_GRAPH}))
+                               started=started, outside_union=OUTSIDE_UNION)
     return gen, True
 
 
@@ -174,7 +206,7 @@ def catalogue_paths(settings) -> list[Path]:
 
 def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path] | None = None,
                    replace: bool = False, validate: bool = True,
-                   allow_violations: bool | None = None) -> tuple[Generation, bool]:
+                   allow_violations: bool | None = None, discard_writes: bool = False) -> tuple[Generation, bool]:
     """Load the catalogue into a new generation (see the module text for what ``paths`` and
     ``replace`` mean). ``validate=False`` skips SHACL: pages then say the generation was not
     validated. Data with violations is refused unless ``allow_violations`` (default: the setting of
@@ -200,4 +232,5 @@ def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path]
         def validator(parsed: list[ParsedSource]) -> Report:
             return validate_sources(parsed, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
     return load(settings.store_dir, sources, force=force, validator=validator, root=root,
-                allow_violations=allow_violations, lang=settings.default_lang, inference=settings.inference)
+                allow_violations=allow_violations, lang=settings.default_lang, inference=settings.inference,
+                discard_writes=discard_writes)

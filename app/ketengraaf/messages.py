@@ -146,6 +146,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.query_crashed": {"nl": "Query-machine faalde", "en": "Query engine failure"},
     "error.result_too_large": {"nl": "Antwoord te groot", "en": "Result too large"},
     "error.store": {"nl": "Opslag niet beschikbaar", "en": "Store unavailable"},
+    "error.unauthorized": {"nl": "Niet aangemeld", "en": "Not authorised"},
+    "error.forbidden": {"nl": "Niet toegestaan", "en": "Forbidden"},
     "error.validation_failed": {"nl": "Validatie mislukt", "en": "Validation failed"},
     "error.not_found_iri": {"nl": "Over {iri} is niets bekend in deze catalogus.",
                             "en": "Nothing is known about {iri} in this catalogue."},

@@ -105,6 +105,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_request_bytes", 1024 * 1024, "Largest request body or query string in bytes (HTTP 413).", int),
     Setting("max_query_depth", 200,
             "Deepest nesting of braces/parentheses, and most FILTERs, a query may have before it is refused.", int),
+    Setting("write_tokens", "",
+            "Who may write over HTTP (SPARQL Update, Graph Store Protocol, the edit form): entries "
+            "`name:token:graphs` separated by spaces, graphs separated by commas; a graph may end in `*` (a "
+            "prefix) and `*` alone is every graph. Tokens of at least 16 characters. Empty: no writes. Set it "
+            "in the environment, not in a file under version control."),
+    Setting("max_write_bytes", 16 * 1024 * 1024,
+            "Largest body of a write (SPARQL Update, Graph Store Protocol) in bytes (HTTP 413).", int),
     Setting("allow_network", False,
             "Allow SERVICE, LOAD and remote FROM to reach the network. Off: such queries are refused (SSRF).",
             _bool),

@@ -46,7 +46,7 @@ class ParsedSource:
                  kept: SourceInfo | None = None):
         """``root``: the catalogue folder (names the graph and the shown path). ``kept``: the
         source as an earlier generation recorded it, when ``data`` is that graph read back."""
-        self.file, self.data, self.format = path, data, fmt
+        self.file, self.data, self.format, self.kept = path, data, fmt, kept
         if kept is None:
             self.shown, self.graph = display_path(path, root), graph_iri(path, root)
             self.sha256 = hashlib.sha256(data).hexdigest()
@@ -61,7 +61,8 @@ class ParsedSource:
     @property
     def info(self) -> SourceInfo:
         return SourceInfo(path=self.shown, graph=self.graph, sha256=self.sha256,
-                          triples=len(self._triples) if self._triples is not None else 0)
+                          triples=len(self._triples) if self._triples is not None else 0,
+                          written=self.kept.written if self.kept is not None else False)
 
     @property
     def triples(self) -> list:

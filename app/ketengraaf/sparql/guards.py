@@ -105,3 +105,25 @@ def check(query: str, settings, graphs: frozenset[str] | set[str],
                 f"network); unknown: {', '.join('<' + g + '>' for g in unknown)}. "
                 "List the graphs with SELECT DISTINCT ?g WHERE { GRAPH ?g {} }")
     return info
+
+
+def check_update(update: str, settings) -> QueryInfo:
+    """The guards for a SPARQL Update (authorised writers only): size, the reader's limits on nesting
+    (the engine parses and evaluates its WHERE in the web process), and no SERVICE or LOAD unless
+    ``allow_network``."""
+    size = len(update.encode("utf-8"))
+    if size > settings.max_write_bytes:
+        raise RequestTooLarge(f"the update is {size:,} bytes; the most accepted is {settings.max_write_bytes:,} "
+                              "(setting max_write_bytes)")
+    info = _scan_cached(update, settings.max_query_depth, settings.max_query_chain, settings.max_query_patterns, ())
+    if info.form is not None and not info.is_update:
+        raise QueryError(f"this is a query ({info.form}), not an update: send it as query=, not update=")
+    if info.filters > settings.max_query_depth:
+        raise QueryRefused(f"the update has {info.filters:,} FILTERs; the most allowed is {settings.max_query_depth} "
+                           "(setting max_query_depth)")
+    if not settings.allow_network and (info.service or info.glued):
+        raise QueryRefused("SERVICE is switched off: it would make the server fetch other URLs (setting "
+                           "allow_network)" if info.service else
+                           f"the update has a word that holds a guarded keyword: {', '.join(info.glued[:3])}; "
+                           "separate keywords and names with a space")
+    return info

@@ -3,7 +3,8 @@
 Three ways to send a query (``GET ?query=``, ``POST`` form-encoded, ``POST
 application/sparql-query``), each with optional ``default-graph-uri`` and
 ``named-graph-uri`` parameters. Parameters are decoded as strict UTF-8 (a
-non-UTF-8 query is a 400). SPARQL Update is not served (read-only endpoint).
+non-UTF-8 query is a 400). An update (``update=`` or ``application/sparql-update``) comes only by POST
+and becomes an :class:`UpdateRequest` (with ``using-graph-uri`` / ``using-named-graph-uri``).
 
 The dataset a query runs on:
 1. ``default-graph-uri`` / ``named-graph-uri`` when given (they override
@@ -26,9 +27,8 @@ FORMAT_PARAMS = ("format", "output", "results")
 QUERY_TYPES = ("application/sparql-query",)
 FORM_TYPES = ("application/x-www-form-urlencoded",)
 UPDATE_TYPES = ("application/sparql-update",)
-UPDATE_REFUSED = ("SPARQL Update is not served: this endpoint is read-only. Send queries (SELECT, ASK, "
-                  "CONSTRUCT, DESCRIBE) as GET /sparql?query=..., or POST with "
-                  "application/x-www-form-urlencoded (query=...) or application/sparql-query")
+UPDATE_GET = ("an update is sent with POST (application/x-www-form-urlencoded with update=..., or "
+              "application/sparql-update), never with GET")
 
 
 def _graph_iri(key: str, value: str) -> str:
@@ -54,6 +54,15 @@ class QueryRequest:
         if info.from_graphs or info.from_named:
             return tuple(info.from_graphs), tuple(info.from_named), False
         return None, None, union
+
+
+@dataclass(frozen=True)
+class UpdateRequest:
+    """A SPARQL Update request (SPARQL 1.1 Protocol §2.2)."""
+
+    update: str
+    using_graphs: tuple[str, ...] = ()
+    using_named_graphs: tuple[str, ...] = ()
 
 
 def _params(raw: bytes, where: str) -> list[tuple[str, str]]:
@@ -82,8 +91,9 @@ def _check_charset(params: dict[str, str], mt: str) -> None:
         raise UnsupportedMediaType(f"{mt}; charset={charset} is not supported: send the request as UTF-8")
 
 
-def parse(request, max_bytes: int) -> QueryRequest:
-    """The query request in ``request`` (a Flask/werkzeug request); raises 400/405/413/415."""
+def parse(request, max_bytes: int) -> QueryRequest | UpdateRequest:
+    """The query or update request in ``request`` (a Flask/werkzeug request); raises 400/405/413/415.
+    An update comes only by POST (form-encoded ``update=`` or ``application/sparql-update``)."""
     method = request.method
     if method not in ("GET", "POST", "HEAD"):
         raise MethodNotAllowed(f"{method} is not allowed on the SPARQL endpoint; use GET or POST")
@@ -115,26 +125,46 @@ def parse(request, max_bytes: int) -> QueryRequest:
                 raise InputError("the query is given twice: in the request body and as a query= parameter")
             pairs = pairs + [("query", text)]
         elif mt in UPDATE_TYPES:
-            raise QueryRefused(UPDATE_REFUSED)
+            _check_charset(ct_params, mt)
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise InputError(f"the update is not valid UTF-8 (byte 0x{body[exc.start]:02x} at {exc.start})"
+                                 ) from None
+            if any(k in ("update", "query") for k, _ in pairs):
+                raise InputError("the update is given twice: in the request body and as a parameter")
+            pairs = pairs + [("update", text)]
         elif not mt:
             raise UnsupportedMediaType("a POST to the SPARQL endpoint needs a Content-Type: "
                                        "application/x-www-form-urlencoded or application/sparql-query")
         else:
-            raise UnsupportedMediaType(f"Content-Type {mt} is not accepted; use "
-                                       "application/x-www-form-urlencoded or application/sparql-query")
+            raise UnsupportedMediaType(f"Content-Type {mt} is not accepted; use application/x-www-form-urlencoded, "
+                                       "application/sparql-query or application/sparql-update")
     queries: list[str] = []
+    updates: list[str] = []
     defaults: list[str] = []
     named: list[str] = []
+    using: dict[str, list[str]] = {"using-graph-uri": [], "using-named-graph-uri": []}
     formats: list[str] = []
     for key, value in pairs:
         if key == "query":
             queries.append(value)
         elif key == "update":
-            raise QueryRefused(UPDATE_REFUSED)
+            updates.append(value)
         elif key in ("default-graph-uri", "named-graph-uri"):
             (defaults if key == "default-graph-uri" else named).append(_graph_iri(key, value))
+        elif key in using:
+            using[key].append(_graph_iri(key, value))
         elif key in FORMAT_PARAMS and value:
             formats.append(value)
+    if updates:
+        if method != "POST" or request.query_string and any(k == "update" for k, _ in _params(raw_qs, "query string")):
+            raise QueryRefused(UPDATE_GET)
+        if queries:
+            raise InputError("a request holds a query or an update, not both")
+        if len(updates) > 1:
+            raise InputError(f"the update parameter is given {len(updates)} times; send exactly one update request")
+        return UpdateRequest(updates[0], tuple(using["using-graph-uri"]), tuple(using["using-named-graph-uri"]))
     if len(queries) > 1:
         raise InputError(f"the query parameter is given {len(queries)} times; send exactly one query")
     if method == "POST" and not queries:

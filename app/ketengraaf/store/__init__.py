@@ -26,6 +26,7 @@ class SourceInfo:
     sha256: str
     triples: int
     derived: bool = False   # made by the load (inference, validation report), not read from a file
+    written: bool = False   # changed over HTTP since the load (the store, not the file, holds it now)
 
 
 @dataclass(frozen=True)

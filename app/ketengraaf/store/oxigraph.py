@@ -383,8 +383,145 @@ def _collect_garbage(gens: Path, keep: str) -> None:
     """Remove all but the newest generations (readers reopen on the next request)."""
     done = sorted((p for p in gens.iterdir() if p.is_dir() and not p.name.endswith(".tmp")),
                   key=lambda p: p.name)
-    for old in done[:-KEEP_GENERATIONS]:
-        if old.name != keep:
+    now = time.time()
+    for old, successor in zip(done[:-KEEP_GENERATIONS], done[1:]):
+        try:    # writes make generations fast: a reader may still have one superseded a moment ago open
+            recent = now - (successor / "manifest.json").stat().st_mtime < MIN_GENERATION_AGE
+        except OSError:
+            recent = False
+        if old.name != keep and not recent:
             shutil.rmtree(old, ignore_errors=True)
     # *.tmp folders are removed under the writer lock (remove_leftovers), never here: a load
     # that runs now may own one.
+
+
+# -- the writer's head (HTTP writes; see docs/writes.md) ----------------------------------------
+MIN_GENERATION_AGE = 60.0      # seconds a superseded generation is kept at least (readers may have it open)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with open(path, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def link_copy(source: Path, target: Path) -> None:
+    """Copy a RocksDB folder that nobody writes: SST files hard-linked (RocksDB never changes one once
+    written, it only deletes it, which removes one link), everything else copied; not the LOCK."""
+    target.mkdir(parents=True)
+    for item in source.iterdir():
+        if item.name == "LOCK" or item.name.startswith("LOG"):
+            continue
+        if item.suffix == ".sst":
+            os.link(item, target / item.name)
+        else:
+            shutil.copy2(item, target / item.name)
+
+
+def swap_current(store_dir: Path, gen_id: str) -> None:
+    """Make ``gen_id`` current: the pointer written, synced, renamed over ``CURRENT`` and the rename synced."""
+    pointer_tmp = store_dir / "CURRENT.tmp"
+    _write_synced(pointer_tmp, (gen_id + "\n").encode())
+    os.replace(pointer_tmp, store_dir / "CURRENT")
+    _fsync_dir(store_dir)
+
+
+class WriterHead:
+    """The writer's read-write copy of the current generation (``store_dir/head``).
+
+    Only the process that holds the writer lock touches it. :meth:`ensure` brings it to the current
+    generation (a hard-link copy, when a load made a newer one or a write was killed half-way);
+    :meth:`publish` turns it into a new generation with a RocksDB checkpoint."""
+
+    def __init__(self, store_dir: str | os.PathLike):
+        self.store_dir = Path(store_dir)
+        self.dir = self.store_dir / "head"
+        self.store: ox.Store | None = None
+        self.base: str | None = None
+
+    @property
+    def _dirty(self) -> Path:
+        return self.dir / "DIRTY"
+
+    def ensure(self) -> tuple[Generation, ox.Store]:
+        """(current generation, the head store equal to it). Call with the writer lock held."""
+        gen = current_generation(self.store_dir)
+        if gen is None:
+            raise StoreError(f"no catalogue loaded in {self.store_dir}: run `ketengraaf load` first")
+        base_file = self.dir / "BASE"
+        on_disk = base_file.read_text().strip() if base_file.exists() else None
+        if self.store is not None and self.base == gen.id == on_disk and not self._dirty.exists():
+            return gen, self.store
+        self.close()
+        if on_disk != gen.id or self._dirty.exists() or not (self.dir / "oxigraph").is_dir():
+            shutil.rmtree(self.dir, ignore_errors=True)
+            self.dir.mkdir(parents=True)
+            link_copy(Path(gen.path) / "oxigraph", self.dir / "oxigraph")
+            _write_synced(base_file, (gen.id + "\n").encode())
+        try:
+            self.store = ox.Store(str(self.dir / "oxigraph"))
+        except OSError as exc:
+            raise StoreError(f"cannot open the writer's copy of the store {self.dir}: {exc}; another "
+                             "ketengraaf process writes this store") from exc
+        self.base = gen.id
+        return gen, self.store
+
+    def begin(self) -> None:
+        """Mark the head as being changed (a process killed now leaves it to be rebuilt)."""
+        _write_synced(self._dirty, b"")
+
+    def clean(self) -> None:
+        """The head equals its base again (a change rolled back)."""
+        self._dirty.unlink(missing_ok=True)
+
+    def publish(self, version: str, sources: list[SourceInfo], *, triples: int, default_delta: int,
+                extra: dict[str, Any], extra_files: dict[str, bytes], started: float) -> Generation:
+        """Write the head as a new generation (a checkpoint: SST files hard-linked) and make it current.
+        ``default_delta``: how the number of triples in the default graph changed since the base."""
+        assert self.store is not None
+        gens = self.store_dir / "generations"
+        try:
+            base = json.loads((gens / str(self.base) / "manifest.json").read_text())
+            default_triples = int(base["default_graph"]["triples"]) + default_delta
+        except (OSError, ValueError, KeyError, TypeError):
+            default_triples = sum(1 for _ in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        now = datetime.now(UTC)
+        gen_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + version.split(":")[-1][:12]
+        path, tmp = gens / gen_id, gens / (gen_id + ".tmp")
+        try:
+            tmp.mkdir()
+            self.store.backup(str(tmp / "oxigraph"))
+            for name, data in extra_files.items():
+                _write_synced(tmp / name, data)
+            meta = {
+                "id": gen_id, "version": version, "created": now.isoformat(),
+                "sources": [vars(info) for info in sources], "triples": triples,
+                "default_graph": {"union_of_sources": True, "triples": default_triples},
+                "load_seconds": round(time.perf_counter() - started, 3), "extra": extra,
+            }
+            _write_synced(tmp / "manifest.json", json.dumps(meta, indent=2).encode())
+            _fsync_dir(tmp)
+            os.replace(tmp, path)
+            _fsync_dir(gens)
+            swap_current(self.store_dir, gen_id)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        _write_synced(self.dir / "BASE", (gen_id + "\n").encode())
+        self.base = gen_id
+        self.clean()
+        _collect_garbage(gens, keep=gen_id)
+        return read_generation(self.store_dir, gen_id)
+
+    def close(self) -> None:
+        self.store = None
+        self.base = None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import chain, endpoint, gemma, ontology, overview, quality, resource, search, site, upl, wiki
+from . import chain, endpoint, gemma, ontology, overview, quality, resource, search, site, upl, wiki, writes
 
 
 def blueprints() -> list[Blueprint]:
@@ -13,4 +13,5 @@ def blueprints() -> list[Blueprint]:
             upl.bp,
             gemma.bp,       # /gemma, /gemma/processen, /gemma/bouwstenen, /gemma/rollen
             wiki.bp,        # /api/wiki-links (gadget, CORS), /wiki/rapport, /wiki/voorstellen
-            endpoint.bp]    # /sparql, /.well-known/void
+            endpoint.bp,    # /sparql (queries and updates), /.well-known/void
+            writes.bp]      # /graph-store, /validate

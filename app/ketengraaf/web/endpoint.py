@@ -21,6 +21,7 @@ from ..sparql.examples import examples
 from ..sparql.formats import BY_NAME, HTML, TURTLE, Format, formats_for
 from ..sparql.pool_state import SparqlState
 from .http import conditional, cors, jsonld_context, negotiate, wants_expanded
+from . import writes
 from .i18n import ui_lang
 from .result_table import result_table
 
@@ -69,9 +70,12 @@ def endpoint():
     if request.method == "OPTIONS":
         return _preflight()
     if request.method not in ("GET", "POST", "HEAD"):
-        raise MethodNotAllowed(f"{request.method} is not allowed on the SPARQL endpoint; use GET or POST "
-                               "(SPARQL Update is not served)")
-    req = protocol.parse(request, st.settings.max_request_bytes)
+        raise MethodNotAllowed(f"{request.method} is not allowed on the SPARQL endpoint; use GET or POST")
+    req = protocol.parse(request, max(st.settings.max_request_bytes, st.settings.max_write_bytes)
+                         if request.method == "POST" and _is_update_post() else st.settings.max_request_bytes)
+    if isinstance(req, protocol.UpdateRequest):
+        guards.check_update(req.update, st.settings)
+        return writes.update(req)
     if req.query is None:       # no query: the service description (Turtle unless asked otherwise), or the page
         fmt = negotiate(formats_for("graph"), req.format_params, default=TURTLE)
         return query_page(req) if fmt is HTML else service_description(fmt)
@@ -94,6 +98,12 @@ def endpoint():
     compact = fmt is JSONLD and not wants_expanded()
     return _answer(gen, fmt, repr((req.query, dataset, fmt.name, base, compact)),
                    lambda: _compact(_run(st, gen, req.query, dataset, info.kind, fmt, base), compact))
+
+
+def _is_update_post() -> bool:
+    """A POST that may carry an update (its body may be as large as a write: setting max_write_bytes)."""
+    mt = (request.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    return mt in protocol.UPDATE_TYPES or mt in protocol.FORM_TYPES
 
 
 def _compact(body: bytes, compact: bool) -> bytes:

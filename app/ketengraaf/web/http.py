@@ -29,6 +29,7 @@ from werkzeug.http import parse_accept_header
 from ..errors import InputError, KetengraafError, NotAcceptable
 from ..namespaces import PREFIXES
 from ..sparql import jsonld
+from ..validation.render import render as render_report
 from ..sparql.formats import BY_NAME, HTML, TURTLE, Format, by_param, formats_for
 from .context import settings
 from .i18n import UI_LANGS, reader_lang, ui_lang
@@ -215,6 +216,12 @@ def error_response(err: KetengraafError):
     """One answer for every error: HTML for browsers, JSON for everything else; titles in the reader's
     language (``Retry-After`` when the error says when to come back)."""
     retry = getattr(err, "retry_after", None)
+    report = getattr(err, "report", None)           # a refused write: its SHACL report, as RDF when asked
+    accept = request.headers.get("Accept", "")
+    if report is not None and ("text/turtle" in accept or "application/ld+json" in accept):
+        fmt = negotiate([BY_NAME["turtle"], BY_NAME["jsonld"]], (), html=None)
+        body = render_report(report, "jsonld" if fmt is BY_NAME["jsonld"] else "turtle", safe_ui_lang())
+        return Response(body, status=err.status, content_type=fmt.content_type)
     if wants_html():
         body = render_template("error.html", error=err)
         headers = {"Content-Type": "text/html; charset=utf-8"}
@@ -225,6 +232,8 @@ def error_response(err: KetengraafError):
     resp.status_code = err.status
     if retry:
         resp.headers["Retry-After"] = str(retry)
+    if err.status == 401:
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="ketengraaf"'
     return resp
 
 
