@@ -78,9 +78,12 @@ def main():
 @click.option("--allow-violations", "allow_violations", is_flag=True,
               help="Publish data with SHACL violations anyway (else the load is refused, exit 1, and the "
                    "current generation stays); the quality page then says so.")
+@click.option("--discard-writes", "discard_writes", is_flag=True,
+              help="Replace graphs written over HTTP since the last load with the files (else such a load is "
+                   "refused; `ketengraaf dump` first keeps them).")
 @click.argument("paths", nargs=-1, type=click.Path())
 @reports_errors
-def load(catalogue, store_dir, force, replace, no_validate, allow_violations, paths):
+def load(catalogue, store_dir, force, replace, no_validate, allow_violations, discard_writes, paths):
     """Load the catalogue into a new store generation, atomically.
 
     \b
@@ -99,7 +102,8 @@ def load(catalogue, store_dir, force, replace, no_validate, allow_violations, pa
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
     started = time.perf_counter()
     gen, changed = load_catalogue(settings, force=force, paths=paths or None, replace=replace,
-                                  validate=not no_validate, allow_violations=allow_violations or None)
+                                  validate=not no_validate, allow_violations=allow_violations or None,
+                                  discard_writes=discard_writes)
     took = time.perf_counter() - started
     if changed:
         click.echo(say("cli.load.loaded", triples=gen.source_triples, files=len(gen.files), generation=gen.id,
@@ -157,6 +161,44 @@ def stats(catalogue, store_dir):
     click.echo(f"\n{say('cli.stats.instances'):>9}  {say('cli.stats.class')}")
     for r in rows:
         click.echo(f"{int(r['n'].value):>9,}  {r['c'].value}")
+
+
+@main.command()
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["trig", "nquads"]), default="trig", show_default=True,
+              help="TriG or N-Quads.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (default: stdout).")
+@reports_errors
+def dump(catalogue, store_dir, fmt, output):
+    """Write the whole catalogue: every source graph (also those written over HTTP) and the history of
+    writes, as TriG or N-Quads. The inferences and the report are left out: a restore recomputes them.
+    The same catalogue dumps the same bytes."""
+    import pyoxigraph as ox  # deferred: start-up time
+
+    from .loading import dump as dump_catalogue  # deferred: start-up time
+    data = dump_catalogue(_settings(catalogue=catalogue, store_dir=store_dir),
+                          ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS)
+    if output:
+        tmp = Path(output + ".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(output)
+    else:
+        sys.stdout.buffer.write(data)
+
+
+@main.command()
+@store_option
+@click.option("--allow-violations", "allow_violations", is_flag=True,
+              help="Restore a dump with SHACL violations anyway.")
+@click.argument("path", type=click.Path(dir_okay=False))
+@reports_errors
+def restore(catalogue, store_dir, allow_violations, path):
+    """Make the catalogue exactly the graphs of a dump (TriG, or N-Quads for .nq), validated like a load and
+    atomically: with violations nothing changes (exit 1) and the current generation stays served."""
+    from .loading import restore as restore_catalogue  # deferred: start-up time
+    gen = restore_catalogue(_settings(catalogue=catalogue, store_dir=store_dir), path,
+                            allow_violations=allow_violations or None)
+    click.echo(say("cli.restore.done", triples=gen.source_triples, graphs=len(gen.files), generation=gen.id))
 
 
 @main.command("settings")

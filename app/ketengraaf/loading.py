@@ -38,7 +38,8 @@ from .errors import InputError, ValidationFailed, WritesWouldBeLost
 from .namespaces import GRAPH
 from .sources import ParsedSource, collect_sources, content_version, parse_sources
 from .store import Generation, SourceInfo
-from .store.oxigraph import current_generation, export_graphs, generation_file, write_generation, writer_lock
+from .store.oxigraph import (current_generation, dump_generation, export_graphs, generation_file, write_generation,
+                             writer_lock)
 from .validation import Report, read_report_bytes, render, validate_sources
 from .validation.engine import is_shapes_source
 
@@ -124,7 +125,8 @@ Validator = Callable[[list[ParsedSource]], Report]
 
 def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource], *, force: bool = False,
          validator: Validator | None = None, root: Path | None = None, allow_violations: bool = False,
-         lang: str = "nl", inference: bool = True, discard_writes: bool = False) -> tuple[Generation, bool]:
+         lang: str = "nl", inference: bool = True, discard_writes: bool = False,
+         history: bytes | None = None) -> tuple[Generation, bool]:
     """Load sources (paths, or sources already read) into a new generation. Returns (generation, changed).
 
     ``root``: the catalogue folder, which names the graphs of files inside it. With a
@@ -133,7 +135,8 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
     (in ``lang``), unless ``allow_violations``, which the generation then records.
     One load at a time per store (:func:`writer_lock`). ``inference``: add :data:`INFERENCE_GRAPH`.
     Graphs written over HTTP since the last load (``ketengraaf.writing``) are not replaced by files unless
-    ``discard_writes``: the load is refused, naming them. The history of writes is kept."""
+    ``discard_writes``: the load is refused, naming them. The history of writes is kept (``history``:
+    N-Triples to use instead, from a restored dump)."""
     started = time.perf_counter()
     items = list(paths)
     parsed: list[ParsedSource]
@@ -161,7 +164,9 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
         extra: dict = {"inference": inference}
         fillers: list[Callable[[ox.Store], SourceInfo]] = [p.load_into for p in parsed]
         fillers += [infer_into] if inference else []
-        if current is not None and any(s.graph == HISTORY_GRAPH for s in current.sources):
+        if history is not None:
+            fillers.append(history_filler(history))
+        elif current is not None and any(s.graph == HISTORY_GRAPH for s in current.sources):
             fillers.append(history_filler(export_graphs(current, [HISTORY_GRAPH])[HISTORY_GRAPH]))
         if validator is not None:
             report = validator(parsed)
@@ -234,3 +239,55 @@ def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path]
     return load(settings.store_dir, sources, force=force, validator=validator, root=root,
                 allow_violations=allow_violations, lang=settings.default_lang, inference=settings.inference,
                 discard_writes=discard_writes)
+
+
+def dump(settings, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> bytes:
+    """The current catalogue as TriG or N-Quads: every source graph (also those written over HTTP) and the
+    history; not the two graphs a load derives (inferences, the report), which a restore recomputes."""
+    current = current_generation(Path(settings.store_dir))
+    if current is None:
+        raise InputError(f"nothing to dump: no catalogue loaded in {settings.store_dir}")
+    return dump_generation(current, fmt, leave_out=DERIVED_GRAPHS)
+
+
+def restore(settings, path: str | Path, *, allow_violations: bool | None = None) -> Generation:
+    """A new generation of exactly the graphs in the dump at ``path`` (TriG or N-Quads), validated like a
+    load and made current atomically: refused with its report when it has violations, and then the current
+    generation goes on being served. The restored graphs count as written (not from files), so a later
+    load from files refuses to replace them unless ``--discard-writes``."""
+    path = Path(path)
+    fmt = ox.RdfFormat.N_QUADS if path.suffix.lower() in (".nq", ".nquads") else ox.RdfFormat.TRIG
+    try:
+        data = path.read_bytes()
+        quads = list(ox.parse(data, format=fmt))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the dump: {exc.strerror}") from None
+    except SyntaxError as exc:
+        raise InputError(f"{path}: the dump does not parse as {fmt.name}: {exc}") from None
+    graphs: dict[str, list] = {}
+    history: list = []
+    for q in quads:
+        if isinstance(q.graph_name, ox.DefaultGraph):
+            raise InputError(f"{path}: the dump has triples in the default graph ({q.subject} …); a dump holds "
+                             "named graphs only")
+        if q.graph_name.value == HISTORY_GRAPH:
+            history.append(q)
+        elif q.graph_name.value not in DERIVED_GRAPHS:
+            graphs.setdefault(q.graph_name.value, []).append(ox.Triple(q.subject, q.predicate, q.object))
+    parsed = []
+    for graph, triples in sorted(graphs.items()):
+        nt = cast(bytes, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+        info = SourceInfo(path=f"(restore: {path.name})", graph=graph, sha256=hashlib.sha256(nt).hexdigest(),
+                          triples=len(triples), written=True)
+        parsed.append(ParsedSource(path, nt, ox.RdfFormat.N_TRIPLES, kept=info))
+    catalogue = settings.catalogue
+
+    def validator(sources: list[ParsedSource]) -> Report:
+        return validate_sources(sources, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
+    history_nt = cast(bytes, ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in history],
+                                          format=ox.RdfFormat.N_TRIPLES))
+    gen, _ = load(settings.store_dir, parsed, force=True, validator=validator, root=catalogue.root,
+                  allow_violations=settings.allow_violations if allow_violations is None else allow_violations,
+                  lang=settings.default_lang, inference=settings.inference, discard_writes=True,
+                  history=history_nt if history else None)
+    return gen

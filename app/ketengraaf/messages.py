@@ -281,6 +281,8 @@ MESSAGES: dict[str, dict[str, str]] = {
                               "in {took:.2f} s",
                         "en": "loaded {triples:,} triples from {files} files into generation {generation} "
                               "in {took:.2f} s"},
+    "cli.restore.done": {"nl": "{triples:,} triples in {graphs} grafen teruggezet: generatie {generation}",
+                         "en": "restored {triples:,} triples in {graphs} graphs: generation {generation}"},
     "cli.load.unchanged": {"nl": "ongewijzigd: generatie {generation} bevat deze {files} bestanden al "
                                  "({triples:,} triples); gebruik --force om opnieuw te laden",
                            "en": "unchanged: generation {generation} already holds these {files} files "
