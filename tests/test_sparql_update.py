@@ -12,7 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from ketengraaf.errors import QueryError, QueryRefused
-from ketengraaf.sparql.update import DEFAULT_GRAPH, Delta, UpdateFailed, apply_to, run_update
+from ketengraaf.sparql.update import DEFAULT_GRAPH, Delta, UpdateFailed, apply_to, graph_key, run_update
 
 EX = "http://example.org/"
 P = "PREFIX ex: <http://example.org/>\n"
@@ -47,11 +47,11 @@ D = ox.DefaultGraph()
 
 
 def graphs(store: ox.Store) -> set[str]:
-    return {g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    return {graph_key(g) for g in store.named_graphs()}
 
 
-def has_blank(q: ox.Quad) -> bool:
-    return any(isinstance(t, ox.BlankNode) for t in q)
+def has_blank(q: ox.Quad | ox.Triple) -> bool:
+    return any(isinstance(t, ox.BlankNode) or (isinstance(t, ox.Triple) and has_blank(t)) for t in q)
 
 
 # Every operation kind; comments, strings and escapes that a naive reader gets wrong.
@@ -65,6 +65,11 @@ UPDATES = [
     P + "INSERT DATA { <http://example.org/\\u0041> ex:p \"a\\u0022b\" }",   # escapes in IRI and string
     P + "INSERT DATA { ex:a ex:p \"}\" . # a comment with } and WHERE {\n ex:a ex:q '''{\"'''}",
     P + "INSERT DATA { GRAPH ex:g1 { ex:a ex:q ex:b } }",
+    P + "INSERT DATA { ex:a ex:p \"x\" . GRAPH ex:g1 { } . ex:a ex:p ex:b . GRAPH ex:g5 { } }",
+    P + "insert data { ex:a a ex:T ; ex:p true, false } ; with ex:g1 insert { ?s a ex:U } "
+        "using named ex:g2 where { graph ?g { ?s ?p ?o } }",
+    P + "INSERT DATA { ex:a ex:p \"\\u00E9\\U0001F600\" , 'it\\'s'@nl , \"\"\"multi\nline\"\"\", 1e3, .5, 2.0E-1 }",
+    P + "DELETE DATA { ex:b ex:name \"Bob\"@EN }",
     P + "DELETE DATA { ex:a ex:p ex:b }",
     P + "DELETE DATA { ex:a ex:p ex:nothere }",
     P + "DELETE DATA { GRAPH ex:g1 { ex:a ex:q ex:b . ex:b ex:q \"lit\" . ex:a ex:name \"Alice\" } }",
@@ -79,6 +84,7 @@ UPDATES = [
     P + "INSERT { ?s ex:reach ?o } WHERE { ?s ex:p+ ?o }",                                   # property path
     P + "INSERT { ?s ex:reach ?o } WHERE { ?s ex:p/ex:p|^ex:q ?o }",
     P + "INSERT { ?s ex:reach ?o } WHERE { ?s (ex:p|ex:q)* ?o }",
+    P + "INSERT { ?s ex:lt ?b } WHERE { ?s ex:age ?a . ?b ex:age ?c FILTER(?a<?c) }",        # '<' is less than
     P + "INSERT { ?s ex:node [ ex:label ?n ] } WHERE { ?s ex:name ?n }",                      # fresh per solution
     P + "INSERT { _:b ex:of ?s . _:b ex:x 1 } WHERE { ?s ex:age ?a }",
     P + "INSERT { GRAPH ?g { ?s ex:copied ?o } } WHERE { GRAPH ?g { ?s ex:q ?o } }",
@@ -87,6 +93,17 @@ UPDATES = [
     P + "INSERT { ?o ex:p ?s } WHERE { ?s ex:name ?o }",                                     # literal subject: skipped
     P + "INSERT { \"x\" ex:p ?s . ?s ex:ok 1 } WHERE { ?s ex:age ?a }",
     P + "INSERT { ?s ?o ?s } WHERE { ?s ex:age ?o }",                                        # literal predicate
+    P + "INSERT { -1 ex:p ?s . \"x\"@en ex:p ?s . \"y\"^^ex:dt ex:p ?s ; ex:q 2 . 1.5 ex:p [ ex:q ?s ] } "
+        "WHERE { ?s ex:age ?a }",                                                            # literal subjects
+    P + "INSERT { GRAPH ?g { ex:a ex:p ?g } } WHERE { ?g ex:p ex:a }",                       # blank node graph
+    P + "INSERT { GRAPH ?g { ex:a ex:p ?g } } WHERE { ?g ex:p ex:a } ; DROP NAMED",
+    P + "INSERT { ?s ex:p <<( ?s ex:c ?a )>> . ?s ex:r <<( _:t ex:c 1 )>> } WHERE { ?s ex:age ?a }",  # triple terms
+    P + "INSERT DATA { ex:a ex:p <<( ex:b ex:c ex:d )>> }",
+    P + "INSERT { _:b ex:p ?s . GRAPH ex:g1 { _:b ex:q ?s } } WHERE { ?s ex:age ?a }",
+    P + "INSERT { ?s ex:l (?a ?a) } WHERE { ?s ex:age ?a }",
+    P + "INSERT { ?s ex:v ?v } WHERE { ?s ex:age ?a BIND(IF(?a > 26, \"old\", ?unbound) AS ?v) }",
+    P + "INSERT { ?x ex:p ?y } WHERE { BIND(BNODE() AS ?x) BIND(1 AS ?y) }",
+    P + "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { ?s ?p ?o }",                               # ?g unbound
     P + "WITH ex:g1 DELETE { ?s ex:q ?o } INSERT { ?o ex:q ?s } WHERE { ?s ex:q ?o }",
     P + "WITH ex:g1 INSERT { ?s ex:w 1 } WHERE { ?s ex:name ?n }",
     P + "WITH ex:g1 INSERT { ?s ex:w 1 } USING ex:g2 WHERE { ?s ?p ?o }",
@@ -159,6 +176,8 @@ UPDATES = [
     "BASE <http://example.org/> PREFIX ex: <http://example.org/> # a comment\n"
     "INSERT DATA { ex:k ex:p 1 } ; INSERT { ?s <rel> 2 } WHERE { ?s ex:p 1 }",
     P + "CLEAR DEFAULT ; INSERT { ?s ex:back ?o } WHERE { GRAPH ex:g1 { ?s ex:q ?o } }",
+    P + "INSERT { ?s ex:p ?o } WHERE { ?s ex:p ?o } ; MOVE DEFAULT TO ex:g2 ; COPY ex:g2 TO ex:g1 ; DROP SILENT NAMED",
+    P + "DELETE { ?s ex:name ?n } WHERE { ?s ex:name ?n } ; INSERT { ?s ex:name2 ?n } WHERE { ?s ex:name ?n }",
     "",
     P,
 ]
@@ -193,7 +212,7 @@ def test_same_as_engine(text):
     # the delta is exactly the difference
     assert delta.removed == before - after
     assert delta.added == after - before
-    filled = {q.graph_name.value for q in delta.added if isinstance(q.graph_name, ox.NamedNode)}
+    filled = {graph_key(q.graph_name) for q in delta.added}
     assert delta.created == graphs(ours) - graphs_before - filled
     assert delta.dropped == graphs_before - graphs(ours)
 

@@ -103,9 +103,18 @@ class UpdateFailed(QueryError):
 
 
 def graph_key(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
+    """A graph name as a string: the IRI, ``_:id`` for a blank node (``GRAPH ?g`` bound to one), or
+    :data:`DEFAULT_GRAPH`."""
     if isinstance(graph, ox.DefaultGraph):
         return DEFAULT_GRAPH
     return graph.value if isinstance(graph, ox.NamedNode) else f"_:{graph.value}"
+
+
+def graph_term(key: str) -> ox.NamedNode | ox.BlankNode | ox.DefaultGraph:
+    """The graph name :func:`graph_key` made ``key`` from."""
+    if key == DEFAULT_GRAPH:
+        return ox.DefaultGraph()
+    return ox.BlankNode(key[2:]) if key.startswith("_:") else ox.NamedNode(key)
 
 
 def apply_to(store: ox.Store, delta: Delta) -> Delta:
@@ -113,9 +122,9 @@ def apply_to(store: ox.Store, delta: Delta) -> Delta:
     for quad in delta.removed:
         store.remove(quad)
     for graph in delta.dropped:
-        store.remove_graph(ox.NamedNode(graph))
+        store.remove_graph(graph_term(graph))
     for graph in delta.created:
-        store.add_graph(ox.NamedNode(graph))
+        store.add_graph(graph_term(graph))
     for quad in delta.added:
         store.add(quad)
     return delta
@@ -462,6 +471,7 @@ def run_update(text: str, store: ox.Store, apply: Callable[[Delta], Delta], *, b
     terms = _Terms(text, tokens, parser.match, base_iri)
     dataset = (list(using_graph_uri), list(using_named_graph_uri)) if protocol else None
     net = Delta()
+    graphs_before = {graph_key(g) for g in store.named_graphs()}
     for op in ops:
         try:
             delta = _operation(op, store, terms, dataset, base_iri)
@@ -470,6 +480,8 @@ def run_update(text: str, store: ox.Store, apply: Callable[[Delta], Delta], *, b
             raise
         if delta:
             net = net.compose(apply(delta))
+    net.created -= graphs_before          # compose cannot tell a graph that came and went from a dropped one
+    net.dropped &= graphs_before
     return net
 
 
@@ -511,8 +523,7 @@ def _modify(op: _Op, store: ox.Store, terms: _Terms, dataset: tuple[list[str], l
                       "named_graphs": [ox.NamedNode(g) for g in using_named]}
         elif with_:
             kwargs = {"default_graph": ox.NamedNode(with_)}
-    names = {t.value[len(terms.prefix) + 2:] for q in delete + insert for t in q
-             if isinstance(t, ox.NamedNode) and t.value.startswith(terms.prefix + "v:")}
+    names = {name for q in delete + insert for name in _variables(q, terms.prefix + "v:")}
     results = store.query(query, base_iri=base_iri, **kwargs)
     assert isinstance(results, ox.QuerySolutions)
     solutions = [{name: sol[name] for name in names} for sol in results]
@@ -521,6 +532,15 @@ def _modify(op: _Op, store: ox.Store, terms: _Terms, dataset: tuple[list[str], l
     inserted = _canonical(_instances(insert, solutions, terms, target, fresh=True))
     return Delta(removed={q for q in deleted if q not in inserted and q in store},
                  added={q for q in inserted if q not in store})
+
+
+def _variables(terms: Iterable, var: str) -> Iterable[str]:
+    """The names of the variable placeholders among ``terms`` (inside triple terms too)."""
+    for t in terms:
+        if isinstance(t, ox.NamedNode) and t.value.startswith(var):
+            yield t.value[len(var):]
+        elif isinstance(t, ox.Triple):
+            yield from _variables(t, var)
 
 
 def _instances(templates: list[ox.Quad], solutions: list[dict], terms: _Terms,
@@ -539,17 +559,40 @@ def _instances(templates: list[ox.Quad], solutions: list[dict], terms: _Terms,
                         break
                 elif isinstance(t, ox.BlankNode) and fresh:
                     t = bnodes.setdefault(t, ox.BlankNode())
-                elif isinstance(t, ox.Triple) and terms.prefix in str(t):
-                    raise QueryError("variables inside triple terms of a template are not supported")
+                elif isinstance(t, ox.Triple):
+                    t = _triple_term(t, solution, terms, bnodes)
+                    if t is None:
+                        break
                 parts.append(t)
             else:
                 s, p, o, g = parts
                 if isinstance(g, ox.DefaultGraph):
                     g = target
                 if isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode) \
-                        and isinstance(g, ox.NamedNode | ox.DefaultGraph):
+                        and isinstance(g, ox.NamedNode | ox.BlankNode | ox.DefaultGraph):
                     out.append(ox.Quad(s, p, o, g))
     return out
+
+
+def _triple_term(triple: ox.Triple, solution: dict, terms: _Terms,
+                 bnodes: dict[ox.BlankNode, ox.BlankNode]) -> ox.Triple | None:
+    """A triple term of a template with the solution's values, or None when unbound or ill-formed."""
+    var = terms.prefix + "v:"
+    parts: list = []
+    for t in triple:
+        if isinstance(t, ox.NamedNode) and t.value.startswith(terms.prefix):
+            t = solution.get(t.value[len(var):]) if t.value.startswith(var) else None
+        elif isinstance(t, ox.BlankNode):
+            t = bnodes.setdefault(t, ox.BlankNode())
+        elif isinstance(t, ox.Triple):
+            t = _triple_term(t, solution, terms, bnodes)
+        if t is None:
+            return None
+        parts.append(t)
+    s, p, o = parts
+    if isinstance(s, ox.NamedNode | ox.BlankNode) and isinstance(p, ox.NamedNode):
+        return ox.Triple(s, p, o)
+    return None
 
 
 def _graph_operation(op: _Op, store: ox.Store, terms: _Terms) -> Delta:
@@ -557,8 +600,7 @@ def _graph_operation(op: _Op, store: ox.Store, terms: _Terms) -> Delta:
     graphs = terms.iris(op.prologue, op.graphs)
 
     def quads(graph: str | None) -> set[ox.Quad]:
-        name = ox.NamedNode(graph) if graph else ox.DefaultGraph()
-        return set(store.quads_for_pattern(None, None, None, name))
+        return set(store.quads_for_pattern(None, None, None, graph_term(graph or DEFAULT_GRAPH)))
 
     def exists(graph: str) -> bool:
         return store.contains_named_graph(ox.NamedNode(graph))
@@ -567,7 +609,7 @@ def _graph_operation(op: _Op, store: ox.Store, terms: _Terms) -> Delta:
         return UpdateFailed(f"{op.kind}: the graph <{graph}> does not exist (at {line_col(terms.text, op.at)}); "
                             f"{op.kind} SILENT does nothing instead", Delta())
 
-    named = [g.value for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+    named = [graph_key(g) for g in store.named_graphs()]
     if op.kind in ("CLEAR", "DROP"):
         drop = op.kind == "DROP"
         if op.scope == "GRAPH":
