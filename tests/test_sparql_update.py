@@ -12,6 +12,7 @@ import pyoxigraph as ox
 import pytest
 
 from ketengraaf.errors import QueryError, QueryRefused
+from ketengraaf.sparql.reader import Limits
 from ketengraaf.sparql.update import DEFAULT_GRAPH, Delta, UpdateFailed, apply_to, graph_key, run_update
 
 EX = "http://example.org/"
@@ -297,6 +298,40 @@ def test_protocol_dataset():
                  "WITH ex:g1 INSERT { ?s ex:w 1 } WHERE { ?s ?p ?o }"):
         with pytest.raises(QueryError, match="given twice"):
             run_update(P + text, fresh_store(), lambda x: x, using_graph_uri=[EX + "g2"])
+
+
+def test_protocol_dataset_applies_to_delete_where():
+    store = fresh_store()
+    d = run_update(P + "DELETE WHERE { ?s ex:q ?o }", store, lambda x: apply_to(store, x),
+                   using_graph_uri=[EX + "g1"])
+    assert d == Delta()                  # matched in ex:g1, deleted from the default graph: none there
+    d = run_update(P + "DELETE WHERE { ?s ex:name ?o }", store, lambda x: apply_to(store, x),
+                   using_graph_uri=[EX + "g1"])
+    assert d.removed == {ox.Quad(n("a"), n("name"), lit("Alice"), D)}
+
+
+def test_queries_only():
+    """run_update itself never writes: with an apply that writes nothing, the store stays as it was."""
+    store = fresh_store()
+    before, graphs_before = set(store), graphs(store)
+    net = run_update(P + "INSERT DATA { ex:a ex:p ex:z } ; DROP ALL ; CREATE GRAPH ex:new ; "
+                     "MOVE ex:g1 TO ex:g2 ; DELETE WHERE { ?s ?p ?o }", store, lambda d: d)
+    assert set(store) == before and graphs(store) == graphs_before
+    assert ox.Quad(n("a"), n("p"), n("z"), D) in net.added and net.created == {EX + "new"}
+
+
+def test_limits_refuse_before_the_engine_parses():
+    deep = P + "INSERT { ?s ?p ?o } WHERE " + "{ " * 100_000 + "?s ?p ?o " + "} " * 100_000
+    with pytest.raises(QueryRefused, match="max_query_depth"):
+        run_update(deep, fresh_store(), lambda d: pytest.fail("nothing may be applied"))
+    with pytest.raises(QueryRefused, match="max_query_chain"):
+        run_update(P + "INSERT { ?s ex:w 1 } WHERE { ?s ex:p/ex:p/ex:p ?o }", fresh_store(), lambda d: d,
+                   limits=Limits(chain=1))
+
+
+def test_unreadable_characters_name_line_and_column():
+    with pytest.raises(QueryError, match="line 4, column 5"):
+        run_update(P + "INSERT DATA { ex:a ex:p ex:b }\n;\n    \u00a7", fresh_store(), lambda d: d)
 
 
 def test_compose():

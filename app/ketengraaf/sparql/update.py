@@ -9,6 +9,8 @@ and returns the net delta of the request.
 
 How the request is read, so that it means what the engine would make of it:
 
+* Safety: the reader measures what the engine's parser recurses on (nesting, chains, patterns) and
+  refuses a request past the limits before the engine sees it (it would overflow the stack).
 * Syntax: the engine itself parses the whole request first (an empty in-memory store runs it behind
   an operation that fails before anything runs, so nothing is evaluated or fetched); its syntax
   errors are reported with the line and column of the user's text.
@@ -41,14 +43,18 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ..errors import QueryError, QueryRefused
-from .reader import COMMENT, IRIREF, PNAME, WS, Token, Unreadable, line_col, read
+from ..settings import SETTINGS
+from .reader import COMMENT, IRIREF, PNAME, WS, Limits, Token, Unreadable, line_col, read
 
-__all__ = ["DEFAULT_GRAPH", "Delta", "UpdateFailed", "apply_to", "run_update"]
+__all__ = ["DEFAULT_GRAPH", "DEFAULT_LIMITS", "Delta", "UpdateFailed", "apply_to", "run_update"]
 
 DEFAULT_GRAPH = ""               # the default graph, in Delta.graphs()
 _CHECK_GRAPH = "urn:x-ketengraaf:update-syntax-check"
 _ENGINE_ERROR = re.compile(r"error at (\d+):(\d+): ")
 _LITERAL_WORDS = {"TRUE", "FALSE"}
+_DEFAULTS = {s.name: s.default for s in SETTINGS}
+DEFAULT_LIMITS = Limits(depth=_DEFAULTS["max_query_depth"], chain=_DEFAULTS["max_query_chain"],
+                        patterns=_DEFAULTS["max_query_patterns"])
 _GAP = rf"(?:{WS.pattern}|{COMMENT.pattern})*"
 _DECLARATION = re.compile(rf"(?i:PREFIX){_GAP}{PNAME.pattern}{_GAP}{IRIREF.pattern}|(?i:BASE){_GAP}{IRIREF.pattern}")
 
@@ -290,8 +296,12 @@ def _check_syntax(text: str, base_iri: str | None) -> None:
         if len(message) > 400:
             message = message[:400] + " ..."
         raise QueryError(f"the update does not parse: {message}") from None
-    except (RuntimeError, OSError, ValueError):
-        return          # the check's own DROP failed: the request parses
+    except ValueError as exc:
+        raise QueryError(f"the update cannot run: {exc}") from None          # a bad base IRI
+    except RuntimeError as exc:
+        if _CHECK_GRAPH in str(exc):
+            return          # the check's own DROP failed: the request parses
+        raise
     raise QueryError("the update could not be checked")         # pragma: no cover - the DROP always fails
 
 
@@ -433,25 +443,29 @@ def _canonical(quads: Iterable[ox.Quad]) -> set[ox.Quad]:
 
 def run_update(text: str, store: ox.Store, apply: Callable[[Delta], Delta], *, base_iri: str | None = None,
                using_graph_uri: Sequence[str] = (), using_named_graph_uri: Sequence[str] = (),
-               allow_network: bool = False) -> Delta:
+               allow_network: bool = False, limits: Limits | None = None) -> Delta:
     """Run the SPARQL 1.1 Update ``text`` against ``store`` through ``apply``; return the net delta.
 
     Each operation's delta is computed against the current ``store`` (queries only) and handed to
     ``apply``, which writes it (possibly elsewhere) and returns the delta it really wrote; operations
     that change nothing are not handed over. ``using_graph_uri`` / ``using_named_graph_uri`` are the
-    protocol's dataset (SPARQL 1.1 Protocol §2.2.3): they replace ``USING`` / ``USING NAMED`` of every
-    ``DELETE/INSERT ... WHERE``, and a request that has ``USING``, ``USING NAMED`` or ``WITH`` too is
-    refused.
+    protocol's dataset (SPARQL 1.1 Protocol §2.2.3): the ``WHERE`` of every ``DELETE/INSERT ... WHERE``
+    and ``DELETE WHERE`` is matched against it (templates still write the store's graphs), and a request
+    that has ``USING``, ``USING NAMED`` or ``WITH`` too is refused. ``limits`` bound nesting, chains and
+    patterns as for queries (the settings ``max_query_depth``, ``max_query_chain``,
+    ``max_query_patterns``; their defaults when not given).
 
     Raises :class:`QueryError` for a request that does not parse (with line and column),
-    :class:`QueryRefused` for ``LOAD`` and ``SERVICE`` (network), and :class:`UpdateFailed` for an
+    :class:`QueryRefused` for ``LOAD`` and ``SERVICE`` (network) and past ``limits``, and :class:`UpdateFailed` for an
     operation that cannot run (the operations before it were applied: see ``applied``)."""
-    _check_syntax(text, base_iri)
     tokens: list[Token] = []
     try:
-        reading = read(text, tokens=tokens)
+        reading = read(text, limits or DEFAULT_LIMITS, tokens=tokens)
     except Unreadable as exc:
-        raise QueryError(f"the update cannot be read: {exc.reason}") from None
+        if exc.limit:
+            raise QueryRefused(exc.reason) from None
+        raise QueryError(f"the update does not parse: {exc.reason}") from None
+    _check_syntax(text, base_iri)
     parser = _Parser(text, tokens)
     ops = parser.operations()
     for op in ops:
@@ -515,14 +529,13 @@ def _modify(op: _Op, store: ox.Store, terms: _Terms, dataset: tuple[list[str], l
     lo, hi = terms.tokens[op.where[0]][2], terms.tokens[op.where[1]][2] + 1
     query = f"{op.prologue}SELECT * WHERE {terms.text[lo:hi]}"
     kwargs: dict = {}
-    if op.kind == "MODIFY":
-        if dataset is not None:
-            using, using_named = dataset
-        if using or using_named:
-            kwargs = {"default_graph": [ox.NamedNode(g) for g in using],
-                      "named_graphs": [ox.NamedNode(g) for g in using_named]}
-        elif with_:
-            kwargs = {"default_graph": ox.NamedNode(with_)}
+    if dataset is not None:                  # DELETE WHERE is DELETE { P } WHERE { P }: the dataset applies
+        using, using_named = dataset
+    if using or using_named:
+        kwargs = {"default_graph": [ox.NamedNode(g) for g in using],
+                  "named_graphs": [ox.NamedNode(g) for g in using_named]}
+    elif with_:
+        kwargs = {"default_graph": ox.NamedNode(with_)}
     names = {name for q in delete + insert for name in _variables(q, terms.prefix + "v:")}
     results = store.query(query, base_iri=base_iri, **kwargs)
     assert isinstance(results, ox.QuerySolutions)
