@@ -27,11 +27,17 @@ How the request is read, so that it means what the engine would make of it:
 
 Semantics follow SPARQL 1.1 Update §3 as the engine implements them (pyoxigraph 0.5.13, measured
 in ``tests/test_sparql_update.py``): the ``WHERE`` is evaluated once; template instances with an
-unbound variable or ill-formed (a literal subject, a graph name that is not an IRI) are skipped;
+unbound variable or ill-formed (a literal subject or predicate, a literal graph name) are skipped
+(``GRAPH ?g`` bound to a blank node writes to that blank-node graph, as the engine does);
 blank nodes of an ``INSERT`` template are fresh per solution; ``ADD`` / ``COPY`` from a missing
 graph do nothing and are no error, ``MOVE`` from one is (without ``SILENT``), ``COPY`` and ``MOVE``
 first drop the target; ``CLEAR`` / ``DROP`` of a missing graph and ``CREATE`` of an existing one are
-errors without ``SILENT``.
+errors without ``SILENT``. The engine reads ``PREFIX`` / ``BASE`` only at the start of a request.
+
+Limits: the request is not atomic by itself: each operation is applied before the next is computed,
+so a failing operation leaves those before it applied (:class:`UpdateFailed` carries their delta;
+the caller may roll back with ``inverse()``, or apply into a transaction of its own). The ``WHERE``
+queries run in the calling process, without the worker pool's time and memory caps.
 """
 from __future__ import annotations
 
@@ -46,7 +52,8 @@ from ..errors import QueryError, QueryRefused
 from ..settings import SETTINGS
 from .reader import COMMENT, IRIREF, PNAME, WS, Limits, Token, Unreadable, line_col, read
 
-__all__ = ["DEFAULT_GRAPH", "DEFAULT_LIMITS", "Delta", "UpdateFailed", "apply_to", "run_update"]
+__all__ = ["DEFAULT_GRAPH", "DEFAULT_LIMITS", "Delta", "UpdateFailed", "apply_to", "graph_key", "graph_term",
+           "run_update"]
 
 DEFAULT_GRAPH = ""               # the default graph, in Delta.graphs()
 _CHECK_GRAPH = "urn:x-ketengraaf:update-syntax-check"
