@@ -137,9 +137,15 @@ class _Frame:
     items: int = 0                  # terms of a collection
 
 
-def read(query: str, limits: Limits | None = None, prefixes: dict[str, str] | None = None) -> Reading:
+Token = tuple[str, str, int]     # kind (word, iri, pname, var, string, ...), text, offset in the query
+
+
+def read(query: str, limits: Limits | None = None, prefixes: dict[str, str] | None = None,
+         tokens: list[Token] | None = None) -> Reading:
     """Read ``query``; raise :class:`Unreadable` for what cannot be read or passes ``limits``.
-    ``prefixes`` (name -> namespace, without the colon) are predeclared, as the engine is told."""
+    ``prefixes`` (name -> namespace, without the colon) are predeclared, as the engine is told.
+    ``tokens``, when given, receives every significant token (no white space, no comments) in order,
+    as the engine reads them (``<`` decided by context), for :mod:`.update`."""
     lim = limits or Limits()
     r = Reading()
     n = len(query)
@@ -248,6 +254,8 @@ def read(query: str, limits: Limits | None = None, prefixes: dict[str, str] | No
             else:
                 raise fail(f"a character the query language does not allow here ({c!r}, U+{ord(c):04X})", pos)
         pos = start + len(text)
+        if tokens is not None:
+            tokens.append((kind, text, start))
 
         # -- what the token means -------------------------------------------------------
         upper = text.upper() if kind == "word" else text
