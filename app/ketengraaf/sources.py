@@ -98,7 +98,8 @@ class ParsedSource:
         count = cast(ox.QuerySolutions,      # a SELECT (stubs: any result kind)
                      store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{self.graph}> {{ ?s ?p ?o }} }}"))
         return SourceInfo(path=self.shown, graph=self.graph, sha256=self.sha256,
-                          triples=int(next(iter(count))["n"].value))
+                          triples=int(next(iter(count))["n"].value),
+                          written=self.kept.written if self.kept is not None else False)
 
 
 def collect_sources(paths: Iterable[str | Path]) -> list[Path]:

@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, UTC
 from typing import cast
 
@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from .errors import Forbidden, InputError, ValidationFailed
 from .loading import HISTORY_GRAPH, INFERENCE_GRAPH, OUTSIDE_UNION, REPORT_GRAPH, RDFS, entailments
 from .namespaces import BASE, GRAPH
+from .sparql.update import Delta
 from .store import Generation, SourceInfo
 from .store.oxigraph import WriterHead, generation_file, writer_lock
 from .validation import Report, read_report_bytes, render
@@ -45,39 +46,6 @@ _PROV = "http://www.w3.org/ns/prov#"
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _DEFAULT = ox.DefaultGraph()
-
-
-@dataclass
-class Delta:
-    """An exact change: ``removed`` were in the store and are not after it, ``added`` the reverse."""
-
-    removed: set = field(default_factory=set)
-    added: set = field(default_factory=set)
-    created: set[str] = field(default_factory=set)
-    dropped: set[str] = field(default_factory=set)
-
-    def __bool__(self) -> bool:
-        return bool(self.removed or self.added or self.created or self.dropped)
-
-    def compose(self, later: Delta) -> None:
-        """This change followed by ``later``, in place."""
-        for q in later.removed:
-            if q in self.added:
-                self.added.discard(q)
-            else:
-                self.removed.add(q)
-        for q in later.added:
-            if q in self.removed:
-                self.removed.discard(q)
-            else:
-                self.added.add(q)
-        self.created = (self.created - later.dropped) | later.created
-        self.dropped = (self.dropped - later.created) | later.dropped
-
-    def graphs(self) -> set[str]:
-        """The named graphs the change touches."""
-        out = {q.graph_name.value for q in self.removed | self.added if not isinstance(q.graph_name, ox.DefaultGraph)}
-        return out | self.created | self.dropped
 
 
 @dataclass(frozen=True)
@@ -191,15 +159,18 @@ class Writer:
         with self._lock, writer_lock(self.store_dir):
             gen, head = self.head.ensure()
             undo = _Undo(head)
-            net = Delta()
+            applied: list[Delta] = []
             shape_graphs = self._shape_graphs(head)
             self.head.begin()
             try:
                 def apply(delta: Delta) -> Delta:
                     done = self._apply(undo, delta, grant, shape_graphs)
-                    net.compose(done)
+                    applied.append(done)
                     return done
                 plan(head, apply)
+                net = Delta()
+                for done in applied:
+                    net = net.compose(done)
                 old = self._old_report(gen)
                 if not net:
                     undo.rollback()
@@ -252,6 +223,10 @@ class Writer:
         dropped = delta.dropped - NOT_WRITABLE
         added = [ox.Quad(q.subject, q.predicate, q.object, ox.NamedNode(DEFAULT_WRITE_GRAPH))
                  if isinstance(q.graph_name, ox.DefaultGraph) else q for q in delta.added]
+        for q in removed + added:
+            if isinstance(q.graph_name, ox.BlankNode):
+                raise InputError("a blank node cannot name a graph that is written (GRAPH ?g bound to a blank node); "
+                                 "name the graph with an IRI")
         for g in {q.graph_name.value for q in removed + added} | delta.created | dropped:
             self._check(g, grant, shape_graphs)
         done = Delta()
@@ -455,7 +430,7 @@ def _history(change_iri: str, who: str, description: str, net: Delta, stamp: str
         ox.Quad(agent, rdf_type, ox.NamedNode(_PROV + "Agent"), g),
         ox.Quad(agent, ox.NamedNode(RDFS + "label"), ox.Literal(who), g),
     ]
-    for graph in sorted(net.graphs()):
+    for graph in sorted(net.graphs() - {""}):
         out.append(ox.Quad(act, ox.NamedNode(_PROV + "used"), ox.NamedNode(graph), g))
     for kind, quads in (("generated", net.added), ("invalidated", net.removed)):
         for q in sorted(quads, key=str):

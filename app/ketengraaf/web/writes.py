@@ -240,12 +240,14 @@ def _replace_default(head, new: set) -> Delta:
 def update(req) -> Response:
     """A SPARQL Update request (``req``: :class:`ketengraaf.sparql.protocol.UpdateRequest`)."""
     grant = authorise()
+    from ..sparql.reader import Limits  # deferred: the update reader is needed only for writes
     from ..sparql.update import run_update  # deferred: the update reader is needed only for writes
     st = settings()
 
     def plan(head, apply):
         run_update(req.update, head, apply, base_iri=request.base_url, using_graph_uri=list(req.using_graphs),
-                   using_named_graph_uri=list(req.using_named_graphs), allow_network=st.allow_network)
+                   using_named_graph_uri=list(req.using_named_graphs), allow_network=st.allow_network,
+                   limits=Limits(depth=st.max_query_depth, chain=st.max_query_chain, patterns=st.max_query_patterns))
     result = writer().write(plan, grant=grant, description="SPARQL Update", dry_run=dry_run())
     return write_response(result)
 
