@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from .errors import Forbidden, InputError, ValidationFailed
 from .loading import HISTORY_GRAPH, INFERENCE_GRAPH, OUTSIDE_UNION, REPORT_GRAPH, RDFS, entailments
 from .namespaces import BASE, GRAPH
-from .sparql.update import Delta
+from .sparql.update import Delta, graph_key
 from .store import Generation, SourceInfo
 from .store.oxigraph import WriterHead, generation_file, writer_lock
 from .validation import Report, read_report_bytes, render
@@ -284,7 +284,7 @@ class Writer:
         count = 0
         for q in before:
             count -= self._union_remove(undo, q)
-        values = None if everything else " ".join(f"<{s.value}>" for s in subjects)
+        values = None if everything else " ".join(f"<{cast(ox.NamedNode, s).value}>" for s in subjects)
         found: set = set()
         for query in entailments(values):
             found.update(cast(ox.QueryTriples, store.query(query)))
@@ -344,9 +344,9 @@ class Writer:
         # the generation's manifest: the sources with their new counts
         counts: dict[str, int] = {}
         for q in net.added:
-            counts[q.graph_name.value] = counts.get(q.graph_name.value, 0) + 1
+            counts[graph_key(q.graph_name)] = counts.get(graph_key(q.graph_name), 0) + 1
         for q in net.removed:
-            counts[q.graph_name.value] = counts.get(q.graph_name.value, 0) - 1
+            counts[graph_key(q.graph_name)] = counts.get(graph_key(q.graph_name), 0) - 1
         sources: list[SourceInfo] = []
         seen = set()
         for s in gen.sources:
@@ -440,7 +440,7 @@ def _history(change_iri: str, who: str, description: str, net: Delta, stamp: str
                     ox.Quad(st, ox.NamedNode(_RDF + "subject"), q.subject, g),
                     ox.Quad(st, ox.NamedNode(_RDF + "predicate"), q.predicate, g),
                     ox.Quad(st, ox.NamedNode(_RDF + "object"), q.object, g),
-                    ox.Quad(st, ox.NamedNode(_PROV + "atLocation"), q.graph_name, g)]
+                    ox.Quad(st, ox.NamedNode(_PROV + "atLocation"), cast(ox.NamedNode, q.graph_name), g)]
     return out
 
 
