@@ -240,3 +240,26 @@ def test_sparql_update_is_gated_authorised_and_exact(client, store_dir):
     # LOAD fetches from the network: refused
     r = client.post("/sparql", data={"update": "LOAD <http://127.0.0.1:9/x.ttl>"}, headers=auth(ADMIN))
     assert r.status_code == 400 and "LOAD" in r.get_json()["message"]
+
+
+def test_a_second_writer_process_is_refused_with_503(store_dir):
+    """Only one process writes a store: its writer's copy is open read-write there (RocksDB allows one)."""
+    import subprocess
+    import sys
+    first = make_app_client(store_dir, load_on_start=False, write_tokens=TOKENS)
+    r = first.post("/graph-store", query_string={"graph": PARTNER_GRAPH + "/eerste"}, data=ALT,
+                   headers=auth(PARTNER, **TURTLE))
+    assert r.status_code == 201
+    script = f"""
+import sys
+sys.path.insert(0, {str(__import__("pathlib").Path(__file__).parent)!r})
+from conftest import make_app_client
+c = make_app_client({str(store_dir)!r}, load_on_start=False, write_tokens={TOKENS!r})
+r = c.post("/graph-store", query_string={{"graph": {PARTNER_GRAPH + "/tweede"!r}}}, data={ALT!r},
+           headers={{"Authorization": "Bearer {PARTNER}", "Content-Type": "text/turtle"}})
+print(r.status_code, r.get_json()["message"])
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    status, _, message = out.stdout.strip().partition(" ")
+    assert status == "503", out.stdout + out.stderr
+    assert "another ketengraaf process writes this store" in message

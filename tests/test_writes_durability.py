@@ -90,7 +90,7 @@ def test_acknowledged_writes_survive_sigkill_and_none_is_partial(tmp_path):
         server = start(store, port)
         stop = threading.Event()
 
-        def writer() -> None:
+        def writer(port: int = port, stop: threading.Event = stop) -> None:
             nonlocal next_n
             while not stop.is_set():
                 n = next_n
@@ -101,7 +101,7 @@ def test_acknowledged_writes_survive_sigkill_and_none_is_partial(tmp_path):
                 except OSError:
                     return                      # the server is gone
 
-        def reader() -> None:
+        def reader(port: int = port, stop: threading.Event = stop) -> None:
             while not stop.is_set():
                 try:
                     counts = subjects(port)
