@@ -382,14 +382,43 @@ class Writer:
 
 
 class WriteRefused(ValidationFailed):
-    """A write that would add violations of the shapes: nothing was written (HTTP 422)."""
+    """A write that would add violations of the shapes: nothing was written (HTTP 422). ``report``: the
+    SHACL report of what the write would add (its new results only); ``full``: the catalogue's whole
+    report as it would have been."""
 
-    def __init__(self, report: Report, new: list):
-        self.report, self.new = report, new
+    def __init__(self, full: Report, new: list):
+        self.full, self.new = full, new
+        self.report = only_results(full, new)
         n = sum(1 for r in new if r.severity == "Violation")
         super().__init__(f"write refused: it would add {n} violation(s) of the shapes; nothing was written",
                          detail="\n".join(f"- {r.focus}: {r.message('en')} [{r.shape_id}]"
                                           for r in new if r.severity == "Violation"))
+
+
+def only_results(report: Report, results: list) -> Report:
+    """A report of only ``results`` (of ``report``): the report node and each result with the blank nodes it
+    holds (its path), and the labels the report gives its focus nodes, so it reads as a report of its own."""
+    from rdflib import BNode, Graph  # deferred: start-up time (rdflib)
+    from rdflib.namespace import RDF, SH
+    graph, source = Graph(), report.graph
+    for prefix, ns in source.namespaces():
+        graph.bind(prefix, ns)
+    node = next(iter(source.subjects(RDF.type, SH.ValidationReport)), None)
+    keep = {r.node for r in results if r.node is not None}
+    todo = list(keep) + ([node] if node is not None else []) + [r.focus for r in results]
+    seen: set = set()
+    while todo:
+        subject = todo.pop()
+        if subject in seen:
+            continue
+        seen.add(subject)
+        for p, o in source.predicate_objects(subject):
+            if subject == node and p == SH.result and o not in keep:
+                continue
+            graph.add((subject, p, o))
+            if isinstance(o, BNode):
+                todo.append(o)
+    return Report.from_graph(graph)
 
 
 def _new_results(old: Report | None, report: Report) -> list:

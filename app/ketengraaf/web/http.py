@@ -220,7 +220,7 @@ def error_response(err: KetengraafError):
     accept = request.headers.get("Accept", "")
     if report is not None and ("text/turtle" in accept or "application/ld+json" in accept):
         fmt = negotiate([BY_NAME["turtle"], BY_NAME["jsonld"]], (), html=None)
-        body = render_report(report, "jsonld" if fmt is BY_NAME["jsonld"] else "turtle", safe_ui_lang())
+        body = render_report(report, "json-ld" if fmt is BY_NAME["jsonld"] else "turtle", safe_ui_lang())
         return Response(body, status=err.status, content_type=fmt.content_type)
     if wants_html():
         body = render_template("error.html", error=err)

@@ -79,7 +79,7 @@ def write_response(result: WriteResult, *, created: str | None = None) -> Respon
 def report_response(result: WriteResult, status: int) -> Response:
     fmt = negotiate([f for f in formats_for("graph") if f.name in ("turtle", "jsonld")], (), html=None,
                     default=TURTLE)
-    body = render(result.report, "jsonld" if fmt.name == "jsonld" else "turtle")
+    body = render(result.report, "json-ld" if fmt.name == "jsonld" else "turtle")
     return Response(body, status=status, content_type=fmt.content_type)
 
 
@@ -268,10 +268,9 @@ def validate():
     try:
         result = writer().write(plan, grant=grant, description="validate", dry_run=True)
     except KetengraafError as err:
-        refused = getattr(err, "report", None)
-        if refused is None:
+        full = getattr(err, "full", None)       # refused: the catalogue's report as it would be
+        if full is None:
             raise
-        return report_response(WriteResult(None, Delta(), refused, err.new, None, 0.0),  # type: ignore[attr-defined]
-                               200)
+        return report_response(WriteResult(None, Delta(), full, getattr(err, "new", []), None, 0.0), 200)
     return report_response(result, 200)
 
