@@ -110,6 +110,9 @@ def test_a_partner_writes_its_graph_and_the_history_says_who_and_what(client, st
     assert [{k: str(v.value) for k, v in r.items()} for r in rows] == [{
         "who": "ggd", "what": f"Graph Store PUT <{PARTNER_GRAPH}>", "used": PARTNER_GRAPH, "s": KETEN + "vth",
         "p": "http://www.w3.org/2004/02/skos/core#altLabel", "o": "VTH-keten", "g": PARTNER_GRAPH}]
+    # the quality page says the store, not the files, holds this graph now
+    page = client.get("/quality?lang=en").get_data(as_text=True)
+    assert "1 graph(s) were changed over HTTP since the last load (1 write(s), the last by ggd at " in page
     # the same PUT again: no change, no new generation, 204
     now = generation(client)
     r = client.put("/graph-store", query_string={"graph": PARTNER_GRAPH}, data=ALT, headers=auth(PARTNER, **TURTLE))

@@ -415,6 +415,12 @@ MESSAGES: dict[str, dict[str, str]] = {
     "wiki.export.resource": {"nl": "Bron", "en": "Resource"},
     "wiki.export.type": {"nl": "Soort", "en": "Type"},
     "quality.since": {"nl": "Sinds", "en": "Since"},
+    "quality.written": {
+        "nl": "{graphs} graaf/grafen zijn via HTTP gewijzigd sinds de laatste keer laden ({writes} wijziging(en), "
+              "de laatste door {by} op {at} UTC): de opslag, niet de bestanden, bevat nu hun actuele inhoud. "
+              "`ketengraaf dump` schrijft ze uit.",
+        "en": "{graphs} graph(s) were changed over HTTP since the last load ({writes} write(s), the last by {by} "
+              "at {at} UTC): the store, not the files, holds what they say now. `ketengraaf dump` writes them out."},
     "quality.allowed": {"nl": "Deze versie is gepubliceerd ondanks overtredingen van de regels "
                               "(ketengraaf load --allow-violations).",
                         "en": "This version was published despite violations of the rules "

@@ -1,8 +1,8 @@
 """The SHACL report of a generation, per resource and per shape, and the data-quality page.
 
-Each generation folder holds ``validation.ttl``, the SHACL validation report
-of the catalogue written at load time. It is read once per generation (rdflib;
-through :func:`ketengraaf.validation.read_report`) into :class:`Report`: results by focus node and by shape. Each
+Each generation holds the SHACL validation report of the catalogue as the named graph
+``graph/validatie`` (written by the load, and brought up to date by every write). It is read once per
+generation through the store into :class:`Report`: results by focus node and by shape. Each
 result is told in plain language: the result's own ``sh:resultMessage``, else
 the shape's ``sh:message`` from the store, in the reader's language.
 """
@@ -12,12 +12,13 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template
-from rdflib import BNode, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import SH
 
 from ..labels import pick
-from ..store.oxigraph import generation_file
-from ..validation import read_report_bytes
+from ..loading import REPORT_GRAPH
+from ..validation.engine import add_triples
+from ..validation.report import Report as ValidationReport
 from .http import HTML, conditional
 from .i18n import reader_lang
 from .snapshot import Snapshot, snapshot
@@ -74,11 +75,11 @@ def _shape_messages(snap: Snapshot, shape: str) -> dict[str, str]:
 
 
 def read_report(snap: Snapshot) -> Report:
-    """The generation's ``validation.ttl`` through :func:`ketengraaf.validation.read_report`, indexed for pages."""
-    data = generation_file(snap.gen, "validation.ttl")
-    if data is None or not data.strip():
+    """The generation's report (the graph ``graph/validatie``, read through the store), indexed for pages."""
+    quads = list(snap.store.quads(graph=REPORT_GRAPH))
+    if not quads:
         return Report(available=False)
-    stored = read_report_bytes(data)
+    stored = ValidationReport.from_graph(add_triples(Graph(), quads))
     report = Report(available=True, conforms=stored.conforms)
     for r in stored.results:
         shape_iri = str(r.shape) if isinstance(r.shape, URIRef) else None
@@ -117,8 +118,11 @@ def quality_page():
         for r in rep.results:
             counts[r.severity] = counts.get(r.severity, 0) + 1
         allowed = bool((snap.gen.extra.get("validation") or {}).get("allowed_violations"))
+        writes = int(snap.gen.extra.get("writes", 0))
+        last = snap.gen.extra.get("last_write") or {}
+        written = sorted(s.graph for s in snap.gen.sources if s.written)
         return render_template("quality.html", report=rep, groups=rep.by_shape(), counts=counts,
-                               lang=reader_lang(), allowed=allowed)
+                               lang=reader_lang(), allowed=allowed, writes=writes, last_write=last, written=written)
     return conditional(HTML, lambda: _html(make()))
 
 
