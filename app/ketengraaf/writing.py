@@ -29,8 +29,8 @@ from .loading import HISTORY_GRAPH, INFERENCE_GRAPH, OUTSIDE_UNION, REPORT_GRAPH
 from .namespaces import BASE, GRAPH
 from .sparql.update import Delta, graph_key
 from .store import Generation, SourceInfo
-from .store.oxigraph import WriterHead, generation_file, writer_lock
-from .validation import Report, read_report_bytes, render
+from .store.oxigraph import WriterHead, writer_lock
+from .validation import Report, render
 from .validation.engine import DataGraph, add_triples, validate_graph
 
 DEFAULT_WRITE_GRAPH = str(GRAPH) + "standaard"
@@ -161,6 +161,7 @@ class Writer:
             undo = _Undo(head)
             applied: list[Delta] = []
             shape_graphs = self._shape_graphs(head)
+            old = self._old_report(gen, head)
             self.head.begin()
             try:
                 def apply(delta: Delta) -> Delta:
@@ -171,7 +172,6 @@ class Writer:
                 net = Delta()
                 for done in applied:
                     net = net.compose(done)
-                old = self._old_report(gen)
                 if not net:
                     undo.rollback()
                     self.head.clean()
@@ -307,10 +307,12 @@ class Writer:
             self._shapes = (gen.version, g)
         return self._shapes[1]
 
-    def _old_report(self, gen: Generation) -> Report | None:
+    def _old_report(self, gen: Generation, store: ox.Store) -> Report | None:
+        """The report of ``gen`` (the head equals it before the change): its graph ``graph/validatie``."""
         if self._report is None or self._report[0] != gen.id:
-            data = generation_file(gen, "validation.ttl")
-            self._report = (gen.id, read_report_bytes(data) if data else None)
+            from rdflib import Graph  # deferred: start-up time (rdflib)
+            quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(REPORT_GRAPH)))
+            self._report = (gen.id, Report.from_graph(add_triples(Graph(), quads)) if quads else None)
         return self._report[1]
 
     def _validate(self, store: ox.Store, gen: Generation, shape_graphs: frozenset[str]) -> Report:
