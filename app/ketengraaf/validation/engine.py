@@ -203,22 +203,51 @@ def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path | None = None,
 
 
 def validate_graph(data_graph: Graph, shapes_graph: Graph, *, ont_graph: Graph | None = None,
-                   sources: dict | None = None) -> Report:
+                   sources: dict | None = None, focus_nodes: Iterable | None = None) -> Report:
     """Validate ``data_graph`` (plus ``ont_graph`` when given) against ``shapes_graph``.
 
     No inference: the class hierarchy comes from the ontology triples in the data.
     Pass a :class:`DataGraph` for speed: pySHACL works on it in place (no copy).
-    ``sh:conforms`` is true only without any result (SHACL §3.6.1); ``Report.acceptable`` allows warnings."""
+    ``sh:conforms`` is true only without any result (SHACL §3.6.1); ``Report.acceptable`` allows warnings.
+    ``focus_nodes``: only the results whose focus node is one of these (pySHACL's ``focus_nodes`` when they
+    are all IRIs, which is the only kind it keeps; else every target is validated and the rest dropped)."""
     started = time.perf_counter()
     shapes_graph = resolve_sparql_targets(data_graph, shapes_graph)
+    focus = None if focus_nodes is None else set(focus_nodes)
+    options: dict = {}
+    if focus and all(isinstance(n, URIRef) for n in focus):
+        options["focus_nodes"] = sorted(focus)
     _conforms, report_graph, _text = pyshacl.validate(
         data_graph, shacl_graph=shapes_graph, ont_graph=ont_graph, inference="none",
-        allow_warnings=True, inplace=ont_graph is None, advanced=False)
+        allow_warnings=True, inplace=ont_graph is None, advanced=False, **options)
     took = time.perf_counter() - started
     if not isinstance(report_graph, Graph):     # pySHACL's ValidationFailure: the shapes cannot be used
         raise ConfigError(f"the SHACL shapes cannot be used: {getattr(report_graph, 'message', report_graph)}")
+    if focus is not None:
+        _keep_results(report_graph, focus)
     _language_tagged_messages(report_graph, shapes_graph)
     return Report.from_graph(report_graph, data_graph=data_graph, sources=sources or {}, took=took)
+
+
+def _keep_results(report_graph: Graph, focus: set) -> None:
+    """Remove the results whose focus node is not in ``focus``."""
+    drop_results(report_graph, [r for r in report_graph.subjects(RDF.type, SH.ValidationResult)
+                                if report_graph.value(r, SH.focusNode) not in focus])
+
+
+def drop_results(report_graph: Graph, results: Iterable) -> None:
+    """Remove ``results`` from a report graph, and the blank nodes (paths, details) nothing refers to then."""
+    orphans = set()
+    for result in list(results):
+        orphans.update(o for o in report_graph.objects(result, None) if isinstance(o, BNode))
+        report_graph.remove((result, None, None))
+        report_graph.remove((None, SH.result, result))
+    while orphans:
+        node = orphans.pop()
+        if (None, None, node) in report_graph:
+            continue
+        orphans.update(o for o in report_graph.objects(node, None) if isinstance(o, BNode))
+        report_graph.remove((node, None, None))
 
 
 def resolve_sparql_targets(data_graph: Graph, shapes_graph: Graph) -> Graph:
