@@ -21,7 +21,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef, Variable
-from rdflib.namespace import RDF, SH, XSD
+from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -209,17 +209,17 @@ def validate_graph(data_graph: Graph, shapes_graph: Graph, *, ont_graph: Graph |
     No inference: the class hierarchy comes from the ontology triples in the data.
     Pass a :class:`DataGraph` for speed: pySHACL works on it in place (no copy).
     ``sh:conforms`` is true only without any result (SHACL §3.6.1); ``Report.acceptable`` allows warnings.
-    ``focus_nodes``: only the results whose focus node is one of these (pySHACL's ``focus_nodes`` when they
-    are all IRIs, which is the only kind it keeps; else every target is validated and the rest dropped)."""
+    ``focus_nodes``: only the results whose focus node is one of these (each shape's targets are resolved
+    here and replaced by the ``sh:targetNode``s among them: pySHACL's own ``focus_nodes`` option also
+    filters the value nodes a nested shape checks, which changes ``sh:qualifiedMinCount`` and the like)."""
     started = time.perf_counter()
     shapes_graph = resolve_sparql_targets(data_graph, shapes_graph)
     focus = None if focus_nodes is None else set(focus_nodes)
-    options: dict = {}
-    if focus and all(isinstance(n, URIRef) for n in focus):
-        options["focus_nodes"] = sorted(focus)
+    if focus is not None:
+        shapes_graph = restrict_targets(data_graph, shapes_graph, focus)
     _conforms, report_graph, _text = pyshacl.validate(
         data_graph, shacl_graph=shapes_graph, ont_graph=ont_graph, inference="none",
-        allow_warnings=True, inplace=ont_graph is None, advanced=False, **options)
+        allow_warnings=True, inplace=ont_graph is None, advanced=False)
     took = time.perf_counter() - started
     if not isinstance(report_graph, Graph):     # pySHACL's ValidationFailure: the shapes cannot be used
         raise ConfigError(f"the SHACL shapes cannot be used: {getattr(report_graph, 'message', report_graph)}")
@@ -227,6 +227,54 @@ def validate_graph(data_graph: Graph, shapes_graph: Graph, *, ont_graph: Graph |
         _keep_results(report_graph, focus)
     _language_tagged_messages(report_graph, shapes_graph)
     return Report.from_graph(report_graph, data_graph=data_graph, sources=sources or {}, took=took)
+
+
+_TARGET_PREDICATES = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+def restrict_targets(data_graph: Graph, shapes_graph: Graph, focus: set) -> Graph:
+    """A copy of ``shapes_graph`` whose shapes target exactly the nodes of ``focus`` they targeted in
+    ``data_graph`` (as ``sh:targetNode``s). SPARQL-based targets must be resolved already
+    (:func:`resolve_sparql_targets`); an implicit class target (a shape that is an ``rdfs:Class``) counts."""
+    superclasses: dict = {}
+
+    def classes_of(node) -> set:
+        out = set()
+        for cls in data_graph.objects(node, RDF.type):
+            if cls not in superclasses:
+                superclasses[cls] = set(data_graph.transitive_objects(cls, RDFS.subClassOf))
+            out |= superclasses[cls]
+        return out
+
+    targeted: dict = {}
+    shapes = set(shapes_graph.subjects(SH.targetNode)) | set(shapes_graph.subjects(SH.targetClass)) | set(
+        shapes_graph.subjects(SH.targetSubjectsOf)) | set(shapes_graph.subjects(SH.targetObjectsOf)) | (
+        {s for s in shapes_graph.subjects(RDF.type, RDFS.Class)
+         if (s, RDF.type, SH.NodeShape) in shapes_graph or (s, RDF.type, SH.PropertyShape) in shapes_graph})
+    types = {n: classes_of(n) for n in focus}
+    for shape in shapes:
+        chosen = set()
+        for n in focus:
+            if (shape, SH.targetNode, n) in shapes_graph:
+                chosen.add(n)
+        classes = set(shapes_graph.objects(shape, SH.targetClass))
+        if (shape, RDF.type, RDFS.Class) in shapes_graph:
+            classes.add(shape)
+        chosen |= {n for n in focus if types[n] & classes}
+        for p in shapes_graph.objects(shape, SH.targetSubjectsOf):
+            chosen |= {n for n in focus if (n, p, None) in data_graph}
+        for p in shapes_graph.objects(shape, SH.targetObjectsOf):
+            chosen |= {n for n in focus if (None, p, n) in data_graph}
+        targeted[shape] = chosen
+    out = Graph()
+    for triple in shapes_graph:
+        if triple[1] not in _TARGET_PREDICATES:
+            out.add(triple)
+    for shape, nodes in targeted.items():
+        out.remove((shape, RDF.type, RDFS.Class))
+        for n in nodes:
+            out.add((shape, SH.targetNode, n))
+    return out
 
 
 def _keep_results(report_graph: Graph, focus: set) -> None:
@@ -237,7 +285,7 @@ def _keep_results(report_graph: Graph, focus: set) -> None:
 
 def drop_results(report_graph: Graph, results: Iterable) -> None:
     """Remove ``results`` from a report graph, and the blank nodes (paths, details) nothing refers to then."""
-    orphans = set()
+    orphans: set = set()
     for result in list(results):
         orphans.update(o for o in report_graph.objects(result, None) if isinstance(o, BNode))
         report_graph.remove((result, None, None))
