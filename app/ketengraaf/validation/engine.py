@@ -12,6 +12,7 @@ same function, e.g. by passing pySHACL's ``focus_nodes``/``use_shapes``.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -213,18 +214,31 @@ def validate_graph(data_graph: Graph, shapes_graph: Graph, *, ont_graph: Graph |
     here and replaced by the ``sh:targetNode``s among them: pySHACL's own ``focus_nodes`` option also
     filters the value nodes a nested shape checks, which changes ``sh:qualifiedMinCount`` and the like)."""
     started = time.perf_counter()
-    shapes_graph = resolve_sparql_targets(data_graph, shapes_graph)
     focus = None if focus_nodes is None else set(focus_nodes)
     if focus is not None:
-        shapes_graph = restrict_targets(data_graph, shapes_graph, focus)
-    _conforms, report_graph, _text = pyshacl.validate(
-        data_graph, shacl_graph=shapes_graph, ont_graph=ont_graph, inference="none",
-        allow_warnings=True, inplace=ont_graph is None, advanced=False)
+        targeted = focus_targets(data_graph, shapes_graph, focus)
+        skeleton, lock = _skeleton(shapes_graph)
+        added = [(shape, SH.targetNode, n) for shape, nodes in targeted.items() for n in nodes]
+        with lock:                      # the skeleton is shared: one validation at a time adds its targets
+            for t in added:
+                skeleton.add(t)
+            try:
+                _conforms, report_graph, _text = pyshacl.validate(
+                    data_graph, shacl_graph=skeleton, ont_graph=ont_graph, inference="none",
+                    allow_warnings=True, inplace=ont_graph is None, advanced=False)
+            finally:
+                for t in added:
+                    skeleton.remove(t)
+    else:
+        shapes_graph = resolve_sparql_targets(data_graph, shapes_graph)
+        _conforms, report_graph, _text = pyshacl.validate(
+            data_graph, shacl_graph=shapes_graph, ont_graph=ont_graph, inference="none",
+            allow_warnings=True, inplace=ont_graph is None, advanced=False)
     took = time.perf_counter() - started
     if not isinstance(report_graph, Graph):     # pySHACL's ValidationFailure: the shapes cannot be used
         raise ConfigError(f"the SHACL shapes cannot be used: {getattr(report_graph, 'message', report_graph)}")
     if focus is not None:
-        _keep_results(report_graph, focus)
+        _keep_results(report_graph, focus)      # (a shape's nested results name other focus nodes? never, but)
     _language_tagged_messages(report_graph, shapes_graph)
     return Report.from_graph(report_graph, data_graph=data_graph, sources=sources or {}, took=took)
 
@@ -232,10 +246,34 @@ def validate_graph(data_graph: Graph, shapes_graph: Graph, *, ont_graph: Graph |
 _TARGET_PREDICATES = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
 
 
-def restrict_targets(data_graph: Graph, shapes_graph: Graph, focus: set) -> Graph:
-    """A copy of ``shapes_graph`` whose shapes target exactly the nodes of ``focus`` they targeted in
-    ``data_graph`` (as ``sh:targetNode``s). SPARQL-based targets must be resolved already
-    (:func:`resolve_sparql_targets`); an implicit class target (a shape that is an ``rdfs:Class``) counts."""
+_SKELETONS: dict[int, tuple[Graph, int, Graph, threading.Lock]] = {}
+
+
+def _is_shape_class(shapes_graph: Graph, s) -> bool:
+    return (s, RDF.type, RDFS.Class) in shapes_graph and any(
+        (s, RDF.type, t) in shapes_graph for t in (SH.NodeShape, SH.PropertyShape))
+
+
+def _skeleton(shapes_graph: Graph) -> tuple[Graph, threading.Lock]:
+    """A copy of ``shapes_graph`` without any target (kept while the same graph has the same size)."""
+    kept = _SKELETONS.get(id(shapes_graph))
+    if kept is not None and kept[0] is shapes_graph and kept[1] == len(shapes_graph):
+        return kept[2], kept[3]
+    skeleton = Graph()
+    for s, p, o in shapes_graph:
+        if p in _TARGET_PREDICATES or p == SH.target or (p == RDF.type and o == RDFS.Class
+                                                           and _is_shape_class(shapes_graph, s)):
+            continue
+        skeleton.add((s, p, o))
+    lock = threading.Lock()
+    _SKELETONS[id(shapes_graph)] = (shapes_graph, len(shapes_graph), skeleton, lock)
+    return skeleton, lock
+
+
+def focus_targets(data_graph: Graph, shapes_graph: Graph, focus: set) -> dict:
+    """Shape -> the nodes of ``focus`` it targets in ``data_graph``: ``sh:targetNode``, ``sh:targetClass``
+    (with ``rdfs:subClassOf``), ``sh:targetSubjectsOf``/``ObjectsOf``, SPARQL-based targets (evaluated on
+    Oxigraph), and the implicit class target of a shape that is an ``rdfs:Class``."""
     superclasses: dict = {}
 
     def classes_of(node) -> set:
@@ -247,34 +285,36 @@ def restrict_targets(data_graph: Graph, shapes_graph: Graph, focus: set) -> Grap
         return out
 
     targeted: dict = {}
-    shapes = set(shapes_graph.subjects(SH.targetNode)) | set(shapes_graph.subjects(SH.targetClass)) | set(
-        shapes_graph.subjects(SH.targetSubjectsOf)) | set(shapes_graph.subjects(SH.targetObjectsOf)) | (
-        {s for s in shapes_graph.subjects(RDF.type, RDFS.Class)
-         if (s, RDF.type, SH.NodeShape) in shapes_graph or (s, RDF.type, SH.PropertyShape) in shapes_graph})
     types = {n: classes_of(n) for n in focus}
-    for shape in shapes:
-        chosen = set()
-        for n in focus:
-            if (shape, SH.targetNode, n) in shapes_graph:
-                chosen.add(n)
-        classes = set(shapes_graph.objects(shape, SH.targetClass))
-        if (shape, RDF.type, RDFS.Class) in shapes_graph:
-            classes.add(shape)
-        chosen |= {n for n in focus if types[n] & classes}
-        for p in shapes_graph.objects(shape, SH.targetSubjectsOf):
-            chosen |= {n for n in focus if (n, p, None) in data_graph}
-        for p in shapes_graph.objects(shape, SH.targetObjectsOf):
-            chosen |= {n for n in focus if (None, p, n) in data_graph}
-        targeted[shape] = chosen
-    out = Graph()
-    for triple in shapes_graph:
-        if triple[1] not in _TARGET_PREDICATES:
-            out.add(triple)
-    for shape, nodes in targeted.items():
-        out.remove((shape, RDF.type, RDFS.Class))
-        for n in nodes:
-            out.add((shape, SH.targetNode, n))
-    return out
+    for shape, node in shapes_graph.subject_objects(SH.targetNode):
+        if node in focus:
+            targeted.setdefault(shape, set()).add(node)
+    classes: dict = {}
+    for shape, cls in shapes_graph.subject_objects(SH.targetClass):
+        classes.setdefault(shape, set()).add(cls)
+    for shape in shapes_graph.subjects(RDF.type, RDFS.Class):
+        if _is_shape_class(shapes_graph, shape):
+            classes.setdefault(shape, set()).add(shape)
+    for shape, wanted in classes.items():
+        chosen = {n for n in focus if types[n] & wanted}
+        if chosen:
+            targeted.setdefault(shape, set()).update(chosen)
+    for shape, p in shapes_graph.subject_objects(SH.targetSubjectsOf):
+        targeted.setdefault(shape, set()).update(n for n in focus if (n, p, None) in data_graph)
+    for shape, p in shapes_graph.subject_objects(SH.targetObjectsOf):
+        targeted.setdefault(shape, set()).update(n for n in focus if (None, p, n) in data_graph)
+    sparql = [(shape, t) for shape, t in shapes_graph.subject_objects(SH.target)
+              if shapes_graph.value(t, SH.select) is not None]
+    if sparql:
+        store = ox.Store()
+        store.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()) for s, p, o in data_graph)
+        for shape, target in sparql:
+            query = prefixes_of(shapes_graph, target) + "\n" + str(shapes_graph.value(target, SH.select))
+            for row in cast(ox.QuerySolutions, store.query(query)):      # a SELECT (stubs: any result kind)
+                node = from_ox(row["this"])
+                if node in focus:
+                    targeted.setdefault(shape, set()).add(node)
+    return {shape: nodes for shape, nodes in targeted.items() if nodes}
 
 
 def _keep_results(report_graph: Graph, focus: set) -> None:

@@ -506,27 +506,36 @@ def data_graphs(store: ox.Store) -> list | None:
 
 
 class _Reader:
-    """Triples of the data (see :func:`data_graphs`), each once."""
+    """Triples of the data (see :func:`data_graphs`), each once: read from the default graph (the union),
+    leaving out the triples held only by a derived graph or a shapes graph."""
 
     def __init__(self, store: ox.Store):
         self.store = store
         graphs = data_graphs(store)
-        self.graphs = None if graphs is None else set(graphs)
+        self.graphs = graphs or []
+        shape_names = shape_graphs(store)
+        present = {g.value: g for g in store.named_graphs() if isinstance(g, ox.NamedNode)} if graphs is not None \
+            else {}
+        self.derived = [g for name, g in present.items() if name in DERIVED_GRAPHS]
+        self.shape_graphs = [g for name, g in present.items() if name in shape_names]
+        self.shape_subjects = {q.subject for g in self.shape_graphs
+                               for q in store.quads_for_pattern(None, None, None, g)}
+        self.check = bool(self.derived or self.shape_graphs)
+
+    def _data(self, s, p, o) -> bool:
+        store = self.store
+        if not any(ox.Quad(s, p, o, g) in store for g in self.derived) and (
+                s not in self.shape_subjects or not any(ox.Quad(s, p, o, g) in store for g in self.shape_graphs)):
+            return True
+        return any(ox.Quad(s, p, o, g) in store for g in self.graphs)
 
     def triples(self, s=None, p=None, o=None) -> Iterator[tuple]:
-        if isinstance(s, ox.Literal):
+        if isinstance(s, ox.Literal) or (p is not None and not isinstance(p, ox.NamedNode)):
             return
-        if self.graphs is None:
-            for q in self.store.quads_for_pattern(s, p, o, ox.DefaultGraph()):
-                yield q.subject, q.predicate, q.object
-            return
-        seen: set = set()
-        for q in self.store.quads_for_pattern(s, p, o, None):
-            if q.graph_name in self.graphs:
-                t = (q.subject, q.predicate, q.object)
-                if t not in seen:
-                    seen.add(t)
-                    yield t
+        for q in self.store.quads_for_pattern(s, p, o, ox.DefaultGraph()):
+            t = (q.subject, q.predicate, q.object)
+            if not self.check or self._data(*t):
+                yield t
 
 
 def _default(store: ox.Store, s=None, p=None, o=None) -> Iterator:
@@ -689,15 +698,12 @@ def neighbourhood(store: ox.Store, shapes: Graph, focus_nodes: Iterable[Node]) -
     forwards from them), their labels, and the class hierarchy."""
     model = model_of(shapes)
     reader = _Reader(store)
-    graph = DataGraph()
-    add = graph.add
     start = [(to_ox(n), ROOT) for n in focus_nodes]
     seen = set(start)
     queue = deque(start)
     label_props = [ox.NamedNode(str(p)) for p in LABEL_PROPERTIES]
-
-    def put(t):
-        add((to_rdflib(t[0]), to_rdflib(t[1]), to_rdflib(t[2])))
+    triples: set = set()
+    put = triples.add
 
     for node, _ in start:
         for prop in label_props:
@@ -720,6 +726,10 @@ def neighbourhood(store: ox.Store, shapes: Graph, focus_nodes: Iterable[Node]) -
             witness = next(iter(reader.triples(*args)), None)     # one triple shows the existence
             if witness is not None:
                 put(witness)
+    graph = DataGraph()
+    add = graph.add
+    for t in triples:
+        add((to_rdflib(t[0]), to_rdflib(t[1]), to_rdflib(t[2])))
     return graph
 
 
