@@ -5,9 +5,9 @@ graph (docs/oxigraph-notes.md), so the parsed sources (pyoxigraph triples) are
 copied into a plain rdflib graph. The data graph holds the data files plus the
 ontology, so ``sh:targetClass`` and ``sh:class`` honour ``rdfs:subClassOf``.
 
-:func:`validate_graph` is the one place pySHACL is called. Incremental
-validation later (only the focus nodes a change can affect) belongs behind the
-same function, e.g. by passing pySHACL's ``focus_nodes``/``use_shapes``.
+:func:`validate_graph` is the one place pySHACL is called. Incremental validation
+(:mod:`.incremental`: only the focus nodes a write can affect) calls it with
+``focus_nodes`` on a small graph of what those nodes' validation reads.
 """
 from __future__ import annotations
 

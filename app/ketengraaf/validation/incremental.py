@@ -793,13 +793,13 @@ def merge(old: Report, affected: Iterable[Node] | None, fresh: Report) -> Report
     (:data:`EVERYTHING`), ``fresh`` is a full report and is returned as it is."""
     if affected is None:
         return fresh
-    gone = {str(n) for n in affected}
+    gone = set(affected)                # rdflib terms: an IRI and a literal with the same text differ
     graph = Graph()
     for prefix, ns in old.graph.namespaces():
         graph.bind(prefix, ns, override=False)
     for t in old.graph:
         graph.add(t)
-    drop_results(graph, [r.node for r in old.results if str(r.focus) in gone and r.node is not None])
+    drop_results(graph, [r.node for r in old.results if r.focus in gone and r.node is not None])
     report_node = next(iter(graph.subjects(RDF.type, SH.ValidationReport)), None)
     if report_node is None:
         report_node = BNode()
@@ -811,7 +811,7 @@ def merge(old: Report, affected: Iterable[Node] | None, fresh: Report) -> Report
                 graph.add((report_node, p, o))
             continue
         graph.add((s, p, o))
-    kept = [r for r in old.results if str(r.focus) not in gone]
+    kept = [r for r in old.results if r.focus not in gone]
     results = kept + list(fresh.results)
     graph.set((report_node, SH.conforms, Literal(not results)))
     return Report(graph, results, took=fresh.took)
