@@ -5,13 +5,14 @@ graph (docs/oxigraph-notes.md), so the parsed sources (pyoxigraph triples) are
 copied into a plain rdflib graph. The data graph holds the data files plus the
 ontology, so ``sh:targetClass`` and ``sh:class`` honour ``rdfs:subClassOf``.
 
-:func:`validate_graph` is the one place pySHACL is called. Incremental
-validation later (only the focus nodes a change can affect) belongs behind the
-same function, e.g. by passing pySHACL's ``focus_nodes``/``use_shapes``.
+:func:`validate_graph` is the one place pySHACL is called. Incremental validation
+(:mod:`.incremental`: only the focus nodes a write can affect) calls it with
+``focus_nodes`` on a small graph of what those nodes' validation reads.
 """
 from __future__ import annotations
 
 import re
+import threading
 import time
 from functools import lru_cache
 from pathlib import Path
@@ -21,7 +22,7 @@ from collections.abc import Iterable
 import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Graph, Literal, URIRef, Variable
-from rdflib.namespace import RDF, SH, XSD
+from rdflib.namespace import RDF, RDFS, SH, XSD
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 
@@ -203,22 +204,138 @@ def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path | None = None,
 
 
 def validate_graph(data_graph: Graph, shapes_graph: Graph, *, ont_graph: Graph | None = None,
-                   sources: dict | None = None) -> Report:
+                   sources: dict | None = None, focus_nodes: Iterable | None = None) -> Report:
     """Validate ``data_graph`` (plus ``ont_graph`` when given) against ``shapes_graph``.
 
     No inference: the class hierarchy comes from the ontology triples in the data.
     Pass a :class:`DataGraph` for speed: pySHACL works on it in place (no copy).
-    ``sh:conforms`` is true only without any result (SHACL §3.6.1); ``Report.acceptable`` allows warnings."""
+    ``sh:conforms`` is true only without any result (SHACL §3.6.1); ``Report.acceptable`` allows warnings.
+    ``focus_nodes``: only the results whose focus node is one of these (each shape's targets are resolved
+    here and replaced by the ``sh:targetNode``s among them: pySHACL's own ``focus_nodes`` option also
+    filters the value nodes a nested shape checks, which changes ``sh:qualifiedMinCount`` and the like)."""
     started = time.perf_counter()
-    shapes_graph = resolve_sparql_targets(data_graph, shapes_graph)
-    _conforms, report_graph, _text = pyshacl.validate(
-        data_graph, shacl_graph=shapes_graph, ont_graph=ont_graph, inference="none",
-        allow_warnings=True, inplace=ont_graph is None, advanced=False)
+    focus = None if focus_nodes is None else set(focus_nodes)
+    if focus is not None:
+        targeted = focus_targets(data_graph, shapes_graph, focus)
+        skeleton, lock = _skeleton(shapes_graph)
+        added = [(shape, SH.targetNode, n) for shape, nodes in targeted.items() for n in nodes]
+        with lock:                      # the skeleton is shared: one validation at a time adds its targets
+            for t in added:
+                skeleton.add(t)
+            try:
+                _conforms, report_graph, _text = pyshacl.validate(
+                    data_graph, shacl_graph=skeleton, ont_graph=ont_graph, inference="none",
+                    allow_warnings=True, inplace=ont_graph is None, advanced=False)
+            finally:
+                for t in added:
+                    skeleton.remove(t)
+    else:
+        shapes_graph = resolve_sparql_targets(data_graph, shapes_graph)
+        _conforms, report_graph, _text = pyshacl.validate(
+            data_graph, shacl_graph=shapes_graph, ont_graph=ont_graph, inference="none",
+            allow_warnings=True, inplace=ont_graph is None, advanced=False)
     took = time.perf_counter() - started
     if not isinstance(report_graph, Graph):     # pySHACL's ValidationFailure: the shapes cannot be used
         raise ConfigError(f"the SHACL shapes cannot be used: {getattr(report_graph, 'message', report_graph)}")
+    if focus is not None:
+        _keep_results(report_graph, focus)      # (a shape's nested results name other focus nodes? never, but)
     _language_tagged_messages(report_graph, shapes_graph)
     return Report.from_graph(report_graph, data_graph=data_graph, sources=sources or {}, took=took)
+
+
+_TARGET_PREDICATES = (SH.targetNode, SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf)
+
+
+_SKELETONS: dict[int, tuple[Graph, int, Graph, threading.Lock]] = {}
+
+
+def _is_shape_class(shapes_graph: Graph, s) -> bool:
+    return (s, RDF.type, RDFS.Class) in shapes_graph and any(
+        (s, RDF.type, t) in shapes_graph for t in (SH.NodeShape, SH.PropertyShape))
+
+
+def _skeleton(shapes_graph: Graph) -> tuple[Graph, threading.Lock]:
+    """A copy of ``shapes_graph`` without any target (kept while the same graph has the same size)."""
+    kept = _SKELETONS.get(id(shapes_graph))
+    if kept is not None and kept[0] is shapes_graph and kept[1] == len(shapes_graph):
+        return kept[2], kept[3]
+    skeleton = Graph()
+    for s, p, o in shapes_graph:
+        if p in _TARGET_PREDICATES or p == SH.target or (p == RDF.type and o == RDFS.Class
+                                                           and _is_shape_class(shapes_graph, s)):
+            continue
+        skeleton.add((s, p, o))
+    lock = threading.Lock()
+    _SKELETONS[id(shapes_graph)] = (shapes_graph, len(shapes_graph), skeleton, lock)
+    return skeleton, lock
+
+
+def focus_targets(data_graph: Graph, shapes_graph: Graph, focus: set) -> dict:
+    """Shape -> the nodes of ``focus`` it targets in ``data_graph``: ``sh:targetNode``, ``sh:targetClass``
+    (with ``rdfs:subClassOf``), ``sh:targetSubjectsOf``/``ObjectsOf``, SPARQL-based targets (evaluated on
+    Oxigraph), and the implicit class target of a shape that is an ``rdfs:Class``."""
+    superclasses: dict = {}
+
+    def classes_of(node) -> set:
+        out = set()
+        for cls in data_graph.objects(node, RDF.type):
+            if cls not in superclasses:
+                superclasses[cls] = set(data_graph.transitive_objects(cls, RDFS.subClassOf))
+            out |= superclasses[cls]
+        return out
+
+    targeted: dict = {}
+    types = {n: classes_of(n) for n in focus}
+    for shape, node in shapes_graph.subject_objects(SH.targetNode):
+        if node in focus:
+            targeted.setdefault(shape, set()).add(node)
+    classes: dict = {}
+    for shape, cls in shapes_graph.subject_objects(SH.targetClass):
+        classes.setdefault(shape, set()).add(cls)
+    for shape in shapes_graph.subjects(RDF.type, RDFS.Class):
+        if _is_shape_class(shapes_graph, shape):
+            classes.setdefault(shape, set()).add(shape)
+    for shape, wanted in classes.items():
+        chosen = {n for n in focus if types[n] & wanted}
+        if chosen:
+            targeted.setdefault(shape, set()).update(chosen)
+    for shape, p in shapes_graph.subject_objects(SH.targetSubjectsOf):
+        targeted.setdefault(shape, set()).update(n for n in focus if (n, p, None) in data_graph)
+    for shape, p in shapes_graph.subject_objects(SH.targetObjectsOf):
+        targeted.setdefault(shape, set()).update(n for n in focus if (None, p, n) in data_graph)
+    sparql = [(shape, t) for shape, t in shapes_graph.subject_objects(SH.target)
+              if shapes_graph.value(t, SH.select) is not None]
+    if sparql:
+        store = ox.Store()
+        store.bulk_extend(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.DefaultGraph()) for s, p, o in data_graph)
+        for shape, target in sparql:
+            query = prefixes_of(shapes_graph, target) + "\n" + str(shapes_graph.value(target, SH.select))
+            for row in cast(ox.QuerySolutions, store.query(query)):      # a SELECT (stubs: any result kind)
+                node = from_ox(row["this"])
+                if node in focus:
+                    targeted.setdefault(shape, set()).add(node)
+    return {shape: nodes for shape, nodes in targeted.items() if nodes}
+
+
+def _keep_results(report_graph: Graph, focus: set) -> None:
+    """Remove the results whose focus node is not in ``focus``."""
+    drop_results(report_graph, [r for r in report_graph.subjects(RDF.type, SH.ValidationResult)
+                                if report_graph.value(r, SH.focusNode) not in focus])
+
+
+def drop_results(report_graph: Graph, results: Iterable) -> None:
+    """Remove ``results`` from a report graph, and the blank nodes (paths, details) nothing refers to then."""
+    orphans: set = set()
+    for result in list(results):
+        orphans.update(o for o in report_graph.objects(result, None) if isinstance(o, BNode))
+        report_graph.remove((result, None, None))
+        report_graph.remove((None, SH.result, result))
+    while orphans:
+        node = orphans.pop()
+        if (None, None, node) in report_graph:
+            continue
+        orphans.update(o for o in report_graph.objects(node, None) if isinstance(o, BNode))
+        report_graph.remove((node, None, None))
 
 
 def resolve_sparql_targets(data_graph: Graph, shapes_graph: Graph) -> Graph:
