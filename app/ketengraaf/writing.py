@@ -23,6 +23,8 @@ from datetime import datetime, UTC
 from typing import cast
 
 import pyoxigraph as ox
+from rdflib import BNode, Graph
+from rdflib.namespace import RDF, SH
 
 from .errors import Forbidden, InputError, ValidationFailed
 from .loading import HISTORY_GRAPH, INFERENCE_GRAPH, OUTSIDE_UNION, REPORT_GRAPH, RDFS, entailments
@@ -31,7 +33,8 @@ from .sparql.update import Delta, graph_key
 from .store import Generation, SourceInfo
 from .store.oxigraph import WriterHead, writer_lock
 from .validation import Report, render
-from .validation.engine import DataGraph, add_triples, validate_graph
+from .validation.engine import add_triples
+from .validation.incremental import validate_change
 
 DEFAULT_WRITE_GRAPH = str(GRAPH) + "standaard"
 NOT_WRITABLE = frozenset({INFERENCE_GRAPH, REPORT_GRAPH, HISTORY_GRAPH})
@@ -178,7 +181,7 @@ class Writer:
                     return WriteResult(None, net, old or Report.from_graph(_empty_report()), [], None,
                                        time.perf_counter() - started)
                 inferred = self._infer(undo, net) if self.inference else 0
-                report = self._validate(head, gen, shape_graphs)
+                report = self._validate(head, gen, shape_graphs, old, net)
                 new = _new_results(old, report)
                 violations = [r for r in new if r.severity == "Violation"]
                 if violations:
@@ -300,7 +303,6 @@ class Writer:
 
     def _shapes_graph(self, store: ox.Store, gen: Generation, shape_graphs: frozenset[str]):
         if self._shapes is None or self._shapes[0] != gen.version:
-            from rdflib import Graph  # deferred: start-up time (rdflib)
             g = Graph()
             for name in sorted(shape_graphs):
                 add_triples(g, store.quads_for_pattern(None, None, None, ox.NamedNode(name)))
@@ -310,19 +312,19 @@ class Writer:
     def _old_report(self, gen: Generation, store: ox.Store) -> Report | None:
         """The report of ``gen`` (the head equals it before the change): its graph ``graph/validatie``."""
         if self._report is None or self._report[0] != gen.id:
-            from rdflib import Graph  # deferred: start-up time (rdflib)
             quads = list(store.quads_for_pattern(None, None, None, ox.NamedNode(REPORT_GRAPH)))
             self._report = (gen.id, Report.from_graph(add_triples(Graph(), quads)) if quads else None)
         return self._report[1]
 
-    def _validate(self, store: ox.Store, gen: Generation, shape_graphs: frozenset[str]) -> Report:
-        """The SHACL report of the head: the source graphs but the shapes (what a load validates)."""
-        data = DataGraph()
-        skip = shape_graphs | OUTSIDE_UNION | {INFERENCE_GRAPH}
-        for g in store.named_graphs():
-            if g.value not in skip:
-                add_triples(data, store.quads_for_pattern(None, None, None, g))
-        return validate_graph(data, self._shapes_graph(store, gen, shape_graphs))
+    def _validate(self, store: ox.Store, gen: Generation, shape_graphs: frozenset[str], old: Report | None,
+                  net: Delta) -> Report:
+        """The SHACL report of the head after the change (the source graphs but the shapes: what a load
+        validates), incrementally: only the focus nodes the change can affect are validated again, unless
+        it touches the ontology (then everything). Without a report to start from (a load without
+        validation), the results of the affected nodes alone."""
+        start = old if old is not None else Report.from_graph(Graph())
+        changed = [q for q in net.removed | net.added]
+        return validate_change(store, self._shapes_graph(store, gen, shape_graphs), start, changed).report
 
     # -- publishing ----------------------------------------------------------------------------
     def _publish(self, undo: _Undo, gen: Generation, net: Delta, report: Report, old: Report | None, grant: Grant,
@@ -331,15 +333,18 @@ class Writer:
         now = datetime.now(UTC)
         stamp = now.isoformat(timespec="seconds")
         shapes_version = gen.extra.get("shapes_version") or _shapes_version(gen)
-        report.mark_since(old, stamp, shapes_version)
-        turtle = render(report, "turtle").encode("utf-8")
-        report_node = ox.NamedNode(REPORT_GRAPH)
-        for q in list(store.quads_for_pattern(None, None, None, report_node)):
-            undo.remove(q)
-        report_quads = [ox.Quad(t.subject, t.predicate, t.object, report_node)
-                        for t in ox.parse(turtle, format=ox.RdfFormat.TURTLE)]
-        for q in report_quads:
-            undo.add(q)
+        validated = old is not None         # a catalogue loaded without validation stays "not validated"
+        turtle, report_quads = b"", []
+        if validated:
+            report.mark_since(old, stamp, shapes_version)
+            turtle = render(report, "turtle").encode("utf-8")
+            report_node = ox.NamedNode(REPORT_GRAPH)
+            for q in list(store.quads_for_pattern(None, None, None, report_node)):
+                undo.remove(q)
+            report_quads = [ox.Quad(t.subject, t.predicate, t.object, report_node)
+                            for t in ox.parse(turtle, format=ox.RdfFormat.TURTLE)]
+            for q in report_quads:
+                undo.add(q)
         history = _history(change_iri, grant.name, description, net, stamp, started)
         for q in history:
             undo.add(q)
@@ -372,7 +377,8 @@ class Writer:
         summary = report.summary()
         if report.violations:
             summary["allowed_violations"] = True
-        extra = {**gen.extra, "validation": summary, "writes": int(gen.extra.get("writes", 0)) + 1,
+        extra = {**gen.extra, **({"validation": summary} if validated else {}),
+                 "writes": int(gen.extra.get("writes", 0)) + 1,
                  "files_version": gen.extra.get("files_version", gen.version), "shapes_version": shapes_version,
                  "last_write": {"change": change_iri, "by": grant.name, "at": stamp},
                  "outside_union": sorted(OUTSIDE_UNION)}
@@ -380,7 +386,7 @@ class Writer:
                             if kind in ("add", "remove") and isinstance(cast(ox.Quad, q).graph_name, ox.DefaultGraph))
         return self.head.publish(version, sources, triples=sum(s.triples for s in sources),
                                  default_delta=default_delta, extra=extra,
-                                 extra_files={"validation.ttl": turtle}, started=started)
+                                 extra_files={"validation.ttl": turtle} if validated else {}, started=started)
 
 
 class WriteRefused(ValidationFailed):
@@ -400,8 +406,6 @@ class WriteRefused(ValidationFailed):
 def only_results(report: Report, results: list) -> Report:
     """A report of only ``results`` (of ``report``): the report node and each result with the blank nodes it
     holds (its path), and the labels the report gives its focus nodes, so it reads as a report of its own."""
-    from rdflib import BNode, Graph  # deferred: start-up time (rdflib)
-    from rdflib.namespace import RDF, SH
     graph, source = Graph(), report.graph
     for prefix, ns in source.namespaces():
         graph.bind(prefix, ns)
@@ -429,7 +433,6 @@ def _new_results(old: Report | None, report: Report) -> list:
 
 
 def _empty_report():
-    from rdflib import Graph  # deferred: start-up time (rdflib)
     return Graph()
 
 

@@ -78,7 +78,8 @@ from .portable import path_sparql, prefixes_of, to_ox
 from .report import LABEL_PROPERTIES, Report
 
 EVERYTHING = None                       # what affected_focus_nodes returns when all must be validated
-DERIVED_GRAPHS = frozenset({str(GRAPH) + "inferentie", str(GRAPH) + "validatie"})
+# made by the catalogue, not data to validate: inferences, the report, the history of writes (loading.py)
+DERIVED_GRAPHS = frozenset({str(GRAPH) + "inferentie", str(GRAPH) + "validatie", str(GRAPH) + "geschiedenis"})
 DEFAULT_LIMIT = 50_000                  # (node, state) pairs a walk may visit before it gives up
 
 class State(str):
