@@ -193,6 +193,8 @@ class Writer:
                 change_iri = CHANGE_BASE + datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:8]
                 published = self._publish(undo, gen, net, report, old, grant, description, change_iri, started,
                                           inferred)
+                if old is not None:
+                    self._report = (published.id, report)     # the head's report now, without reading it back
                 return WriteResult(published, net, report, new, change_iri, time.perf_counter() - started)
             except BaseException:
                 undo.rollback()
@@ -302,11 +304,14 @@ class Writer:
                          if isinstance(q.graph_name, ox.NamedNode))
 
     def _shapes_graph(self, store: ox.Store, gen: Generation, shape_graphs: frozenset[str]):
-        if self._shapes is None or self._shapes[0] != gen.version:
+        """The shapes as one rdflib graph, kept while the shapes' sources are the same (writes never change
+        them: only a load does), so the validator's read model of them is built once, not per write."""
+        key = repr(sorted((s.graph, s.sha256, s.triples) for s in gen.sources if s.graph in shape_graphs))
+        if self._shapes is None or self._shapes[0] != key:
             g = Graph()
             for name in sorted(shape_graphs):
                 add_triples(g, store.quads_for_pattern(None, None, None, ox.NamedNode(name)))
-            self._shapes = (gen.version, g)
+            self._shapes = (key, g)
         return self._shapes[1]
 
     def _old_report(self, gen: Generation, store: ox.Store) -> Report | None:
