@@ -111,6 +111,23 @@ def test_a_resources_quads_are_the_same(both):
     assert _quadset(remote.quads(chain.value, q.predicate.value, q.object)) == _quadset([q])
 
 
+def test_query_returns_what_the_embedded_store_returns(both):
+    """ketengraaf's own queries: SELECT rows, an ASK boolean, CONSTRUCT triples, as pyoxigraph objects."""
+    _, remote, embedded, _ = both
+    construct = f"CONSTRUCT {{ ?s a <{KETEN}Keten> }} WHERE {{ ?s a <{KETEN}Keten> }}"
+    got, want = remote.query(construct), embedded.query(construct)
+    assert isinstance(got, ox.QueryTriples)
+    assert sorted(map(str, got)) == sorted(map(str, want))
+    assert bool(remote.query("ASK { ?s ?p ?o }")) is True
+    assert bool(remote.query("ASK { <urn:nothing> ?p ?o }")) is False
+    g = remote.generation().files[0].graph
+    one = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert remote.select(one, default_graph=[g])[0]["n"] == embedded.select(one, default_graph=[g])[0]["n"]
+    assert remote.select(one, union=False)[0]["n"].value == "0"
+    pinned = remote.pinned()
+    assert pinned.generation() is remote.generation() or pinned.generation().id == remote.generation().id
+
+
 def test_source_quads_per_graph_match_the_manifest(both):
     _, remote, embedded, _ = both
     gen = remote.generation()
@@ -175,7 +192,7 @@ PROXIED = [
     ("results", "ASK { ?s a ?c }", ("json", "xml")),
     ("results", PER_GRAPH, ("json",)),
     ("graph", f"CONSTRUCT {{ ?s a ?c }} WHERE {{ ?s a ?c FILTER(?c = <{KETEN}Keten>) }}",
-     ("ntriples", "turtle", "rdfxml", "jsonld")),
+     ("ntriples", "turtle", "rdfxml", "jsonld", "trig", "nquads")),
 ]
 
 

@@ -26,6 +26,7 @@ can follow ``quads(bnode, ...)`` as on the embedded store. A query sees IRIs the
 from __future__ import annotations
 
 import base64
+import copy
 import csv
 import io
 import json
@@ -42,7 +43,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.client import HTTPException
-from typing import Any, cast
+from typing import Any, NoReturn, cast
 
 import pyoxigraph as ox
 from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
@@ -61,6 +62,7 @@ GENID = BASE + ".well-known/genid/"                  # skolem IRIs of blank node
 META = BASE + "meta#"
 DEFAULT_STAGING = "default"                          # staging name of the materialised default graph
 CHUNK_TRIPLES = 50_000
+SWAP_TIMEOUT = 3600.0                                # seconds the one swap request may take
 READ_CHUNK = 64 * 1024
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
@@ -208,7 +210,7 @@ def call(endpoint: Endpoint, sw: SPARQLWrapper, url: str, timeout: float, *, max
         raise StoreBadAnswer(f"the SPARQL store at {url} failed: {_error_body(exc)}") from None
 
 
-def _http_error(exc: urllib.error.HTTPError, url: str, user_query: bool) -> Answer:
+def _http_error(exc: urllib.error.HTTPError, url: str, user_query: bool) -> NoReturn:
     try:
         text = _first_line(exc.read())
     except OSError:
@@ -369,16 +371,17 @@ class SparqlStore(Store):
         sw.addCustomHttpHeader("Accept", accept)
         return call(e, sw, e.query_url, e.timeout)
 
-    def update(self, sparql: str) -> None:
-        """Run one SPARQL Update request (the loader's)."""
+    def update(self, sparql: str, timeout: float | None = None) -> None:
+        """Run one SPARQL Update request (the loader's); ``timeout`` instead of ``sparql_timeout``."""
         e = self.endpoint
         if not e.update_url:
             raise ConfigError("loading into the SPARQL store needs its update endpoint: set sparql_update_url")
-        sw = e.wrapper(e.update_url, e.timeout)
+        timeout = e.timeout if timeout is None else timeout
+        sw = e.wrapper(e.update_url, timeout)
         sw.setQuery(sparql)
         sw.queryType = "INSERT"                     # an update, whatever its first keyword
         sw.setRequestMethod(POSTDIRECTLY)           # application/sparql-update: the body as it is
-        call(e, sw, e.update_url, e.timeout)
+        call(e, sw, e.update_url, timeout)
 
     def post_graph(self, graph: str, ntriples: bytes) -> None:
         """Add N-Triples to ``graph`` with the Graph Store Protocol (POST: merge into the graph)."""
@@ -433,9 +436,9 @@ class SparqlStore(Store):
     def pinned(self) -> SparqlStore:
         """This store with its generation fixed (no new manifest read). The server's data is not pinned: a page
         built while a load publishes may read the new graphs (loads are rare; see docs/operations.md)."""
-        pinned = SparqlStore(self.endpoint, union_default_graph=self.union_default_graph,
-                             manifest_seconds=float("inf"), cache_entries=0)
-        pinned._gen = self.generation()
+        gen = self.generation()
+        pinned = copy.copy(self)                # shares the answer cache (keyed by generation) and its lock
+        pinned._gen, pinned.manifest_seconds = gen, float("inf")
         return pinned
 
     # -- reading ---------------------------------------------------------------------------------
@@ -564,7 +567,8 @@ def remove_staging(store: SparqlStore) -> list[str]:
     """Drop the staging graphs killed loads left (call before a load; one load at a time per server)."""
     stale = store.staging_graphs()
     if stale:
-        store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in stale))
+        store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in stale),
+                     timeout=max(store.endpoint.timeout, SWAP_TIMEOUT))
     return stale
 
 
@@ -605,6 +609,7 @@ def publish_generation(store: SparqlStore, version: str, fillers: list[Callable[
     if not store.union_default_graph:
         targets.append((ox.DefaultGraph(), DEFAULT_STAGING))
     staged_names: list[tuple[str, str]] = []
+    send_started = time.perf_counter()
     for graph, name in targets:
         staged = staging_graph(gen_id, name)
         sent = False
@@ -624,19 +629,42 @@ def publish_generation(store: SparqlStore, version: str, fillers: list[Callable[
                           "seconds": round(union_seconds, 3)},
         "load_seconds": 0.0,
         "extra": {**(extra or {}), **({"outside_union": sorted(outside_union)} if outside_union else {}),
-                  "graphs_sent": len(staged_names), "graphs_kept": len(kept)},
+                  "graphs_sent": len(staged_names), "graphs_kept": len(kept),
+                  "send_seconds": round(time.perf_counter() - send_started, 3)},
     }
     if before_swap is not None:
         before_swap(gen_id)
     meta["load_seconds"] = round(time.perf_counter() - started, 3)
-    store.update(swap_update(meta, staged_names, previous, files, kept=kept,
-                             materialised=not store.union_default_graph))
+    swap_started = time.perf_counter()
+    try:        # copying a large catalogue takes the server a while: not bounded by sparql_timeout
+        store.update(swap_update(meta, staged_names, previous, files, kept=kept,
+                                 materialised=not store.union_default_graph),
+                     timeout=max(store.endpoint.timeout, SWAP_TIMEOUT))
+    except StoreUnavailable:
+        # the connection broke or timed out: the server may still have committed the swap
+        now_current = _current_id(store)
+        if now_current != gen_id:
+            raise
+    swapped = time.perf_counter()
     store.forget()
     try:                    # the staging graphs are copies now; a failure here leaves them to the next load
         remove_staging(store)
     except StoreError:
         pass
-    return manifest_generation(meta, store.endpoint.query_url)
+    gen = manifest_generation(meta, store.endpoint.query_url)
+    gen.extra["swap_seconds"] = round(swapped - swap_started, 3)      # this process's copy only
+    gen.extra["cleanup_seconds"] = round(time.perf_counter() - swapped, 3)
+    return gen
+
+
+def _current_id(store: SparqlStore, tries: int = 3) -> str | None:
+    for attempt in range(tries):
+        try:
+            manifest = store.current_manifest()
+            return None if manifest is None else manifest.get("id")
+        except StoreUnavailable:
+            time.sleep(1.0 + attempt)
+    return None
 
 
 def _unchanged(memory: ox.Store, graph, info: SourceInfo | None, before: dict | None) -> bool:
