@@ -468,3 +468,23 @@ def test_credentials_come_from_the_environment_and_stay_out_of_logs(tmp_path):
     bearer = Endpoint.from_settings(settings.replace(sparql_auth="bearer"),
                                     environ={"KETENGRAAF_SPARQL_TOKEN": "t0ken-t0ken"})
     assert bearer.headers() == {"Authorization": "Bearer t0ken-t0ken"} and "t0ken" not in repr(bearer)
+
+
+def test_union_mode_server_counts_twice_so_ketengraaf_materialises(tmp_path):
+    """Why ``sparql_union_default_graph`` is off by default: Oxigraph 0.5.13's union default graph returns a
+    triple once per graph that holds it (oxigraph#1919). In union mode ketengraaf's own reads of the default
+    graph stay sets (DISTINCT), but a user's COUNT counts the server's way."""
+    thing = ID + "partner/dubbel"
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a", "b"):
+        (src / f"{name}.ttl").write_text(f"<{thing}> <urn:test:aantal> 5 .\n")
+    server = OxigraphServer(tmp_path / "db", union_default_graph=True).start()
+    try:
+        store = SparqlStore(_endpoint(server), union_default_graph=True, manifest_seconds=0)
+        gen, _ = load_remote(store, [src], inference=False)
+        assert gen.extra["graphs_sent"] == 2          # the two sources, no materialised default graph
+        assert len(list(store.quads(thing))) == 1
+        assert int(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:test:aantal> ?o }")[0]["n"].value) == 2
+    finally:
+        server.stop()
