@@ -416,7 +416,7 @@ def test_a_reader_never_sees_half_a_load(tmp_path):
                     lines = (f"<urn:s:{i}:{j}> <urn:p> {j + k + 1} .\n<urn:gedeeld:{j}> <urn:p> 1 .\n"
                              for j in range(300 + k))
                     (src / f"deel{i}.ttl").write_text("".join(lines))
-                load_remote(store, [src], inference=False, chunk_triples=50)
+                load_remote(store, [src], inference=False, chunk_triples=50, delta_triples=k * 10_000)
         finally:
             stop.set()
             reader.join(30)
@@ -442,12 +442,12 @@ def test_a_killed_load_leaves_only_staging_graphs_that_the_next_load_removes(tmp
 
         def killed(gen_id: str) -> None:
             raise KeyboardInterrupt("killed before the swap")
-        with pytest.raises(KeyboardInterrupt):
-            load_remote(store, [src], inference=False, before_swap=killed)
+        with pytest.raises(KeyboardInterrupt):      # delta_triples=0: every changed graph through staging
+            load_remote(store, [src], inference=False, before_swap=killed, delta_triples=0)
         assert store.staging_graphs()                       # what it left
         assert store.generation().id == first.id            # readers still on the old generation
         assert int(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"].value) == 1
-        second, changed = load_remote(store, [src], inference=False)
+        second, changed = load_remote(store, [src], inference=False, delta_triples=0)
         assert changed and second.id != first.id and store.generation().id == second.id
         assert store.staging_graphs() == []
         assert int(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")[0]["n"].value) == 2
@@ -486,5 +486,30 @@ def test_union_mode_server_counts_twice_so_ketengraaf_materialises(tmp_path):
         assert gen.extra["graphs_sent"] == 2          # the two sources, no materialised default graph
         assert len(list(store.quads(thing))) == 1
         assert int(store.select("SELECT (COUNT(*) AS ?n) WHERE { ?s <urn:test:aantal> ?o }")[0]["n"].value) == 2
+    finally:
+        server.stop()
+
+
+def test_a_small_change_is_made_in_place(tmp_path):
+    """A changed file whose difference is small is not staged and copied: the swap deletes and inserts the
+    difference (in the same one request), and the catalogue equals a fresh load of the same files."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "a.ttl").write_text("".join(f"<urn:s:{j}> <urn:p> {j} .\n" for j in range(500)))
+    (src / "b.ttl").write_text("_:x <urn:p> 1 . _:x <urn:q> _:y . <urn:s:1> <urn:p> 1 .\n")
+    server = OxigraphServer(tmp_path / "db").start()
+    try:
+        store = SparqlStore(_endpoint(server), manifest_seconds=0)
+        load_remote(store, [src])
+        (src / "a.ttl").write_text("".join(f"<urn:s:{j}> <urn:p> {j + (j == 7)} .\n" for j in range(501)))
+        gen, _ = load_remote(store, [src])
+        assert gen.extra["graphs_changed_in_place"] >= 2 and gen.extra["graphs_sent"] == 0
+        load(tmp_path / "embedded", [src])
+        embedded = OxigraphStore(tmp_path / "embedded")
+        assert _quadset(store.quads()) == _quadset(embedded.quads())
+        assert _quadset(store.source_quads()) == _quadset(embedded.source_quads())
+        assert store.select(PER_CLASS) == [] and store.staging_graphs() == []
+        bnode = next(q.subject for q in store.quads(None, ox.NamedNode("urn:q"), None))
+        assert len(list(store.quads(bnode))) == 2
     finally:
         server.stop()

@@ -28,7 +28,7 @@ from ..validation import Report, read_report_bytes, render, validate_sources
 
 def load_remote(store: SparqlStore, sources: Iterable[str | Path] | list[ParsedSource], *, force: bool = False,
                 validator: Validator | None = None, root: Path | None = None, allow_violations: bool = False,
-                lang: str = "nl", inference: bool = True, chunk_triples: int = 50_000,
+                lang: str = "nl", inference: bool = True, chunk_triples: int = 50_000, delta_triples: int = 20_000,
                 before_swap: Callable[[str], None] | None = None) -> tuple[Generation, bool]:
     """Load every source (paths, or sources already read) as the remote store's new generation; (generation,
     changed). The same sources again are a no-op unless ``force``. A load always sends every graph (it
@@ -70,7 +70,8 @@ def load_remote(store: SparqlStore, sources: Iterable[str | Path] | list[ParsedS
         extra["shapes_version"] = shapes_version(parsed)
         fillers.append(report_filler(turtle))
     gen = publish_generation(store, version, fillers, extra_files=extra_files, extra=extra, started=started,
-                             outside_union=OUTSIDE_UNION, chunk_triples=chunk_triples, before_swap=before_swap)
+                             outside_union=OUTSIDE_UNION, chunk_triples=chunk_triples,
+                             delta_triples=delta_triples, before_swap=before_swap)
     return gen, True
 
 

@@ -62,6 +62,7 @@ GENID = BASE + ".well-known/genid/"                  # skolem IRIs of blank node
 META = BASE + "meta#"
 DEFAULT_STAGING = "default"                          # staging name of the materialised default graph
 CHUNK_TRIPLES = 50_000
+DELTA_TRIPLES = 20_000                               # most triples a load changes in place (inside the swap)
 SWAP_TIMEOUT = 3600.0                                # seconds the one swap request may take
 READ_CHUNK = 64 * 1024
 RESULTS_JSON = "application/sparql-results+json"
@@ -575,7 +576,7 @@ def remove_staging(store: SparqlStore) -> list[str]:
 def publish_generation(store: SparqlStore, version: str, fillers: list[Callable[[ox.Store], SourceInfo]], *,
                        extra_files: dict[str, bytes] | None = None, extra: dict[str, Any] | None = None,
                        started: float | None = None, outside_union: frozenset[str] = frozenset(),
-                       chunk_triples: int = CHUNK_TRIPLES,
+                       chunk_triples: int = CHUNK_TRIPLES, delta_triples: int = DELTA_TRIPLES,
                        before_swap: Callable[[str], None] | None = None) -> Generation:
     """Write a complete new generation into the SPARQL store and make it current in one update request.
 
@@ -584,7 +585,9 @@ def publish_generation(store: SparqlStore, version: str, fillers: list[Callable[
     goes to its staging graph in chunks of ``chunk_triples`` (Graph Store Protocol when ``sparql_gsp_url`` is
     set, else ``INSERT DATA``), and one update request moves them onto their names, drops graphs the new
     generation does not have, rewrites the default graph (unless the server's is the union) and the
-    manifest. ``before_swap(gen_id)``: a hook for tests (a load killed there leaves only staging graphs)."""
+    manifest. A graph the server holds already and that changes by at most ``delta_triples`` (all such
+    graphs together) is not staged: the swap deletes and inserts the difference in place.
+    ``before_swap(gen_id)``: a hook for tests (a load killed there leaves only staging graphs)."""
     started = time.perf_counter() if started is None else started
     memory = ox.Store()
     infos = [fill(memory) for fill in fillers]
@@ -609,8 +612,16 @@ def publish_generation(store: SparqlStore, version: str, fillers: list[Callable[
     if not store.union_default_graph:
         targets.append((ox.DefaultGraph(), DEFAULT_STAGING))
     staged_names: list[tuple[str, str]] = []
+    deltas: list[tuple[str, list, list]] = []
+    budget = delta_triples if previous is not None else 0
     send_started = time.perf_counter()
     for graph, name in targets:
+        if budget > 0 and (name == DEFAULT_STAGING or name in before):
+            delta = _delta(store, memory, graph, name, budget)
+            if delta is not None:
+                deltas.append((name, *delta))
+                budget -= len(delta[0]) + len(delta[1])
+                continue
         staged = staging_graph(gen_id, name)
         sent = False
         for chunk in _chunks(memory, graph, chunk_triples):
@@ -629,7 +640,7 @@ def publish_generation(store: SparqlStore, version: str, fillers: list[Callable[
                           "seconds": round(union_seconds, 3)},
         "load_seconds": 0.0,
         "extra": {**(extra or {}), **({"outside_union": sorted(outside_union)} if outside_union else {}),
-                  "graphs_sent": len(staged_names), "graphs_kept": len(kept),
+                  "graphs_sent": len(staged_names), "graphs_kept": len(kept), "graphs_changed_in_place": len(deltas),
                   "send_seconds": round(time.perf_counter() - send_started, 3)},
     }
     if before_swap is not None:
@@ -637,7 +648,7 @@ def publish_generation(store: SparqlStore, version: str, fillers: list[Callable[
     meta["load_seconds"] = round(time.perf_counter() - started, 3)
     swap_started = time.perf_counter()
     try:        # copying a large catalogue takes the server a while: not bounded by sparql_timeout
-        store.update(swap_update(meta, staged_names, previous, files, kept=kept,
+        store.update(swap_update(meta, staged_names, previous, files, kept=kept, deltas=deltas,
                                  materialised=not store.union_default_graph),
                      timeout=max(store.endpoint.timeout, SWAP_TIMEOUT))
     except StoreUnavailable:
@@ -655,6 +666,25 @@ def publish_generation(store: SparqlStore, version: str, fillers: list[Callable[
     gen.extra["swap_seconds"] = round(swapped - swap_started, 3)      # this process's copy only
     gen.extra["cleanup_seconds"] = round(time.perf_counter() - swapped, 3)
     return gen
+
+
+def _delta(store: SparqlStore, memory: ox.Store, graph, name: str, most: int) -> tuple[list, list] | None:
+    """(triples to delete, triples to insert) that turn the server's copy of a graph into the new one, when
+    they are at most ``most`` together; else None (the graph is sent whole). Triples as stored: blank nodes
+    as skolem IRIs; a server graph with blank nodes of its own (not written by ketengraaf) is sent whole."""
+    where = "?s ?p ?o" if name == DEFAULT_STAGING else f"GRAPH <{name}> {{ ?s ?p ?o }}"
+    answer = store._ask(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", accept=NTRIPLES)
+    try:
+        old = set(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
+    except SyntaxError:
+        return None
+    new = {ox.Triple(skolem(q.subject), q.predicate, skolem(q.object))
+           for q in memory.quads_for_pattern(None, None, None, graph)}
+    removed, added = old - new, new - old
+    if len(removed) + len(added) > most or any(
+            isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in removed):
+        return None
+    return sorted(removed, key=str), sorted(added, key=str)
 
 
 def _current_id(store: SparqlStore, tries: int = 3) -> str | None:
@@ -679,19 +709,27 @@ def _unchanged(memory: ox.Store, graph, info: SourceInfo | None, before: dict | 
 
 
 def swap_update(meta: dict, staged: list[tuple[str, str]], previous: dict | None, files: dict[str, bytes], *,
-                kept: set[str] | frozenset[str] = frozenset(), materialised: bool) -> str:
+                kept: set[str] | frozenset[str] = frozenset(), deltas: list[tuple[str, list, list]] | None = None,
+                materialised: bool) -> str:
     """The one update request that makes a loaded generation current: every graph the new generation sends
     replaced by a copy of its staging graph (ADD: the staging graphs are dropped after, outside it), the
     graphs it no longer has dropped, the manifest rewritten."""
     new = {s["graph"] for s in meta["sources"]}
+    deltas = deltas or []
     ops = []
     for old in sorted({s["graph"] for s in (previous or {}).get("sources", ())} - new):
         ops.append(f"DROP SILENT GRAPH <{old}>")
-    sent = {name for _, name in staged}
+    sent = {name for _, name in staged} | {name for name, _, _ in deltas}
     for graph in sorted(new - sent - set(kept)):          # empty in the new generation
         ops.append(f"DROP SILENT GRAPH <{graph}>")
-    if materialised:
+    if materialised and DEFAULT_STAGING not in {name for name, _, _ in deltas}:
         ops.append("DROP SILENT DEFAULT")
+    for name, removed, added in deltas:                 # small changes in place: no copy, no staging
+        for verb, triples in (("DELETE", removed), ("INSERT", added)):
+            if triples:
+                body = cast(bytes, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)).decode("utf-8")
+                inner = body if name == DEFAULT_STAGING else f"GRAPH <{name}> {{\n{body}}}"
+                ops.append(f"{verb} DATA {{\n{inner}\n}}")
     for source, name in staged:
         target = "DEFAULT" if name == DEFAULT_STAGING else f"GRAPH <{name}>"
         if name != DEFAULT_STAGING:
