@@ -504,6 +504,8 @@ def test_a_small_change_is_made_in_place(tmp_path):
         (src / "a.ttl").write_text("".join(f"<urn:s:{j}> <urn:p> {j + (j == 7)} .\n" for j in range(501)))
         gen, _ = load_remote(store, [src])
         assert gen.extra["graphs_changed_in_place"] >= 2 and gen.extra["graphs_sent"] == 0
+        # a: one triple changed, one added; the default graph the same; b (blank nodes: new skolem IRIs) 3 + 3
+        assert gen.extra["triples_changed_in_place"] <= 2 * 3 + 2 * 3 + 3 * 2, gen.extra
         load(tmp_path / "embedded", [src])
         embedded = OxigraphStore(tmp_path / "embedded")
         assert _quadset(store.quads()) == _quadset(embedded.quads())
@@ -511,5 +513,14 @@ def test_a_small_change_is_made_in_place(tmp_path):
         assert store.select(PER_CLASS) == [] and store.staging_graphs() == []
         bnode = next(q.subject for q in store.quads(None, ox.NamedNode("urn:q"), None))
         assert len(list(store.quads(bnode))) == 2
+        # the endpoint's answers show blank nodes, not skolem IRIs, in every format
+        proxy = RemoteQueries(_settings(tmp_path), store)
+        for name in ("turtle", "ntriples", "trig", "rdfxml"):
+            body = proxy.run(gen, "CONSTRUCT WHERE { ?s <urn:q> ?o }", (None, None, True), "graph", BY_NAME[name])
+            (t,) = list(ox.parse(body, format=BY_NAME[name].engine_format()))
+            assert isinstance(t.subject, ox.BlankNode) and isinstance(t.object, ox.BlankNode), name
+        for name in ("json", "xml", "csv", "tsv"):
+            body = proxy.run(gen, "SELECT ?s WHERE { ?s <urn:q> ?o }", (None, None, True), "results", BY_NAME[name])
+            assert b"genid" not in body and (b"_:" in body or b"bnode" in body), (name, body)
     finally:
         server.stop()

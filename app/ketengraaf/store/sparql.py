@@ -284,6 +284,8 @@ def unskolem_answer(body: bytes, fmt_name: str, engine_format: str | None) -> by
         return _CSV_URI.sub(b"_:", body)
     fmt = getattr(ox.RdfFormat, engine_format or "N_TRIPLES")
     items = [unskolem_quad(t) for t in ox.parse(body, format=fmt)]
+    if not fmt.supports_datasets:
+        items = [ox.Triple(q.subject, q.predicate, q.object) for q in items]
     return cast(bytes, ox.serialize(items, format=fmt))
 
 
@@ -519,7 +521,8 @@ class SparqlStore(Store):
     def graph_ntriples(self, graph: str) -> bytes:
         """One named graph as N-Triples (blank nodes back from their skolem IRIs)."""
         answer = self._ask(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", accept=NTRIPLES)
-        triples = [unskolem_quad(t) for t in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
+        triples = [ox.Triple(unskolem(q.subject), q.predicate, unskolem(q.object))
+                   for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
         return cast(bytes, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
 
     def staging_graphs(self) -> list[str]:
@@ -641,6 +644,7 @@ def publish_generation(store: SparqlStore, version: str, fillers: list[Callable[
         "load_seconds": 0.0,
         "extra": {**(extra or {}), **({"outside_union": sorted(outside_union)} if outside_union else {}),
                   "graphs_sent": len(staged_names), "graphs_kept": len(kept), "graphs_changed_in_place": len(deltas),
+                  "triples_changed_in_place": sum(len(r) + len(a) for _, r, a in deltas),
                   "send_seconds": round(time.perf_counter() - send_started, 3)},
     }
     if before_swap is not None:
@@ -675,7 +679,8 @@ def _delta(store: SparqlStore, memory: ox.Store, graph, name: str, most: int) ->
     where = "?s ?p ?o" if name == DEFAULT_STAGING else f"GRAPH <{name}> {{ ?s ?p ?o }}"
     answer = store._ask(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {where} }}", accept=NTRIPLES)
     try:
-        old = set(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES))
+        old = {ox.Triple(q.subject, q.predicate, q.object)          # parse() gives quads: compare triples
+               for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)}
     except SyntaxError:
         return None
     new = {ox.Triple(skolem(q.subject), q.predicate, skolem(q.object))
