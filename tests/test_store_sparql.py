@@ -404,10 +404,16 @@ def test_a_reader_never_sees_half_a_load(tmp_path):
         seen: list = []
         stop = threading.Event()
 
+        errors: list[Exception] = []
+
         def poll() -> None:
             reader = SparqlStore(_endpoint(server), manifest_seconds=0)
             while not stop.is_set():
-                seen.append(_snapshot(reader))
+                try:
+                    seen.append(_snapshot(reader))
+                except Exception as exc:        # noqa: BLE001 (reported by the test, not lost in a thread)
+                    errors.append(exc)
+                    return
         reader = threading.Thread(target=poll)
         reader.start()
         try:
@@ -420,6 +426,7 @@ def test_a_reader_never_sees_half_a_load(tmp_path):
         finally:
             stop.set()
             reader.join(30)
+        assert not errors, errors
         ids = [s[0]["id"] for s in seen if s[0]]
         assert len(seen) > 10 and len(set(ids)) >= 2, (len(seen), set(ids))
         bad = [s for s in seen if not _consistent(s)]
