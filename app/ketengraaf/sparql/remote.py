@@ -95,9 +95,7 @@ class RemoteQueries:
                 if fmt.oxigraph == "CSV":
                     n = count_rows(body, most)
                 else:
-                    parsed = ox.parse_query_results(body, fmt.engine_format())
-                    n = sum(1 for _ in islice(cast(ox.QuerySolutions, parsed), most + 1)) \
-                        if isinstance(parsed, ox.QuerySolutions) else 0
+                    n = _count_solutions(body, fmt, most)
                 what = "rows"
             else:
                 n = sum(1 for _ in islice(ox.parse(body, format=fmt.engine_format()), most + 1))
@@ -108,3 +106,15 @@ class RemoteQueries:
         if n > most:
             raise ResultTooLarge(f"the answer has more than {most:,} {what} (setting max_results); "
                                  "add a LIMIT, or page with LIMIT/OFFSET")
+
+
+def _count_solutions(body: bytes, fmt: Format, most: int) -> int:
+    """Rows of a SELECT answer (counting stops past ``most``; an ASK answer has none). The QuerySolutions is
+    dropped here, on this thread, even when parsing fails (pyo3: it may not be dropped on another)."""
+    parsed = ox.parse_query_results(body, fmt.engine_format())
+    try:
+        if isinstance(parsed, ox.QuerySolutions):
+            return sum(1 for _ in islice(cast(ox.QuerySolutions, parsed), most + 1))
+        return 0
+    finally:
+        del parsed

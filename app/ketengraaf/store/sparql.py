@@ -318,6 +318,18 @@ def parse_answer(answer: Answer) -> Any:
                          "results (JSON) or N-Triples")
 
 
+def _solutions(answer: Answer) -> list[dict[str, Any]]:
+    """SELECT rows as plain dicts. A pyoxigraph QuerySolutions must be dropped on the thread that made it
+    (pyo3 "unsendable"); one kept alive by an exception's traceback is collected on any thread, so ketengraaf's
+    own reads never hold one longer than this function."""
+    res = parse_answer(answer)
+    try:
+        names = [v.value for v in res.variables]
+        return [{n: row[n] for n in names} for row in res]
+    finally:
+        del res
+
+
 def _term(term) -> str:
     """A term in SPARQL syntax (blank nodes as their skolem IRIs)."""
     return str(skolem(term))
@@ -414,7 +426,7 @@ class SparqlStore(Store):
         if gen is not None and now - self._checked < self.manifest_seconds:
             return gen
         known = gen.id if gen is not None else ""
-        rows = parse_answer(self._ask(
+        rows = _solutions(self._ask(
             f"""SELECT ?id (IF(?id = {ox.Literal(known)}, "", ?m) AS ?manifest) WHERE {{
                   GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META}generation> ?id ; <{META}manifest> ?m }} }}"""))
         row = next(iter(rows), None)
@@ -431,7 +443,7 @@ class SparqlStore(Store):
 
     def generation_file(self, name: str) -> bytes | None:
         """A file a load kept beside the current generation (``validation.ttl``), or None."""
-        rows = parse_answer(self._ask(f"""SELECT ?c WHERE {{ GRAPH <{META_GRAPH}> {{
+        rows = _solutions(self._ask(f"""SELECT ?c WHERE {{ GRAPH <{META_GRAPH}> {{
             <{META_GRAPH}> <{META}file> ?f . ?f <{META}name> {ox.Literal(name)} ; <{META}content> ?c }} }}"""))
         row = next(iter(rows), None)
         return None if row is None else row["c"].value.encode("utf-8")
@@ -499,7 +511,7 @@ class SparqlStore(Store):
         else:
             where, graph_name = f"GRAPH {_term(g)} {{ {ps} {pp} {po} }}", g
         distinct = "DISTINCT " if self.union_default_graph and isinstance(graph_name, ox.DefaultGraph) else ""
-        rows = parse_answer(self._ask(f"SELECT {distinct}* WHERE {{ {where} }}"))
+        rows = _solutions(self._ask(f"SELECT {distinct}* WHERE {{ {where} }}"))
         return [_quad(s, p, o, row, graph_name) for row in rows]
 
     def source_quads(self, subject=None, predicate=None, obj=None) -> Iterator[Any]:
@@ -514,7 +526,7 @@ class SparqlStore(Store):
         if not graphs:
             return []
         ps, pp, po = _pattern(s, p, o)
-        rows = parse_answer(self._ask(f"SELECT * WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{ {ps} {pp} {po} }} }}"))
+        rows = _solutions(self._ask(f"SELECT * WHERE {{ VALUES ?g {{ {graphs} }} GRAPH ?g {{ {ps} {pp} {po} }} }}"))
         return [_quad(s, p, o, row, row["g"]) for row in rows]
 
     # -- what a load reads ------------------------------------------------------------------------
@@ -526,12 +538,12 @@ class SparqlStore(Store):
         return cast(bytes, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
 
     def staging_graphs(self) -> list[str]:
-        rows = parse_answer(self._ask(
+        rows = _solutions(self._ask(
             f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ }} FILTER(STRSTARTS(STR(?g), {ox.Literal(STAGING)})) }}"))
         return sorted(row["g"].value for row in rows)
 
     def current_manifest(self) -> dict | None:
-        rows = parse_answer(self._ask(
+        rows = _solutions(self._ask(
             f"SELECT ?m WHERE {{ GRAPH <{META_GRAPH}> {{ <{META_GRAPH}> <{META}manifest> ?m }} }}"))
         row = next(iter(rows), None)
         return None if row is None else json.loads(row["m"].value)
