@@ -432,7 +432,7 @@ class SparqlStore(Store):
         row = next(iter(rows), None)
         if row is None:
             raise StoreError(f"no catalogue loaded in the SPARQL store at {self.endpoint.query_url} (no manifest in "
-                             f"<{META_GRAPH}>): run `ketengraaf load` with store_backend sparql first")
+                             f"<{META_GRAPH}>): load the catalogue into it first (docs/operations.md)")
         with self._lock:
             if row["id"].value != known or gen is None:
                 gen = manifest_generation(json.loads(row["manifest"].value), self.endpoint.query_url)
