@@ -178,6 +178,21 @@ class StoreError(KetengraafError):
     title_key = "error.store"
 
 
+class StoreUnavailable(StoreError):
+    """The remote SPARQL store does not answer (down, refusing connections, or slower than ``sparql_timeout``);
+    the next request tries again, no restart needed."""
+
+    title_key = "error.store_unavailable"
+
+
+class StoreBadAnswer(StoreError):
+    """The remote SPARQL store answered with something else than was asked: an unparseable body, another
+    media type, or an HTTP error of its own (502 Bad Gateway)."""
+
+    status = 502
+    title_key = "error.store_bad_answer"
+
+
 class ValidationFailed(KetengraafError):
     """Data that does not conform to the shapes (CLI exit 1)."""
 

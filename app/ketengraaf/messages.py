@@ -485,6 +485,9 @@ MESSAGES: dict[str, dict[str, str]] = {
     "matrix.no_role": {"nl": "deelname zonder rol", "en": "participation without a role"},
     "matrix.none": {"nl": "geen deelname", "en": "no participation"},
     "matrix.networks": {"nl": "Netwerken en hun deelnemers", "en": "Networks and their participants"},
+    "error.store_unavailable": {"nl": "Opslagserver antwoordt niet", "en": "Store server not answering"},
+    "error.store_bad_answer": {"nl": "Onbruikbaar antwoord van de opslagserver",
+                               "en": "Bad answer from the store server"},
 }
 
 

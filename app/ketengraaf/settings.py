@@ -45,6 +45,22 @@ def _optional_path(value: Any) -> Path | None:
     return Path(value) if value is not None and str(value).strip() else None
 
 
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in allowed:
+            raise ValueError(f"{value!r} is not one of: " + ", ".join(repr(a) for a in allowed))
+        return text
+    return parse
+
+
+def _url(value: Any) -> str:
+    text = str(value or "").strip()
+    if text and not text.startswith(("http://", "https://")):
+        raise ValueError(f"{text!r} is not an http:// or https:// URL")
+    return text
+
+
 def _catalogue(value: Any) -> Catalogue:
     return value if isinstance(value, Catalogue) else locate(value)
 
@@ -143,6 +159,33 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_query_patterns", 1000,
             "Most graph-pattern operations (BIND, OPTIONAL, MINUS, UNION, FILTER, GRAPH, VALUES, groups) "
             "a query may hold before it is refused.", int),
+    Setting("store_backend", "embedded",
+            "Where the catalogue is stored: `embedded` (an Oxigraph store in `store_dir`) or `sparql` (an existing "
+            "SPARQL 1.1 server: the `sparql_*` settings; see docs/operations.md).", _choice("embedded", "sparql")),
+    Setting("sparql_query_url", "",
+            "Query endpoint of the SPARQL server (store_backend `sparql`), e.g. http://localhost:7878/query.",
+            _url),
+    Setting("sparql_update_url", "",
+            "Update endpoint of the SPARQL server (loads write through it), e.g. http://localhost:7878/update.", _url),
+    Setting("sparql_gsp_url", "",
+            "Graph Store Protocol endpoint of the SPARQL server (optional; loads send the graphs there in chunks, "
+            "else as INSERT DATA through the update endpoint), e.g. http://localhost:7878/store.", _url),
+    Setting("sparql_auth", "",
+            "How ketengraaf authenticates to the SPARQL server: `basic` (KETENGRAAF_SPARQL_USER and "
+            "KETENGRAAF_SPARQL_PASSWORD), `bearer` (KETENGRAAF_SPARQL_TOKEN) or empty (none). The credentials are "
+            "read from the environment only and never logged.", _choice("", "basic", "bearer")),
+    Setting("sparql_timeout", 30.0,
+            "Seconds any one call to the SPARQL server may take (connect, answer, each chunk of a load); a user "
+            "query gets the smaller of this and `query_timeout`.", float),
+    Setting("sparql_union_default_graph", False,
+            "The SPARQL server's default graph is already the union of its named graphs (e.g. Fuseki with "
+            "tdb2:unionDefaultGraph). Off (recommended): ketengraaf writes the set union of the source graphs into "
+            "the server's default graph at each load, as the embedded store does, so no triple counts twice.",
+            _bool),
+    Setting("sparql_manifest_seconds", 2.0,
+            "Most seconds a ketengraaf process keeps the remote store's generation (its manifest) before asking "
+            "the server again (one small SELECT); a load elsewhere is seen within this time. 0: ask on every "
+            "request.", float),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,0 +1,98 @@
+"""Loading the catalogue into a remote SPARQL store (store_backend ``sparql``): :func:`load_remote`.
+
+The same load as :func:`ketengraaf.loading.load` (sources parsed, the RDFS entailments, the SHACL report as
+``graph/validatie``, the writes' history kept, refused on violations unless allowed), published with
+:func:`ketengraaf.store.sparql.publish_generation`: graphs into staging graphs, then one update request
+makes them current. One load at a time per server: a second loader would drop the first one's staging
+graphs (run loads from one place, e.g. one CI job).
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import cast
+
+import pyoxigraph as ox
+
+from ..errors import ValidationFailed
+from ..loading import (HISTORY_GRAPH, OUTSIDE_UNION, Validator, catalogue_paths, history_filler, infer_into,
+                       report_filler, shapes_version)
+from ..sources import ParsedSource, content_version, parse_sources
+from ..store import Generation, SourceInfo
+from ..store.sparql import SparqlStore, publish_generation
+from ..errors import InputError
+from ..validation import Report, read_report_bytes, render, validate_sources
+
+
+def load_remote(store: SparqlStore, sources: Iterable[str | Path] | list[ParsedSource], *, force: bool = False,
+                validator: Validator | None = None, root: Path | None = None, allow_violations: bool = False,
+                lang: str = "nl", inference: bool = True, chunk_triples: int = 50_000, delta_triples: int = 20_000,
+                before_swap: Callable[[str], None] | None = None) -> tuple[Generation, bool]:
+    """Load every source (paths, or sources already read) as the remote store's new generation; (generation,
+    changed). The same sources again are a no-op unless ``force``. A load always sends every graph (it
+    is the whole catalogue); the history of writes on the server is kept."""
+    started = time.perf_counter()
+    items = list(sources)
+    if items and all(isinstance(p, ParsedSource) for p in items):
+        parsed = cast(list[ParsedSource], items)
+    else:
+        parsed = parse_sources(cast(list[str | Path], items), root)
+    version = content_version(parsed)
+    current = store.current_manifest()
+    extra_now = (current or {}).get("extra", {})
+    if (current is not None and current.get("version") == version and not force
+            and (validator is None or "validation" in extra_now) and inference == bool(extra_now.get("inference"))):
+        return store.generation(), False
+    extra: dict = {"inference": inference}
+    extra_files: dict[str, bytes] = {}
+    fillers: list[Callable[[ox.Store], SourceInfo]] = [p.load_into for p in parsed]
+    fillers += [infer_into] if inference else []
+    if current is not None and any(s["graph"] == HISTORY_GRAPH for s in current.get("sources", ())):
+        fillers.append(history_filler(store.graph_ntriples(HISTORY_GRAPH)))
+    if validator is not None:
+        report = validator(parsed)
+        if report.violations and not allow_violations:
+            serving = f"generation {current['id']} is still served" if current else "nothing was loaded"
+            raise ValidationFailed(
+                f"load refused: the data has {report.violations} violation(s) of the shapes; {serving}. "
+                "Fix the data, or load with --allow-violations to publish it anyway",
+                detail=render(report, "text", lang).rstrip())
+        summary = report.summary()
+        if report.violations:
+            summary["allowed_violations"] = True
+        previous = _previous_report(store) if current is not None else None
+        report.mark_since(previous, datetime.now(UTC).isoformat(timespec="seconds"), shapes_version(parsed))
+        turtle = render(report, "turtle").encode("utf-8")
+        extra_files["validation.ttl"] = turtle
+        extra["validation"] = summary
+        extra["shapes_version"] = shapes_version(parsed)
+        fillers.append(report_filler(turtle))
+    gen = publish_generation(store, version, fillers, extra_files=extra_files, extra=extra, started=started,
+                             outside_union=OUTSIDE_UNION, chunk_triples=chunk_triples,
+                             delta_triples=delta_triples, before_swap=before_swap)
+    return gen, True
+
+
+def _previous_report(store: SparqlStore) -> Report | None:
+    """The report of the current generation (each result's first appearance is carried over)."""
+    data = store.generation_file("validation.ttl")
+    try:
+        return read_report_bytes(data) if data is not None else None
+    except InputError:
+        return None
+
+
+def load_catalogue_remote(settings, store: SparqlStore | None = None, *, force: bool = False,
+                          validate: bool = True, **kw) -> tuple[Generation, bool]:
+    """The whole catalogue (setting ``sources`` and the imports) into the SPARQL store the settings name."""
+    store = store or SparqlStore.from_settings(settings)
+    catalogue = settings.catalogue
+    validator = None
+    if validate:
+        def validator(parsed: list[ParsedSource]):
+            return validate_sources(parsed, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
+    return load_remote(store, parse_sources(catalogue_paths(settings), catalogue.root), force=force,
+                       validator=validator, root=catalogue.root, allow_violations=settings.allow_violations,
+                       lang=settings.default_lang, inference=settings.inference, **kw)
