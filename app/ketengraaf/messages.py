@@ -479,6 +479,30 @@ MESSAGES: dict[str, dict[str, str]] = {
     "matrix.no_role": {"nl": "deelname zonder rol", "en": "participation without a role"},
     "matrix.none": {"nl": "geen deelname", "en": "no participation"},
     "matrix.networks": {"nl": "Netwerken en hun deelnemers", "en": "Networks and their participants"},
+    # -- the history of writes (web/history.py) and editing in the browser (web/edit.py) ---------------
+    "history.title": {"nl": "Wijzigingen", "en": "Changes"},
+    "history.intro": {"nl": "Elke wijziging die via HTTP in de catalogus is geschreven, nieuwste eerst: wanneer, door "
+                            "wie, in welke grafen, en welke triples erbij kwamen of verdwenen (PROV-O).",
+                      "en": "Every change written to the catalogue over HTTP, newest first: when, by whom, in which "
+                            "graphs, and which triples were added or removed (PROV-O)."},
+    "history.follow": {"nl": "Volg de wijzigingen", "en": "Follow the changes"},
+    "history.none": {"nl": "Nog geen wijzigingen via HTTP: de catalogus is zoals hij uit de bestanden is geladen.",
+                     "en": "No changes over HTTP yet: the catalogue is as it was loaded from its files."},
+    "history.by": {"nl": "door", "en": "by"},
+    "history.added": {"nl": "Toegevoegd", "en": "Added"},
+    "history.removed": {"nl": "Verwijderd", "en": "Removed"},
+    "history.subject": {"nl": "Onderwerp", "en": "Subject"},
+    "history.predicate": {"nl": "Eigenschap", "en": "Property"},
+    "history.object": {"nl": "Waarde", "en": "Value"},
+    "history.graph": {"nl": "Graaf", "en": "Graph"},
+    "history.graphs": {"nl": "Grafen", "en": "Graphs"},
+    "history.when": {"nl": "Wanneer", "en": "When"},
+    "history.who": {"nl": "Door", "en": "By"},
+    "history.on_resource": {"nl": "Wijzigingen", "en": "Changes"},
+    "history.all": {"nl": "Alle wijzigingen", "en": "All changes"},
+    "history.feed_title": {"nl": "ketengraaf: wijzigingen", "en": "ketengraaf: changes"},
+    "history.feed_content": {"nl": "{added} triple(s) toegevoegd, {removed} verwijderd, door {who}, in: {graphs}",
+                             "en": "{added} triple(s) added, {removed} removed, by {who}, in: {graphs}"},
 }
 
 
