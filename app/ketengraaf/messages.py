@@ -503,6 +503,43 @@ MESSAGES: dict[str, dict[str, str]] = {
     "history.feed_title": {"nl": "ketengraaf: wijzigingen", "en": "ketengraaf: changes"},
     "history.feed_content": {"nl": "{added} triple(s) toegevoegd, {removed} verwijderd, door {who}, in: {graphs}",
                              "en": "{added} triple(s) added, {removed} removed, by {who}, in: {graphs}"},
+    "edit.link": {"nl": "Bewerken", "en": "Edit"},
+    "edit.title": {"nl": "Bewerken", "en": "Edit"},
+    "edit.intro": {"nl": "De beschrijving van deze resource als Turtle. Opslaan vervangt precies deze triples in de "
+                         "genoemde graaf door de bewerkte tekst; de wijziging moet door de SHACL-validatie komen en "
+                         "komt in de wijzigingsgeschiedenis.",
+                   "en": "The description of this resource as Turtle. Saving replaces exactly these triples in the "
+                         "graph named below with the edited text; the change must pass SHACL validation and is "
+                         "recorded in the history of changes."},
+    "edit.graph": {"nl": "Graaf", "en": "Graph"},
+    "edit.elsewhere": {"nl": "nog {n} triple(s) over deze resource staan in andere grafen en blijven zoals ze zijn",
+                       "en": "{n} more triple(s) about this resource are in other graphs and stay as they are"},
+    "edit.turtle": {"nl": "Beschrijving (Turtle)", "en": "Description (Turtle)"},
+    "edit.token": {"nl": "Schrijftoken", "en": "Write token"},
+    "edit.token_help": {"nl": "Het token dat de beheerder u gaf (instelling write_tokens). Het wordt niet bewaard.",
+                        "en": "The token the administrator gave you (setting write_tokens). It is not stored."},
+    "edit.save": {"nl": "Opslaan", "en": "Save"},
+    "edit.no_tokens": {"nl": "Deze catalogus neemt geen wijzigingen aan: er zijn geen schrijftokens ingesteld.",
+                       "en": "This catalogue accepts no changes: no write tokens are configured."},
+    "edit.no_token": {"nl": "Vul een schrijftoken in.", "en": "Enter a write token."},
+    "edit.unknown_token": {"nl": "Dit schrijftoken is niet bekend.", "en": "This write token is not known."},
+    "edit.forbidden": {"nl": "Dit token mag de graaf {graph} niet wijzigen.",
+                       "en": "This token may not write the graph {graph}."},
+    "edit.refused": {"nl": "Niet opgeslagen: de wijziging brengt deze nieuwe validatieresultaten mee.",
+                     "en": "Not saved: the change brings these new validation results."},
+    "edit.focus": {"nl": "bij", "en": "on"},
+    "edit.syntax": {"nl": "Geen geldige Turtle (regel:kolom {where}).",
+                    "en": "Not valid Turtle (line:column {where})."},
+    "edit.other_subject": {"nl": "Dit formulier bewerkt één resource: de tekst beschrijft ook {subject}.",
+                           "en": "This form edits one resource: the text also describes {subject}."},
+    "edit.conflict": {"nl": "Niet opgeslagen: de beschrijving is gewijzigd sinds dit formulier werd geopend.",
+                      "en": "Not saved: the description changed since this form was opened."},
+    "edit.versions": {"nl": "Het formulier is gemaakt bij versie {old}; de catalogus is nu bij versie {new}.",
+                      "en": "The form was made at version {old}; the catalogue is now at version {new}."},
+    "edit.reload": {"nl": "Open de huidige versie", "en": "Open the current version"},
+    "edit.nothing_written": {"nl": "Er is niets gewijzigd; uw tekst staat hieronder.",
+                             "en": "Nothing was changed; your text is below."},
+    "error.conflict": {"nl": "Conflict", "en": "Conflict"},
 }
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import (chain, endpoint, gemma, history, ontology, overview, quality, resource, search, site, upl, wiki,
+from . import (chain, edit, endpoint, gemma, history, ontology, overview, quality, resource, search, site, upl, wiki,
                writes)
 
 
@@ -16,4 +16,5 @@ def blueprints() -> list[Blueprint]:
             wiki.bp,        # /api/wiki-links (gadget, CORS), /wiki/rapport, /wiki/voorstellen
             endpoint.bp,    # /sparql (queries and updates), /.well-known/void
             history.bp,     # /wijzigingen, /wijzigingen/<id>, /wijzigingen.json, /wijzigingen.atom
+            edit.bp,        # /bewerken?iri=
             writes.bp]      # /graph-store, /validate
