@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 
@@ -186,3 +187,17 @@ def test_recently_changed_includes_the_written_resources_first(written):
     recent = re.findall(r'<li><time datetime="([^"]+)">[^<]*</time> <a href="([^"]+)">',
                         html.split('id="recent-h"')[1].split("</ul>")[0])
     assert recent[:2] == [(day, "/id/proces/vth-toezicht"), (day, "/id/keten/vth")]
+
+
+def test_the_home_page_first_in_a_generation_builds_the_history_too(written):
+    """recently_changed reads the history index: built first, not from inside another snapshot extra (its lock
+    is not re-entrant: the home page hung when it was the first page of a generation with writes)."""
+    from ketengraaf.web import snapshot as snapshots
+    client, _, _ = written
+    snapshots._snapshots.clear()
+    got: dict = {}
+    worker = threading.Thread(target=lambda: got.update(r=client.get("/", headers=HTML)), daemon=True)
+    worker.start()
+    worker.join(120)
+    assert "r" in got, "the home page did not answer within 120 s"
+    assert got["r"].status_code == 200

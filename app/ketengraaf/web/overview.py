@@ -54,6 +54,8 @@ def recently_changed(snap: Snapshot, limit: int = 10) -> list[tuple[str, str]]:
     the catalogue did, so it never counts. Resources changed by writes over HTTP (the subjects of the
     statements they added or removed, still described) count with the write's date (its ``prov:endedAtTime``).
     Built once per generation."""
+    written = history(snap).changed_subjects      # before snap.extra below: its lock is not re-entrant
+
     def build(s: Snapshot):
         latest: dict[str, str] = {}
 
@@ -73,7 +75,7 @@ def recently_changed(snap: Snapshot, limit: int = 10) -> list[tuple[str, str]]:
                         bump(t.subject.value, q.object.value)
             else:
                 bump(q.subject.value, q.object.value)
-        for who, date in history(s).changed_subjects.items():
+        for who, date in written.items():
             if who in s.subjects:
                 bump(who, date)
         return sorted(latest.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
