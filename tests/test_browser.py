@@ -24,9 +24,10 @@ SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 BROWSER_PAGES = 250          # pages opened in Chromium (console errors, rendering)
 CHECKED_PAGES = 2000         # pages whose status is checked in all
 # data downloads (not pages), chain diagrams (SVG files: a browser opening one asks for /favicon.ico;
-# tests/test_web_chain.py checks them) and example queries (run by the SPARQL tests) are not crawled
+# tests/test_web_chain.py checks them), the change feeds (Atom, JSON Feed: files too; tests/test_web_history.py
+# parses them) and example queries (run by the SPARQL tests) are not crawled
 SKIP = re.compile(r"(/data/|[?&]format=|/static/|/sparql\?|/\.well-known/|/diagram\?"
-                  r"|\.(ttl|nt|jsonld|rdf|trig|nq|svg)$)")
+                  r"|\.(ttl|nt|jsonld|rdf|trig|nq|svg|atom|json)$)")
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not os.path.exists(CHROMIUM):
