@@ -46,6 +46,14 @@ def catalogue_dir(tmp_path_factory) -> Path:
     return d
 
 
+def writable_copy(catalogue_dir: Path, target: Path, **overrides):
+    """A test client on a copy of the shipped catalogue's store (a load costs seconds, a copy does not), to
+    write to over HTTP without touching the session's store; ``write_tokens`` etc. in ``overrides``."""
+    import shutil
+    shutil.copytree(catalogue_dir, target, ignore=shutil.ignore_patterns("head", "LOCK"))
+    return make_app_client(target, load_on_start=False, **overrides)
+
+
 @pytest.fixture(scope="session")
 def app(catalogue_dir):
     a = create_app(make_settings(catalogue_dir, load_on_start=False))

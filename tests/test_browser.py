@@ -12,7 +12,7 @@ from urllib.parse import urldefrag, urljoin, urlparse
 
 import pytest
 
-from conftest import LiveServer, make_app_client
+from conftest import LiveServer, make_app_client, writable_copy
 from web_helpers import FIXTURES
 
 pytestmark = pytest.mark.browser      # every test here drives Chromium: `-m "not browser"` leaves them out
@@ -24,9 +24,10 @@ SHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 BROWSER_PAGES = 250          # pages opened in Chromium (console errors, rendering)
 CHECKED_PAGES = 2000         # pages whose status is checked in all
 # data downloads (not pages), chain diagrams (SVG files: a browser opening one asks for /favicon.ico;
-# tests/test_web_chain.py checks them) and example queries (run by the SPARQL tests) are not crawled
+# tests/test_web_chain.py checks them), the change feeds (Atom, JSON Feed: files too; tests/test_web_history.py
+# parses them) and example queries (run by the SPARQL tests) are not crawled
 SKIP = re.compile(r"(/data/|[?&]format=|/static/|/sparql\?|/\.well-known/|/diagram\?"
-                  r"|\.(ttl|nt|jsonld|rdf|trig|nq|svg)$)")
+                  r"|\.(ttl|nt|jsonld|rdf|trig|nq|svg|atom|json)$)")
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not os.path.exists(CHROMIUM):
@@ -220,6 +221,56 @@ def test_upl_candidates_fit_a_phone(browser, tmp_path_factory):
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         assert overflow <= 1, f"/upl/ketenkandidaten scrolls sideways by {overflow}px at 390px"
         assert page.locator("table.upl-kandidaten td[data-label]").first.is_visible()
+        assert not errors, errors
+        ctx.close()
+    finally:
+        srv.stop()
+
+
+def test_edit_in_the_browser_then_follow_the_history(browser, catalogue_dir, tmp_path_factory):
+    """A real save through the edit form in Chromium, then the change list and the change it made; the
+    screenshots of both pages (desktop and phone) for the README."""
+    token = "browser-0123456789abcdef"
+    client = writable_copy(catalogue_dir, tmp_path_factory.mktemp("edit-browser") / "store",
+                           write_tokens=f"redactie:{token}:https://w3id.org/ketengraaf/graph/*")
+    vth = "https://w3id.org/ketengraaf/id/keten/vth"
+    assert client.post("/graph-store?graph=https://w3id.org/ketengraaf/graph/opmerkingen",
+                       data=f'<{vth}> <http://www.w3.org/2000/01/rdf-schema#comment> "Zie ook de Omgevingswet."@nl .',
+                       headers={"Authorization": "Bearer " + token, "Content-Type": "text/turtle"}).status_code == 201
+    srv = LiveServer(client.application)
+    try:
+        ctx, page, errors = _page(browser, viewport={"width": 1280, "height": 900}, locale="nl-NL")
+        page.goto(srv.url + "/id/proces/vth-toezicht")
+        page.get_by_role("link", name="Bewerken", exact=True).click()
+        page.wait_for_url(re.compile(r"/bewerken\?iri="))
+        turtle = page.input_value("#edit-turtle")
+        assert 'skos:prefLabel' in turtle and '"Toezicht"@nl' in turtle
+        _shot(page, "edit")
+        page.fill("#edit-turtle", turtle.replace('"Toezicht"@nl', '"Toezicht op de bouw"@nl'))
+        page.fill("#edit-token", token)
+        page.get_by_role("button", name="Opslaan").click()
+        page.wait_for_url(re.compile(r"/page/proces/vth-toezicht$"))
+        assert page.locator("h1").inner_text() == "Toezicht op de bouw"
+        assert page.locator("#wijzigingen li").count() == 1          # the page lists the change it just had
+        page.goto(srv.url + "/wijzigingen")
+        assert page.locator("ol.changes > li").count() == 2
+        assert page.locator("ol.changes > li a").first.inner_text() == "bewerkt in de browser"
+        _shot(page, "changes")
+        page.locator("ol.changes > li a").first.click()
+        page.wait_for_url(re.compile(r"/wijzigingen/\d{8}T"))
+        assert page.locator("#added-h + table tbody tr").count() == 1
+        assert "Toezicht op de bouw" in page.locator("#added-h + table").inner_text()
+        assert "Toezicht" in page.locator("#removed-h + table").inner_text()
+        _shot(page, "change")
+        assert not errors, errors
+        ctx.close()
+        ctx, page, errors = _page(browser, viewport={"width": 390, "height": 844}, device_scale_factor=2,
+                                  locale="nl-NL")
+        for path, name in (("/wijzigingen", "phone-changes"), ("/bewerken?iri=" + vth, "phone-edit")):
+            page.goto(srv.url + path)
+            overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 1, f"{path} scrolls sideways by {overflow}px at 390px"
+            _shot(page, name)
         assert not errors, errors
         ctx.close()
     finally:

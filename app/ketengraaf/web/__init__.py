@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import chain, endpoint, gemma, ontology, overview, quality, resource, search, site, upl, wiki, writes
+from . import (chain, edit, endpoint, gemma, history, ontology, overview, quality, resource, search, site, upl, wiki,
+               writes)
 
 
 def blueprints() -> list[Blueprint]:
@@ -14,4 +15,6 @@ def blueprints() -> list[Blueprint]:
             gemma.bp,       # /gemma, /gemma/processen, /gemma/bouwstenen, /gemma/rollen
             wiki.bp,        # /api/wiki-links (gadget, CORS), /wiki/rapport, /wiki/voorstellen
             endpoint.bp,    # /sparql (queries and updates), /.well-known/void
+            history.bp,     # /wijzigingen, /wijzigingen/<id>, /wijzigingen.json, /wijzigingen.atom
+            edit.bp,        # /bewerken?iri=
             writes.bp]      # /graph-store, /validate

@@ -24,6 +24,7 @@ from ..errors import InputError, NotFound
 from ..namespaces import KETEN
 from ..sparql.formats import HTML
 from .describe import Viewer, description_quads
+from .history import RESOURCE_SHOWN, changes_for, summary
 from .http import conditional, serialize
 from .i18n import reader_lang
 from .quality import report
@@ -168,13 +169,15 @@ def render_chain(iri: str) -> str:
     rep = report(snap)
     view = Viewer(snap, lang)
     jsonld = serialize(description_quads(snap.store, iri), PAGE_FORMATS["jsonld"]).decode()  # as the page's .jsonld
+    changes = changes_for(snap, iri)
     return render_template(
         "chain.html", iri=iri, title=view_title, title_lang=title_lang, definition=d,
         jsonld=jsonld.replace("<", "\\u003c"), claims=view.claims(iri), illustration=view.illustration(iri),
         chain=chain_page_data(snap, iri, lang), svg_wide=wide, svg_narrow=narrow, svg_url=diagram_url(iri),
         properties_url=property_view_url(iri),
         downloads=[(f, data_url(iri, f.extension)) for f in PAGE_FORMATS.values()],
-        shacl=rep.for_focus(iri), report_available=rep.available, lang=lang)
+        shacl=rep.for_focus(iri), report_available=rep.available, lang=lang,
+        changes=[summary(c) for c in changes[:RESOURCE_SHOWN]], changes_count=len(changes))
 
 
 def property_view_url(iri: str) -> str:

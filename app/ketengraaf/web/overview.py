@@ -6,6 +6,7 @@ from flask import Blueprint, Response, render_template, request, url_for
 
 from ..errors import InputError, NotFound
 from ..namespaces import DCTERMS, KETEN, RDF, SKOS
+from .history import history
 from .http import HTML, conditional
 from .i18n import reader_lang
 from .snapshot import Snapshot, snapshot
@@ -50,7 +51,11 @@ def recently_changed(snap: Snapshot, limit: int = 10) -> list[tuple[str, str]]:
     """(resource IRI, date) by newest change of the catalogue's own description of the resource: the
     ``dcterms:modified`` of the named graph (source file) that describes it, or the resource's own
     ``dcterms:modified``. A wiki page's ``keten:laatstBewerkt`` says when GEMMA or NORA changed, not when
-    the catalogue did, so it never counts. Built once per generation."""
+    the catalogue did, so it never counts. Resources changed by writes over HTTP (the subjects of the
+    statements they added or removed, still described) count with the write's date (its ``prov:endedAtTime``).
+    Built once per generation."""
+    written = history(snap).changed_subjects      # before snap.extra below: its lock is not re-entrant
+
     def build(s: Snapshot):
         latest: dict[str, str] = {}
 
@@ -70,6 +75,9 @@ def recently_changed(snap: Snapshot, limit: int = 10) -> list[tuple[str, str]]:
                         bump(t.subject.value, q.object.value)
             else:
                 bump(q.subject.value, q.object.value)
+        for who, date in written.items():
+            if who in s.subjects:
+                bump(who, date)
         return sorted(latest.items(), key=lambda kv: (kv[1], kv[0]), reverse=True)
     return snap.extra("recently-changed", build)[:limit]
 

@@ -25,6 +25,7 @@ from ..errors import InputError, NotFound
 from ..sparql.formats import HTML
 from .chain import is_chain_page, render_chain
 from .describe import Viewer, description_quads, exists, inbound
+from .history import RESOURCE_SHOWN, changes_for, summary
 from .http import conditional, page_format, page_or_data, rdf_response, serialize
 from .i18n import reader_lang
 from .ontology import term_extras
@@ -32,7 +33,7 @@ from .overview import scheme_tree
 from .quality import report
 from .search import suggestions
 from .snapshot import snapshot
-from .urls import PAGE_FORMATS, alternates, checked_iri, data_url, iri_for_id, iri_for_term, local_url
+from .urls import PAGE_FORMATS, alternates, change_id, checked_iri, data_url, iri_for_id, iri_for_term, local_url
 
 bp = Blueprint("resource", __name__)
 
@@ -78,13 +79,15 @@ def render_resource(iri: str, **extra) -> str:
     in_groups.sort(key=lambda g: (-g["count"], g["label"].casefold()))
     jsonld = serialize(description_quads(snap.store, iri), PAGE_FORMATS["jsonld"]).decode()  # the page's .jsonld
     rep = report(snap)
+    changes = changes_for(snap, iri)
     return render_template(
         "resource.html", iri=iri, title=title, title_lang=title_lang, titles=view.all_titles(iri),
         types=view.types(iri), definition=view.definition(iri), wiki=view.wiki_pages(iri),
         claims=view.claims(iri), illustration=view.illustration(iri), groups=view.grouped(iri), inbound=in_groups,
         downloads=[(f, data_url(iri, f.extension)) for f in PAGE_FORMATS.values()],
         jsonld=jsonld.replace("<", "\\u003c"), shacl=rep.for_focus(iri), report_available=rep.available,
-        tree=scheme_tree(snap, iri, lang), term=term_extras(snap, iri, lang), lang=lang, **extra)
+        tree=scheme_tree(snap, iri, lang), term=term_extras(snap, iri, lang), lang=lang,
+        changes=[summary(c) for c in changes[:RESOURCE_SHOWN]], changes_count=len(changes), **extra)
 
 
 @bp.get("/id/<path:path>")
@@ -135,7 +138,10 @@ def resource():
         raise InputError("parameter iri is missing: /resource?iri=<IRI of the resource>")
     if ":" not in iri:
         raise InputError(f"parameter iri: {iri!r} is not an absolute IRI")
-    return answer(checked_iri(iri, "parameter iri"))
+    iri = checked_iri(iri, "parameter iri")
+    if change_id(iri) is not None:      # a write's IRI: its own page (the history graph is outside the default)
+        return redirect(local_url(iri), code=303)
+    return answer(iri)
 
 
 @bp.get("/inbound")

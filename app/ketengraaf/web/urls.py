@@ -9,6 +9,7 @@ public IRI                                 local URL (``local_url``)
 ``<base>id/<path>``                        ``/id/<path>`` (HTML or RDF by Accept)
 ``<base>def``                              ``/def`` (the ontology documentation)
 ``<base>def#<Term>``                       ``/def/<Term>`` (one term)
+``<base>wijzigingen/<id>``                 ``/wijzigingen/<id>`` (a write, HTML or PROV-O)
 any other IRI with data in the store       ``/resource?iri=<IRI>``
 any other ``http(s)`` IRI                  the IRI itself (an external link)
 any other IRI (``javascript:``, ``data:``)  ``/resource?iri=<IRI>`` (never a link to it)
@@ -28,6 +29,7 @@ from flask import has_request_context, request
 
 from ..errors import InputError
 from ..sparql.formats import BY_EXTENSION, Format
+from ..writing import CHANGE_BASE
 from .context import settings
 from .snapshot import snapshot
 
@@ -64,6 +66,15 @@ def def_term(iri: str) -> str | None:
     return None
 
 
+def change_id(iri: str) -> str | None:
+    """``<id>`` for a write's IRI ``<base>wijzigingen/<id>`` (:mod:`ketengraaf.web.history`), else None."""
+    for base in dict.fromkeys((public_base() + "wijzigingen/", CHANGE_BASE)):
+        rest = iri[len(base):]
+        if iri.startswith(base) and rest and "/" not in rest and "#" not in rest and "?" not in rest:
+            return rest
+    return None
+
+
 def checked_iri(iri: str, what: str) -> str:
     """``iri`` if it is a valid absolute IRI (as the store reads one), else a 400 saying what is wrong."""
     if len(iri) > MAX_IRI_LENGTH:
@@ -95,6 +106,9 @@ def local_url(iri: str, *, external_if_unknown: bool = True, known: set[str] | N
     term = def_term(iri)
     if term is not None:
         return f"{root}/def/{quote(term, safe='-_.~')}" if term else f"{root}/def"
+    change = change_id(iri)
+    if change is not None:
+        return f"{root}/wijzigingen/{quote(change, safe='-_.~')}"
     if external_if_unknown:
         if known is None:
             known = snapshot().subjects
