@@ -31,12 +31,14 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     if settings.load_on_start:
         from .loading import load_catalogue  # deferred: start-up time
         load_catalogue(settings)
-    store = OxigraphStore(settings.store_dir, memory_max_triples=settings.memory_max_triples)
+    # a new generation is opened and prepared in the background; requests keep the old one until then
+    store = OxigraphStore(settings.store_dir, memory_max_triples=settings.memory_max_triples, background=True)
     app.extensions["ketengraaf.store"] = store
 
-    from .web import blueprints  # deferred: start-up time
+    from .web import blueprints, prepare_generations  # deferred: start-up time
     for bp in blueprints():
         app.register_blueprint(bp)
+    prepare_generations(app, store)
 
     @app.get("/healthz")
     def healthz():

@@ -34,6 +34,7 @@ import resource
 import signal
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, cast
 from itertools import islice
@@ -55,6 +56,8 @@ MEMORY_SLACK_BYTES = 256 * 1024 * 1024
 _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
 # the smallest serialized row per result format: below len(body) <= rows * this, no recount is needed
 _MIN_ROW_BYTES = {"XML": 17, "JSON": 2, "CSV": 2, "TSV": 1}
+OPEN_GENERATIONS = 2            # generations a worker keeps open: the served one and the next
+PREPARE_TIMEOUT = 300.0         # seconds a worker may take to open (copy into memory) a new generation
 
 
 @dataclass(frozen=True)
@@ -225,26 +228,27 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
         isolation = enter_network_namespace()
     else:
         isolation = "none (allow_network is on)"
-    store, opened = None, None
+    stores: OrderedDict[str, Any] = OrderedDict()      # generation path -> open store, the last used last
     if warm_path:
         try:
-            store, opened = open_generation(warm_path, memory_max_triples=memory_max_triples), warm_path
+            stores[warm_path] = open_generation(warm_path, memory_max_triples=memory_max_triples)
         except Exception:  # a generation gone meanwhile: the first job opens its own
-            store, opened = None, None
+            stores.clear()
     cap_memory(memory_cap)
     conn.send(("ready", os.getpid(), isolation))
     while True:
         reply: tuple[Any, ...]
         try:
-            job: Job = conn.recv()
+            job: Job | tuple = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            if job.generation_path != opened:
-                store = None
-                store = open_generation(job.generation_path, memory_max_triples=memory_max_triples)
-                opened = job.generation_path
-            reply = ("ok", on_big_stack(execute, store, job))
+            if isinstance(job, tuple):          # ("prepare", path): open it beside the one in use
+                _open_into(stores, job[1], memory_max_triples)
+                reply = ("ok", b"")
+            else:
+                store = _open_into(stores, job.generation_path, memory_max_triples)
+                reply = ("ok", on_big_stack(execute, store, job))
         except MemoryError:
             err = out_of_memory(memory_cap)
             conn.send(("error", type(err).__name__, err.message, err.detail))
@@ -254,6 +258,18 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
         except Exception as exc:  # an engine error (I/O, evaluation): report it, keep serving
             reply = ("error", "QueryCrashed", f"the query engine failed: {exc}", None)
         conn.send(reply)
+
+
+def _open_into(stores: OrderedDict[str, Any], path: str, memory_max_triples: int):
+    """The open store of generation ``path``; at most :data:`OPEN_GENERATIONS` stay open (least recently
+    used goes first): the one served and the one the web process prepares."""
+    store = stores.get(path)
+    if store is None:
+        while len(stores) >= OPEN_GENERATIONS:
+            stores.popitem(last=False)
+        store = stores[path] = open_generation(path, memory_max_triples=memory_max_triples)
+    stores.move_to_end(path)
+    return store
 
 
 # -- in the web process ----------------------------------------------------------
@@ -272,6 +288,7 @@ class _Worker:
         child.close()
         self.ready = False
         self.isolation: str | None = None
+        self.prepared: set[str] = {warm_path} if warm_path else set()     # generations it has open
 
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> bool:
         """Read the worker's ready message; False if it has not come within ``timeout`` (0: do not wait)."""
@@ -434,6 +451,45 @@ class QueryPool:
             return reply[1]
         _, name, message, detail = reply
         raise _ERRORS.get(name, QueryCrashed)(message, detail=detail)
+
+    def prepare(self, path: str, timeout: float = PREPARE_TIMEOUT) -> None:
+        """Have every worker open generation ``path`` (one worker at a time, so the others keep answering);
+        a worker that fails to is replaced, and the replacement opens it with its first job."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._cond:
+                while True:
+                    if self._closed:
+                        return
+                    todo = [w for w in self._idle if path not in w.prepared]
+                    if todo:
+                        worker = todo[0]
+                        self._idle.remove(worker)
+                        break
+                    left = deadline - time.monotonic()
+                    if len(self._idle) == self._count or left <= 0:
+                        return              # every worker has it (or time is up: jobs open it themselves)
+                    self._cond.wait(min(left, 0.5))
+            try:
+                if not worker.ready:
+                    worker.wait_ready()
+                worker.conn.send(("prepare", path))
+                if not worker.conn.poll(max(1.0, deadline - time.monotonic())):
+                    raise QueryTimeout("opening the new generation took too long")
+                reply = worker.conn.recv()
+            except (KetengraafError, EOFError, OSError):
+                self._replace(worker)
+                continue
+            if reply[0] == "ok":
+                worker.prepared.add(path)
+                self._checkin(worker)
+            else:
+                worker.prepared.add(path)     # it said why it could not; its jobs will retry
+                if reply[1] == "QueryOutOfMemory":
+                    worker.proc.join(2)
+                    self._replace(worker)
+                else:
+                    self._checkin(worker)
 
     def close(self) -> None:
         with self._cond:
