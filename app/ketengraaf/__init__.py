@@ -35,10 +35,12 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     store = OxigraphStore(settings.store_dir, memory_max_triples=settings.memory_max_triples, background=True)
     app.extensions["ketengraaf.store"] = store
 
-    from .web import blueprints, prepare_generations  # deferred: start-up time
+    from .web import NotModified, blueprints, prepare_generations  # deferred: start-up time
     for bp in blueprints():
         app.register_blueprint(bp)
     prepare_generations(app, store)
+    # a repeat of a request the app answered 304 gets that 304 again without Flask, on the same generation
+    app.wsgi_app = NotModified(app.wsgi_app, lambda: store.generation().version)   # type: ignore[method-assign]
 
     @app.get("/healthz")
     def healthz():

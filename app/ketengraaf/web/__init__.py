@@ -4,9 +4,10 @@ from __future__ import annotations
 from flask import Blueprint
 
 from . import chain, endpoint, gemma, ontology, overview, quality, resource, search, site, upl, wiki
+from .notmodified import NotModified
 from .snapshot import prepare_generations
 
-__all__ = ["blueprints", "prepare_generations"]
+__all__ = ["NotModified", "blueprints", "prepare_generations"]
 
 
 def blueprints() -> list[Blueprint]:
