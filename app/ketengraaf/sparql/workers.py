@@ -43,7 +43,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from ..errors import KetengraafError, QueryCrashed, QueryError, QueryOutOfMemory, QueryTimeout, ResultTooLarge
-from ..store.oxigraph import dataset, open_generation
+from ..store.oxigraph import dataset, has_union_graph, open_generation
 from .isolation import enter_network_namespace
 
 log = logging.getLogger("ketengraaf.sparql")
@@ -117,10 +117,12 @@ def syntax_error(exc: SyntaxError) -> QueryError:
     return QueryError(f"syntax error: {msg}")
 
 
-def execute(store, job: Job) -> bytes:
-    """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError."""
+def execute(store, job: Job, union_graph: bool | None = None) -> bytes:
+    """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError. ``union_graph``:
+    whether the store's default graph holds the merge of its named graphs (None: look)."""
     # the default graph as a set (RDF merge), not one copy of a triple per graph: see store.oxigraph
-    target, kw = dataset(store, union=job.union, default_graph=job.default_graph, named_graphs=job.named_graphs)
+    target, kw = dataset(store, union=job.union, default_graph=job.default_graph, named_graphs=job.named_graphs,
+                         union_graph=union_graph)
     if job.base_iri:
         kw["base_iri"] = job.base_iri
     if job.prefixes:
@@ -228,10 +230,11 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
         isolation = enter_network_namespace()
     else:
         isolation = "none (allow_network is on)"
-    stores: OrderedDict[str, Any] = OrderedDict()      # generation path -> open store, the last used last
+    # generation path -> (open store, whether its default graph is the union), the last used last
+    stores: OrderedDict[str, tuple[Any, bool]] = OrderedDict()
     if warm_path:
         try:
-            stores[warm_path] = open_generation(warm_path, memory_max_triples=memory_max_triples)
+            _open_into(stores, warm_path, memory_max_triples)
         except Exception:  # a generation gone meanwhile: the first job opens its own
             stores.clear()
     cap_memory(memory_cap)
@@ -247,8 +250,8 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
                 _open_into(stores, job[1], memory_max_triples)
                 reply = ("ok", b"")
             else:
-                store = _open_into(stores, job.generation_path, memory_max_triples)
-                reply = ("ok", on_big_stack(execute, store, job))
+                store, union_graph = _open_into(stores, job.generation_path, memory_max_triples)
+                reply = ("ok", on_big_stack(execute, store, job, union_graph))
         except MemoryError:
             err = out_of_memory(memory_cap)
             conn.send(("error", type(err).__name__, err.message, err.detail))
@@ -260,16 +263,18 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
         conn.send(reply)
 
 
-def _open_into(stores: OrderedDict[str, Any], path: str, memory_max_triples: int):
-    """The open store of generation ``path``; at most :data:`OPEN_GENERATIONS` stay open (least recently
-    used goes first): the one served and the one the web process prepares."""
-    store = stores.get(path)
-    if store is None:
+def _open_into(stores: OrderedDict[str, tuple[Any, bool]], path: str, memory_max_triples: int) -> tuple[Any, bool]:
+    """The open store of generation ``path`` and whether its default graph is the union (looked up once,
+    not per query); at most :data:`OPEN_GENERATIONS` stay open (least recently used goes first): the one
+    served and the one the web process prepares."""
+    entry = stores.get(path)
+    if entry is None:
         while len(stores) >= OPEN_GENERATIONS:
             stores.popitem(last=False)
-        store = stores[path] = open_generation(path, memory_max_triples=memory_max_triples)
+        store = open_generation(path, memory_max_triples=memory_max_triples)
+        entry = stores[path] = (store, has_union_graph(store))
     stores.move_to_end(path)
-    return store
+    return entry
 
 
 # -- in the web process ----------------------------------------------------------
