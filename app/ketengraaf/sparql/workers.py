@@ -250,7 +250,7 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
                 _open_into(stores, job[1], memory_max_triples)
                 reply = ("ok", b"")
             else:
-                store, union_graph = _open_into(stores, job.generation_path, memory_max_triples)
+                store, union_graph = _open_into(stores, job.generation_path, memory_max_triples, serving=True)
                 reply = ("ok", on_big_stack(execute, store, job, union_graph))
         except MemoryError:
             err = out_of_memory(memory_cap)
@@ -263,17 +263,21 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
         conn.send(reply)
 
 
-def _open_into(stores: OrderedDict[str, tuple[Any, bool]], path: str, memory_max_triples: int) -> tuple[Any, bool]:
+def _open_into(stores: OrderedDict[str, tuple[Any, bool]], path: str, memory_max_triples: int,
+               serving: bool = False) -> tuple[Any, bool]:
     """The open store of generation ``path`` and whether its default graph is the union (looked up once,
-    not per query); at most :data:`OPEN_GENERATIONS` stay open (least recently used goes first): the one
-    served and the one the web process prepares."""
+    not per query). ``stores`` is in the order the generations were opened, and generations only move
+    forward: a query (``serving``) on ``path`` closes every one opened before it, and at most
+    :data:`OPEN_GENERATIONS` stay open (the one served and the one the web process prepares)."""
     entry = stores.get(path)
     if entry is None:
         while len(stores) >= OPEN_GENERATIONS:
             stores.popitem(last=False)
         store = open_generation(path, memory_max_triples=memory_max_triples)
         entry = stores[path] = (store, has_union_graph(store))
-    stores.move_to_end(path)
+    if serving:
+        while next(iter(stores)) != path:
+            stores.popitem(last=False)
     return entry
 
 

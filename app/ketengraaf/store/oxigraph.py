@@ -131,6 +131,8 @@ class OxigraphStore(Store):
         # each called with the new generation (a PinnedStore) and the one served now (or None), on the
         # switching thread, before the new one is served; an exception is logged and does not stop the switch
         self.preparers: list[Callable[[PinnedStore, PinnedStore | None], None]] = []
+        # each called with the generation now served, right after a background switch (drop what the old held)
+        self.switched: list[Callable[[PinnedStore], None]] = []
         self._lock = threading.Lock()
         self._switched = threading.Condition(self._lock)
         self._switching = False
@@ -198,6 +200,11 @@ class OxigraphStore(Store):
                 with self._lock:
                     self._install(key, pinned)
                     self._switched.notify_all()
+                for done in list(self.switched):
+                    try:
+                        done(pinned)
+                    except Exception:  # only a clean-up
+                        log.exception("after switching to generation %s", pinned._gen.id)
         finally:
             with self._lock:
                 self._switching = False

@@ -128,4 +128,14 @@ def prepare_generations(app, store) -> None:
         log.info("generation %s prepared in %.2f s (%d triples)", gen.id, time.perf_counter() - started,
                  gen.triples)
 
+    def switched(now) -> None:
+        """Drop the snapshots of the generations before the one now served (they hold its store)."""
+        key = f"{store.dir}\0{now.generation().id}"
+        prefix = f"{store.dir}\0"
+        with _lock:
+            if key in _snapshots:
+                for old in [k for k in _snapshots if k.startswith(prefix) and k != key]:
+                    del _snapshots[old]
+
     store.preparers.append(prepare)
+    store.switched.append(switched)
