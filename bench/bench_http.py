@@ -211,7 +211,7 @@ def cells(iris: list[str], words: list[str]):
 def html_path_for(target: Target, iri: str) -> str:
     """The local path of ketengraaf's HTML page for ``iri`` (following one redirect if /id/ answers 303)."""
     path = "/id/" + iri[len(ID):]
-    status, headers, _ = get("127.0.0.1", target.server.port, path, HTML)
+    status, headers, _ = get("127.0.0.1", target.server.port, path, HTML, timeout=300)   # a cold first page
     if status in (301, 302, 303, 307, 308) and headers.get("location"):
         loc = headers["location"].split("://", 1)[-1]
         loc = loc[loc.index("/"):] if "://" in headers["location"] else headers["location"]

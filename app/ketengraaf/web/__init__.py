@@ -5,9 +5,9 @@ from flask import Blueprint
 
 from . import chain, endpoint, gemma, ontology, overview, quality, resource, search, site, upl, wiki
 from .notmodified import NotModified
-from .snapshot import prepare_generations
+from .snapshot import prepare_generations, snapshot
 
-__all__ = ["NotModified", "blueprints", "prepare_generations"]
+__all__ = ["NotModified", "blueprints", "prepare_generations", "warm_up"]
 
 
 def blueprints() -> list[Blueprint]:
@@ -18,3 +18,13 @@ def blueprints() -> list[Blueprint]:
             gemma.bp,       # /gemma, /gemma/processen, /gemma/bouwstenen, /gemma/rollen
             wiki.bp,        # /api/wiki-links (gadget, CORS), /wiki/rapport, /wiki/voorstellen
             endpoint.bp]    # /sparql, /.well-known/void
+
+
+def warm_up(app) -> None:
+    """Build the current generation's page indexes (labels, class counts, the chains, the search index)
+    before the server takes requests, so the first page after a start does not build them (at 1M
+    triples the first page took over 30 s). Later generations are prepared in the background."""
+    with app.test_request_context("/"):
+        snap = snapshot()
+        chain.chains(snap)
+        search.index(snap)
