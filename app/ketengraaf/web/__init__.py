@@ -5,7 +5,8 @@ from flask import Blueprint
 
 from . import chain, endpoint, gemma, ontology, overview, quality, resource, search, site, upl, wiki
 from .notmodified import NotModified
-from .snapshot import prepare_generations, snapshot
+from . import snapshot as snapshots
+from .snapshot import prepare_generations
 
 __all__ = ["NotModified", "blueprints", "prepare_generations", "warm_up"]
 
@@ -25,6 +26,6 @@ def warm_up(app) -> None:
     before the server takes requests, so the first page after a start does not build them (at 1M
     triples the first page took over 30 s). Later generations are prepared in the background."""
     with app.test_request_context("/"):
-        snap = snapshot()
+        snap = snapshots.snapshot()
         chain.chains(snap)
         search.index(snap)
