@@ -31,6 +31,7 @@ import shutil
 import threading
 import time
 from datetime import datetime, UTC
+from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ from ..errors import StoreError
 from . import Generation, SourceInfo, Store
 
 KEEP_GENERATIONS = 3
+COPY_CHUNK = 2_000             # quads copied into memory per call (the GIL is free between calls)
 log = logging.getLogger("ketengraaf.store")
 
 
@@ -66,7 +68,11 @@ def open_generation(path: str | os.PathLike, *, memory_max_triples: int = 0) -> 
     if triples > memory_max_triples:
         return disk
     memory = ox.Store()
-    memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
+    # in chunks: one bulk_extend over the whole iterator holds the GIL until the copy is done, and the web
+    # process copies a new generation on a background thread while its request threads go on serving
+    quads = disk.quads_for_pattern(None, None, None, None)
+    while chunk := list(islice(quads, COPY_CHUNK)):
+        memory.bulk_extend(chunk)
     return memory
 
 
