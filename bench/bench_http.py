@@ -3,29 +3,35 @@
     python bench/bench_http.py [--triples 100000] [--requests 400] [--time-cap 10] [--servers ...]
 
 Generates a synthetic catalogue (bench/generate.py), starts on loopback, each on a
-free port:
-- oxigraph:  ``oxigraph load --location DIR --file F`` + ``oxigraph serve-read-only``
-  (the `oxigraph` PyPI package's Rust server; the reference for raw speed);
-- ketengraaf: ``ketengraaf load --store DIR F`` + ``ketengraaf serve --store DIR --port P``
-  (its own defaults: waitress threads, query worker processes, answer cache);
+free port, and names each server's storage mode in every row:
+- oxigraph-mem: ``oxigraph serve`` without ``--location`` (in memory), the file PUT into its
+  default graph through the graph store protocol (the `oxigraph` PyPI package's Rust server);
+- oxigraph-disk: ``oxigraph load --location DIR --file F`` + ``oxigraph optimize`` +
+  ``oxigraph serve-read-only`` (RocksDB on disk);
+- ketengraaf: ``ketengraaf load --no-validate --store DIR F`` + ``ketengraaf serve --store DIR --port P``
+  (its own defaults: waitress threads, query worker processes, answer cache; the generation is
+  queried in memory up to the setting ``memory_max_triples``, default 500,000, else on disk);
 - rdflib-endpoint: ``rdflib-endpoint serve F`` (FastAPI + uvicorn over rdflib's memory store;
   needs the `uvicorn` package).
 
-All three get the SAME bounded load (bench/loadgen.py: threads with keep-alive
-``http.client`` connections, a fixed request count and a time cap per cell) at
-concurrency 1 and 4, for three queries, each both "repeat" (the same query every
-time: ketengraaf answers these from its cache, reported as cached) and "varied"
-(a different IRI / OFFSET / search word per request, which no answer cache helps):
-a join with LIMIT 100, a single-resource lookup, a label search. Then ketengraaf's
-HTML resource pages (/id/...) against the same lookup on oxigraph, and repeats with
-``If-None-Match`` (expected: 304). Prints Markdown tables, the ratios and each
-server's peak RSS (VmHWM of the process and its children). Servers are always
-stopped at the end.
+All get the SAME bounded load (bench/loadgen.py: threads with keep-alive ``http.client``
+connections, a fixed request count and a time cap per cell) at concurrency 1 and 4, for three
+queries, each both "repeat" (the same query every time: ketengraaf answers these from its
+cache, reported as cached) and "varied" (the same work every request, but a query text no
+answer cache has seen). Varied keeps the work per request equal in every cell and for every
+server: the join is always ``LIMIT 100`` from the start, varied by a ``FILTER`` constant that
+excludes nothing; the lookup and the search take the IRI / word of request i from the same list
+in every cell (the counters restart per cell) and carry the cell's number in a comment, so a
+later cell does not hit the answers an earlier one cached. Then ketengraaf's HTML resource pages
+(/id/...) against the same lookup on the oxigraph servers, and repeats with ``If-None-Match``
+(expected: 304) beside the full lookup. Prints Markdown tables, ketengraaf's ratio to each peer
+(÷ columns) and each server's peak RSS (VmHWM of the process and its children). Servers are
+always stopped at the end.
 """
 from __future__ import annotations
 
 import argparse
-import itertools
+import http.client
 import json
 import os
 import platform
@@ -55,22 +61,42 @@ JSON = {"Accept": "application/sparql-results+json"}
 HTML = {"Accept": "text/html"}
 
 
-def join_query(offset: int) -> str:
+SERVERS = ("oxigraph-mem", "oxigraph-disk", "ketengraaf", "rdflib-endpoint")
+PEERS = ("oxigraph-mem", "oxigraph-disk", "rdflib-endpoint")
+SHORT = {"oxigraph-mem": "ox mem", "oxigraph-disk": "ox disk", "rdflib-endpoint": "rdflib"}
+MEMORY_MAX_TRIPLES = 500_000            # ketengraaf's default setting memory_max_triples
+
+
+def join_query(variant: int | None = None) -> str:
+    """The join, always the first 100 rows; ``variant``: a FILTER constant that excludes no row, so the
+    text differs (no answer cache helps) and the work does not."""
+    extra = "" if variant is None else f"\n  FILTER(?rol != <https://example.org/bench/geen-rol/{variant}>)"
     return PREFIXES + f"""SELECT ?keten ?ketenLabel ?partner ?partnerLabel ?rol WHERE {{
-  ?d a keten:Deelname ; keten:keten ?keten ; keten:partner ?partner ; keten:rol ?rol .
+  ?d a keten:Deelname ; keten:keten ?keten ; keten:partner ?partner ; keten:rol ?rol .{extra}
   ?keten skos:prefLabel ?ketenLabel . FILTER(LANG(?ketenLabel) = "nl")
   ?partner skos:prefLabel ?partnerLabel . FILTER(LANG(?partnerLabel) = "nl")
-}} LIMIT 100 OFFSET {offset}"""
+}} LIMIT 100"""
 
 
-def lookup_query(iri: str) -> str:
-    return f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
+def _tag(cell: int | None) -> str:
+    return "" if cell is None else f"# cell {cell}\n"
 
 
-def search_query(word: str) -> str:
-    return PREFIXES + f"""SELECT ?s ?l WHERE {{
+def lookup_query(iri: str, cell: int | None = None) -> str:
+    return _tag(cell) + f"SELECT ?p ?o WHERE {{ <{iri}> ?p ?o }}"
+
+
+def search_query(word: str, cell: int | None = None) -> str:
+    return _tag(cell) + PREFIXES + f"""SELECT ?s ?l WHERE {{
   ?s skos:prefLabel ?l . FILTER(CONTAINS(LCASE(?l), "{word}"))
 }} LIMIT 20"""
+
+
+def storage(name: str, triples: int) -> str:
+    """Where a server keeps the data it queries."""
+    if name == "ketengraaf":
+        return "memory" if triples <= MEMORY_MAX_TRIPLES else "disk"
+    return "disk" if name == "oxigraph-disk" else "memory"
 
 
 def resources(data: Path, seed: int) -> tuple[list[str], list[str]]:
@@ -108,18 +134,25 @@ class Target:
 def start_servers(names: list[str], data: Path, work: Path) -> dict[str, Target]:
     targets: dict[str, Target] = {}
     try:
-        if "oxigraph" in names:
+        if "oxigraph-mem" in names:
+            port = free_port()
+            s = Server("oxigraph-mem", [str(BIN / "oxigraph"), "serve", "--bind", f"127.0.0.1:{port}"], port, work)
+            s.wait_ready("/query?query=" + quote("ASK {}"), JSON)
+            put_file(port, "/store?default", data)
+            targets["oxigraph-mem"] = Target("oxigraph-mem", s, "/query")
+        if "oxigraph-disk" in names:
             loc = work / "oxigraph"
             subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(loc), "--file", str(data)],
                            check=True, capture_output=True)
+            subprocess.run([str(BIN / "oxigraph"), "optimize", "--location", str(loc)], check=True, capture_output=True)
             port = free_port()
-            s = Server("oxigraph", [str(BIN / "oxigraph"), "serve-read-only", "--location", str(loc),
-                                    "--bind", f"127.0.0.1:{port}"], port, work)
-            targets["oxigraph"] = Target("oxigraph", s, "/query")
+            s = Server("oxigraph-disk", [str(BIN / "oxigraph"), "serve-read-only", "--location", str(loc),
+                                         "--bind", f"127.0.0.1:{port}"], port, work)
+            targets["oxigraph-disk"] = Target("oxigraph-disk", s, "/query")
         if "ketengraaf" in names:
             store = work / "ketengraaf-store"
             env = {"KETENGRAAF_LOAD_ON_START": "false", "KETENGRAAF_STORE_DIR": str(store)}
-            subprocess.run([str(BIN / "ketengraaf"), "load", "--store", str(store), str(data)],
+            subprocess.run([str(BIN / "ketengraaf"), "load", "--no-validate", "--store", str(store), str(data)],
                            check=True, capture_output=True, env={**os.environ, **env}, cwd=ROOT)
             port = free_port()
             s = Server("ketengraaf", [str(BIN / "ketengraaf"), "serve", "--store", str(store), "--host",
@@ -141,35 +174,44 @@ def start_servers(names: list[str], data: Path, work: Path) -> dict[str, Target]
     return targets
 
 
-class Varied:
-    """Request n of a server's "varied" stream: distinct over the whole run of that server (so no
-    answer cache can help), and the same sequence for every server (so the work is the same)."""
+def put_file(port: int, path: str, data: Path) -> None:
+    """PUT a Turtle file into a graph of a server (oxigraph's graph store protocol)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    try:
+        conn.request("PUT", path, body=data.read_bytes(), headers={"Content-Type": "text/turtle"})
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status not in (200, 201, 204):
+            raise RuntimeError(f"PUT {path} answered {resp.status}")
+    finally:
+        conn.close()
 
-    def __init__(self):
-        self.counters: dict[tuple, itertools.count] = {}
 
-    def __call__(self, server: str, stream: str) -> int:
-        return next(self.counters.setdefault((server, stream), itertools.count()))
+def cells(iris: list[str], words: list[str]):
+    """(query name, mode, request maker for (target, cell number)); request i of a varied cell does the same
+    work in every cell and on every server (the ``i`` the load generator passes restarts per cell)."""
+    def join_v(t, cell):
+        return lambda i: t.q(join_query(cell * 1_000_000 + i))
 
+    def lookup_v(t, cell):
+        return lambda i: t.q(lookup_query(iris[1 + i % (len(iris) - 1)], cell))
 
-def cells(iris: list[str], words: list[str], varied: Varied):
-    """(query name, mode, request maker for a target)."""
-    def v(t, stream):
-        return varied(t.name, stream)
+    def search_v(t, cell):
+        return lambda i: t.q(search_query(words[i % len(words)], cell))
     return [
-        ("join LIMIT 100", "repeat", lambda t: lambda i: t.q(join_query(0))),
-        ("join LIMIT 100", "varied", lambda t: lambda i: t.q(join_query(v(t, "join")))),
-        ("lookup", "repeat", lambda t: lambda i: t.q(lookup_query(iris[0]))),
-        ("lookup", "varied", lambda t: lambda i: t.q(lookup_query(iris[1 + v(t, "lookup") % (len(iris) - 1)]))),
-        ("label search", "repeat", lambda t: lambda i: t.q(search_query("jeugd"))),
-        ("label search", "varied", lambda t: lambda i: t.q(search_query(words[v(t, "search") % len(words)]))),
+        ("join LIMIT 100", "repeat", lambda t, cell: lambda i: t.q(join_query())),
+        ("join LIMIT 100", "varied", join_v),
+        ("lookup", "repeat", lambda t, cell: lambda i: t.q(lookup_query(iris[0]))),
+        ("lookup", "varied", lookup_v),
+        ("label search", "repeat", lambda t, cell: lambda i: t.q(search_query("jeugd"))),
+        ("label search", "varied", search_v),
     ]
 
 
 def html_path_for(target: Target, iri: str) -> str:
     """The local path of ketengraaf's HTML page for ``iri`` (following one redirect if /id/ answers 303)."""
     path = "/id/" + iri[len(ID):]
-    status, headers, _ = get("127.0.0.1", target.server.port, path, HTML)
+    status, headers, _ = get("127.0.0.1", target.server.port, path, HTML, timeout=300)   # a cold first page
     if status in (301, 302, 303, 307, 308) and headers.get("location"):
         loc = headers["location"].split("://", 1)[-1]
         loc = loc[loc.index("/"):] if "://" in headers["location"] else headers["location"]
@@ -183,26 +225,27 @@ def run(args) -> dict:
     data = args.workdir / f"catalogue-{args.triples}-s{args.seed}.ttl"
     generate.generate(args.triples, data, seed=args.seed)      # always anew: fast, and never stale
     iris, words = resources(data, args.seed)
-    varied = Varied()
-    out: dict = {"triples": args.triples, "sparql": [], "html": [], "rss_mb": {}, "notes": []}
+    out: dict = {"triples": args.triples, "storage": {n: storage(n, args.triples) for n in args.servers},
+                 "sparql": [], "html": [], "rss_mb": {}, "notes": []}
     targets = {}
     try:
         targets = start_servers(args.servers, data, work)
-        for qname, mode, maker in cells(iris, words, varied):
+        cell_no = 0
+        for qname, mode, maker in cells(iris, words):
             for conc in (1, 4):
+                cell_no += 1
                 row = {"query": qname, "mode": mode, "concurrency": conc}
                 for name, t in targets.items():
-                    make = maker(t)
-                    drive("127.0.0.1", t.server.port, make, requests=min(10, args.requests), concurrency=1,
-                          time_cap=args.time_cap)                        # warm-up
-                    r = drive("127.0.0.1", t.server.port, make, requests=args.requests, concurrency=conc,
-                              time_cap=args.time_cap)
+                    drive("127.0.0.1", t.server.port, maker(t, 1000 + cell_no), requests=min(10, args.requests),
+                          concurrency=1, time_cap=args.time_cap)                        # warm-up, its own texts
+                    r = drive("127.0.0.1", t.server.port, maker(t, cell_no), requests=args.requests,
+                              concurrency=conc, time_cap=args.time_cap)
                     row[name] = r.as_dict()
                     print(f"{qname:>14} {mode:>6} c={conc} {name:>16}: {r.rps:8.1f} req/s p50 {r.p50:7.2f} ms "
                           f"p95 {r.p95:7.2f} ms {dict(r.statuses)}", file=sys.stderr, flush=True)
                 out["sparql"].append(row)
         if "ketengraaf" in targets:
-            out["html"] = html_rows(targets, iris, varied, args)
+            out["html"] = html_rows(targets, iris, args)
             out["not_modified"] = not_modified(targets["ketengraaf"], iris, args)
         for name, t in targets.items():
             out["rss_mb"][name] = round(t.server.peak_rss_mb(), 1)
@@ -217,36 +260,39 @@ def run(args) -> dict:
     return out
 
 
-def html_rows(targets: dict[str, Target], iris: list[str], varied: Varied, args) -> list[dict]:
-    """Pages from the far end of the IRI list, so the SPARQL cells did not touch them."""
+def html_rows(targets: dict[str, Target], iris: list[str], args) -> list[dict]:
+    """Pages from the far end of the IRI list, so the SPARQL cells did not touch them; varied: page i is
+    the same in both cells (ketengraaf keeps no page answers, so nothing is cached between them)."""
     kg = targets["ketengraaf"]
     pattern = html_path_for(kg, iris[-1])
     rows = []
     for conc in (1, 4):
-        for mode, pick in (("repeat", lambda i, s: iris[-1]),
-                           ("varied", lambda i, s: iris[-2 - varied(s, "page") % (len(iris) - 2)])):
+        for mode, pick in (("repeat", lambda i: iris[-1]),
+                           ("varied", lambda i: iris[-2 - i % (len(iris) - 2)])):
             row = {"mode": mode, "concurrency": conc, "page": pattern}
 
             def page(i, pick=pick):
-                return pattern.replace("{}", quote(pick(i, "ketengraaf")[len(ID):], safe="/")), HTML
+                return pattern.replace("{}", quote(pick(i)[len(ID):], safe="/")), HTML
             drive("127.0.0.1", kg.server.port, page, requests=10, concurrency=1, time_cap=args.time_cap)
             row["ketengraaf"] = drive("127.0.0.1", kg.server.port, page, requests=args.requests,
                                       concurrency=conc, time_cap=args.time_cap).as_dict()
-            if "oxigraph" in targets:
-                ox = targets["oxigraph"]
+            for peer in ("oxigraph-mem", "oxigraph-disk"):
+                if peer in targets:
+                    ox = targets[peer]
 
-                def fetch(i, pick=pick, ox=ox):
-                    return ox.q(lookup_query(pick(i, "oxigraph")))
-                row["oxigraph"] = drive("127.0.0.1", ox.server.port, fetch, requests=args.requests,
-                                        concurrency=conc, time_cap=args.time_cap).as_dict()
+                    def fetch(i, pick=pick, ox=ox):
+                        return ox.q(lookup_query(pick(i)))
+                    row[peer] = drive("127.0.0.1", ox.server.port, fetch, requests=args.requests,
+                                      concurrency=conc, time_cap=args.time_cap).as_dict()
             print(f"HTML {mode} c={conc}: {row['ketengraaf']}", file=sys.stderr, flush=True)
             rows.append(row)
     return rows
 
 
 def not_modified(kg: Target, iris: list[str], args) -> dict:
-    """Repeats with If-None-Match: every one should be a 304."""
-    out = {}
+    """Repeats with If-None-Match (every one should be a 304), at concurrency 1 and 4, beside the full
+    lookup of one resource each time (varied, uncached: what a 304 saves)."""
+    out: dict = {}
     pattern = html_path_for(kg, iris[0])
     for what, (path, headers) in {
         "sparql lookup": kg.q(lookup_query(iris[0])),
@@ -257,10 +303,16 @@ def not_modified(kg: Target, iris: list[str], args) -> dict:
         if status != 200 or not etag:
             out[what] = {"error": f"first answer {status}, ETag {etag!r}"}
             continue
+        for conc in (1, 4):
+            r = drive("127.0.0.1", kg.server.port,
+                      lambda i, path=path, headers=headers, etag=etag: (path, {**headers, "If-None-Match": etag}),
+                      requests=args.requests * 2, concurrency=conc, time_cap=args.time_cap)
+            out[f"{what}, c={conc}"] = {"etag": etag, **r.as_dict()}
+    for conc in (1, 4):
         r = drive("127.0.0.1", kg.server.port,
-                  lambda i, path=path, headers=headers, etag=etag: (path, {**headers, "If-None-Match": etag}),
-                  requests=args.requests, concurrency=1, time_cap=args.time_cap)
-        out[what] = {"etag": etag, **r.as_dict()}
+                  lambda i, conc=conc: kg.q(lookup_query(iris[1 + i % (len(iris) - 1)], 2000 + conc)),
+                  requests=args.requests, concurrency=conc, time_cap=args.time_cap)
+        out[f"full lookup (varied, uncached), c={conc}"] = r.as_dict()
     return out
 
 
@@ -284,39 +336,50 @@ def report(out: dict, servers: list[str]) -> str:
     from importlib.metadata import version
     vers = ", ".join(f"{n} {version(n)}" for n in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint",
                                                    "waitress", "Flask"))
+    mode = out.get("storage") or {n: storage(n, out["triples"]) for n in servers}
     lines = [f"Machine: {os.cpu_count()} cores (shared by the client and the server), Python "
              f"{platform.python_version()}, {vers}; {time.strftime('%Y-%m-%d')}; "
              f"{out['triples']:,} triples; loopback; req/s counts 2xx/304 answers only "
-             "(* = some requests failed or the time cap cut the cell).", ""]
-    head = "| query | mode | c | " + " | ".join(f"{s} req/s | p50 ms | p95 ms" for s in servers)
-    head += " | kg/oxigraph | kg/rdflib |"
-    lines += [head, "|" + " --- |" * (3 + 3 * len(servers) + 2)]
+             "(* = some requests failed or the time cap cut the cell). Storage: "
+             + ", ".join(f"{n} in {mode[n]}" for n in servers) + ".", ""]
+    peers = [p for p in PEERS if p in servers and "ketengraaf" in servers]
+    head = "| query | mode | c | " + " | ".join(f"{s} ({mode[s]}) req/s | p50 ms | p95 ms" for s in servers)
+    head += "".join(f" | kg ÷ {SHORT[p]}" for p in peers) + " |"
+    lines += [head, "|" + " --- |" * (3 + 3 * len(servers) + len(peers))]
     for row in out["sparql"]:
-        mode = row["mode"] + (" (kg: cached)" if row["mode"] == "repeat" else "")
-        lines.append(f"| {row['query']} | {mode} | {row['concurrency']} | "
-                     + " | ".join(cell(row.get(s)) for s in servers)
-                     + f" | {ratio(row.get('ketengraaf'), row.get('oxigraph'))} "
-                       f"| {ratio(row.get('ketengraaf'), row.get('rdflib-endpoint'))} |")
+        m = row["mode"] + (" (kg: cached)" if row["mode"] == "repeat" else "")
+        lines.append(f"| {row['query']} | {m} | {row['concurrency']} | "
+                     + " | ".join(cell(row.get(s)) for s in servers) + " |"
+                     + "".join(f" {ratio(row.get('ketengraaf'), row.get(p))} |" for p in peers))
     if out["html"]:
-        lines += ["", f"ketengraaf HTML resource page (`{out['html'][0]['page']}`) against the same resource's "
-                      "raw lookup on oxigraph:", "",
-                  "| mode | c | ketengraaf pages/s | p50 ms | p95 ms | oxigraph lookup req/s | p50 ms | p95 ms |",
-                  "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+        oxs = [p for p in ("oxigraph-mem", "oxigraph-disk") if p in servers]
+        lines += ["", f"ketengraaf ({mode.get('ketengraaf')}) HTML resource page (`{out['html'][0]['page']}`) "
+                      "against the same resource's raw lookup on oxigraph:", "",
+                  f"| mode | c | ketengraaf ({mode.get('ketengraaf')}) pages/s | p50 ms | p95 ms | "
+                  + " | ".join(f"{p} ({mode[p]}) lookup req/s | p50 ms | p95 ms" for p in oxs)
+                  + "".join(f" | kg page ÷ {SHORT[p]} lookup" for p in oxs) + " |",
+                  "|" + " --- |" * (5 + 3 * len(oxs) + len(oxs))]
         for row in out["html"]:
-            mode = row["mode"] + (" (cached)" if row["mode"] == "repeat" else "")
-            lines.append(f"| {mode} | {row['concurrency']} | {cell(row.get('ketengraaf'))} "
-                         f"| {cell(row.get('oxigraph'))} |")
+            m = row["mode"] + (" (cached)" if row["mode"] == "repeat" else "")
+            lines.append(f"| {m} | {row['concurrency']} | {cell(row.get('ketengraaf'))} | "
+                         + " | ".join(cell(row.get(p)) for p in oxs) + " |"
+                         + "".join(f" {ratio(row.get('ketengraaf'), row.get(p))} |" for p in oxs))
     nm = out.get("not_modified") or {}
     if nm:
-        lines += ["", "Repeats with `If-None-Match` on ketengraaf:", ""]
+        lines += ["", f"Conditional repeats (`If-None-Match`) on ketengraaf ({mode.get('ketengraaf')}), "
+                      "beside its full single-resource lookup:", "",
+                  "| request | answers | req/s | p50 ms | p95 ms | ÷ full lookup (same c) |",
+                  "| --- | --- | --- | --- | --- | --- |"]
         for what, r in nm.items():
             if "error" in r:
-                lines.append(f"- {what}: {r['error']}")
-            else:
-                lines.append(f"- {what}: {r['statuses']} of {r['requests']} requests, "
-                             f"{r['rps']:,.0f} req/s, p50 {r['p50_ms']:.2f} ms")
+                lines.append(f"| {what} | {r['error']} | | | | |")
+                continue
+            conc = what.rsplit("c=", 1)[-1]
+            full = nm.get(f"full lookup (varied, uncached), c={conc}")
+            lines.append(f"| {what} | {r['statuses']} | {cell(r)} | "
+                         f"{ratio(r, full) if full is not r else ''} |")
     lines += ["", "Peak RSS (VmHWM, the server process plus its children, summed): "
-              + ", ".join(f"{n} {mb:,.0f} MB" for n, mb in out["rss_mb"].items())]
+              + ", ".join(f"{n} ({mode.get(n, '?')}) {mb:,.0f} MB" for n, mb in out["rss_mb"].items())]
     return "\n".join(lines)
 
 
@@ -326,17 +389,21 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--requests", type=int, default=400, help="requests per cell (server x query x concurrency)")
     ap.add_argument("--time-cap", type=float, default=10.0, help="seconds a cell may take")
-    ap.add_argument("--servers", default="oxigraph,ketengraaf,rdflib-endpoint")
+    ap.add_argument("--servers", default=",".join(SERVERS),
+                    help="comma-separated; oxigraph means both oxigraph-mem and oxigraph-disk")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ketengraaf-bench")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
     args = ap.parse_args(argv)
-    args.servers = [s for s in args.servers.split(",") if s]
-    unknown = set(args.servers) - {"oxigraph", "ketengraaf", "rdflib-endpoint"}
+    names = [n for s in args.servers.split(",") if s for n in
+             (("oxigraph-mem", "oxigraph-disk") if s == "oxigraph" else (s,))]
+    unknown = set(names) - set(SERVERS)
     if unknown:
         ap.error(f"--servers: unknown {', '.join(sorted(unknown))}")
+    args.servers = [s for s in SERVERS if s in names]
     if args.requests <= 0 or args.time_cap <= 0:
         ap.error("--requests and --time-cap must be positive")
-    missing = [s for s in args.servers if not (BIN / s).exists()]
+    missing = sorted({s.split("-")[0] if s.startswith("oxigraph") else s for s in args.servers
+                      if not (BIN / (s.split("-")[0] if s.startswith("oxigraph") else s)).exists()})
     if missing:
         ap.error(f"not installed beside {sys.executable}: {', '.join(missing)} "
                  "(pip install -e '.[bench]' installs oxigraph, rdflib-endpoint and uvicorn)")

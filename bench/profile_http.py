@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import generate  # noqa: E402
-from bench_http import HTML, ID, Varied, cells, html_path_for, resources, start_servers  # noqa: E402
+from bench_http import HTML, ID, cells, html_path_for, resources, start_servers  # noqa: E402
 from loadgen import drive  # noqa: E402
 
 
@@ -89,7 +89,7 @@ def main(argv=None) -> int:
             make = lambda i: (pattern.replace("{}", quote(iris[i % len(iris)][len(ID):], safe="/")), HTML)  # noqa
         else:
             name = {"lookup": "lookup", "join": "join LIMIT 100", "search": "label search"}[a.what]
-            make = next(m for q, mode, m in cells(iris, words, Varied()) if q == name and mode == "varied")(kg)
+            make = next(m for q, mode, m in cells(iris, words) if q == name and mode == "varied")(kg, 1)
         raw = a.workdir / f"profile-{a.what}.txt"
         load = threading.Thread(target=drive, args=("127.0.0.1", kg.server.port, make),
                                 kwargs={"requests": 1_000_000, "concurrency": 1, "time_cap": a.seconds + 3},

@@ -23,7 +23,15 @@ def test_running_app_serves_the_new_generation_after_a_load(tmp_path):
         src.write_text(A + B)
         second, changed = load(store, [src])
         assert changed and second.id != first.id
+        # the app switches in the background, once the new generation's indexes are built and the
+        # workers have it open; until then it answers from the old one (issue 15)
+        assert client.get("/healthz").json["generation"] in (first.id, second.id)
+        assert client.application.extensions["ketengraaf.store"].wait_current(30)
         assert client.get("/healthz").json["generation"] == second.id
+        # the pages' indexes were built before the switch, and the old generation's are gone
+        from ketengraaf.web import snapshot as snapshots
+        mine = [k for k in snapshots._snapshots if k.startswith(f"{store}\0")]
+        assert mine == [f"{store}\0{second.id}"]
         # the query workers reopen the new generation; the answer cache is keyed by version
         assert client.get("/sparql", query_string=ask[0], headers=ask[1]).data.decode().split() == ["n", "2"]
         page = client.get("/id/x/b", headers={"Accept": "text/html"})

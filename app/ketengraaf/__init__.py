@@ -35,7 +35,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
             load_catalogue(settings)
         except WritesWouldBeLost as exc:      # the store holds writes the files lack: serve it as it is
             app.logger.warning("not loading the files at start-up: %s", exc.message)
-    store = OxigraphStore(settings.store_dir, memory_max_triples=settings.memory_max_triples)
+    # a new generation is opened and prepared in the background; requests keep the old one until then
+    store = OxigraphStore(settings.store_dir, memory_max_triples=settings.memory_max_triples, background=True)
     app.extensions["ketengraaf.store"] = store
     from .writing import Writer, parse_tokens  # deferred: start-up time (the write path imports the validator)
     try:
@@ -45,9 +46,12 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     app.extensions["ketengraaf.writer"] = Writer(settings.store_dir, inference=settings.inference,
                                                  lang=settings.default_lang)
 
-    from .web import blueprints  # deferred: start-up time
+    from .web import NotModified, blueprints, prepare_generations  # deferred: start-up time
     for bp in blueprints():
         app.register_blueprint(bp)
+    prepare_generations(app, store)
+    # a repeat of a request the app answered 304 gets that 304 again without Flask, on the same generation
+    app.wsgi_app = NotModified(app.wsgi_app, lambda: store.generation().version)   # type: ignore[method-assign]
 
     @app.get("/healthz")
     def healthz():

@@ -249,6 +249,11 @@ def serve(host, port, threads, catalogue, store_dir):
                           "choose another with --port (setting port)") from None
     app = create_app(settings)
     sparql = app.extensions["ketengraaf.sparql"].start()   # query worker processes, stopped on exit
+    from .web import warm_up  # deferred: start-up time (the web layer is imported with the app)
+    try:                  # the first page must not build the indexes; requests queue on the socket meanwhile
+        warm_up(app)
+    except Exception:  # nothing loaded yet, or a broken generation: pages build them (or say why) later
+        pass
     click.echo(say("cli.serve.serving", url=f"http://{settings.host}:{settings.port}/", threads=settings.threads,
                    workers=settings.query_workers, catalogue=settings.catalogue, store=settings.store_dir))
     try:

@@ -180,13 +180,17 @@ def _labels(store: Store, iris: Iterable[str], lang: str) -> dict[str, str]:
     iris = sorted(set(iris))
     if not iris:
         return {}
-    rows = store.select(
-        f"SELECT ?s ?prop ?l WHERE {{ {_values('s', iris)} {_values('prop', [SKOS + 'prefLabel', RDFS + 'label'])} "
-        f"?s ?prop ?l . FILTER(isLiteral(?l)) }}")
+    # one index lookup per IRI and property (a VALUES x VALUES query took 240 ms for a chain at 100k)
+    rows = []
+    for iri in iris:
+        _iri(iri)                          # refused as before
+        s = ox.NamedNode(iri)
+        for prop in (SKOS + "prefLabel", RDFS + "label"):
+            rows += [(iri, prop, q.object.language or "", q.object.value)
+                     for q in store.quads(s, ox.NamedNode(prop), None) if isinstance(q.object, ox.Literal)]
     per: dict[str, dict[str, dict[str, str]]] = {}
-    for r in sorted(rows, key=lambda r: (r["s"].value, r["prop"].value, r["l"].language or "", r["l"].value)):
-        by_lang = per.setdefault(r["s"].value, {}).setdefault(r["prop"].value, {})
-        by_lang.setdefault((r["l"].language or "").lower(), r["l"].value)
+    for iri, prop, lang_tag, value in sorted(rows):
+        per.setdefault(iri, {}).setdefault(prop, {}).setdefault(lang_tag.lower(), value)
     out: dict[str, str] = {}
     for iri in iris:
         props = per.get(iri, {})

@@ -32,6 +32,16 @@ class SparqlState:
         self._store = store            # the app's store: new workers open its current generation
         self.query_threads = admitted_threads(settings)
         self._admission = threading.BoundedSemaphore(self.query_threads)
+        preparers = getattr(store, "preparers", None)
+        if preparers is not None:          # a store that switches in the background: warm the workers first
+            preparers.append(self._prepare)
+
+    def _prepare(self, new, old) -> None:
+        """Have each running worker open generation ``new`` before the store serves it (the workers keep the
+        old one open beside it meanwhile), so no query waits for the copy into memory."""
+        pool = self._pool
+        if pool is not None:
+            pool.prepare(new.generation().path)
 
     def store(self) -> Store:
         return self._store

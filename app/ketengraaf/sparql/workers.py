@@ -34,6 +34,7 @@ import resource
 import signal
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, cast
 from itertools import islice
@@ -42,7 +43,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from ..errors import KetengraafError, QueryCrashed, QueryError, QueryOutOfMemory, QueryTimeout, ResultTooLarge
-from ..store.oxigraph import dataset, open_generation
+from ..store.oxigraph import dataset, has_union_graph, open_generation
 from .isolation import enter_network_namespace
 
 log = logging.getLogger("ketengraaf.sparql")
@@ -55,6 +56,8 @@ MEMORY_SLACK_BYTES = 256 * 1024 * 1024
 _POSITION = re.compile(r"error at (\d+):(\d+): ?(.*)", re.S)
 # the smallest serialized row per result format: below len(body) <= rows * this, no recount is needed
 _MIN_ROW_BYTES = {"XML": 17, "JSON": 2, "CSV": 2, "TSV": 1}
+OPEN_GENERATIONS = 2            # generations a worker keeps open: the served one and the next
+PREPARE_TIMEOUT = 300.0         # seconds a worker may take to open (copy into memory) a new generation
 
 
 @dataclass(frozen=True)
@@ -114,10 +117,12 @@ def syntax_error(exc: SyntaxError) -> QueryError:
     return QueryError(f"syntax error: {msg}")
 
 
-def execute(store, job: Job) -> bytes:
-    """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError."""
+def execute(store, job: Job, union_graph: bool | None = None) -> bytes:
+    """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError. ``union_graph``:
+    whether the store's default graph holds the merge of its named graphs (None: look)."""
     # the default graph as a set (RDF merge), not one copy of a triple per graph: see store.oxigraph
-    target, kw = dataset(store, union=job.union, default_graph=job.default_graph, named_graphs=job.named_graphs)
+    target, kw = dataset(store, union=job.union, default_graph=job.default_graph, named_graphs=job.named_graphs,
+                         union_graph=union_graph)
     if job.base_iri:
         kw["base_iri"] = job.base_iri
     if job.prefixes:
@@ -225,26 +230,28 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
         isolation = enter_network_namespace()
     else:
         isolation = "none (allow_network is on)"
-    store, opened = None, None
+    # generation path -> (open store, whether its default graph is the union), the last used last
+    stores: OrderedDict[str, tuple[Any, bool]] = OrderedDict()
     if warm_path:
         try:
-            store, opened = open_generation(warm_path, memory_max_triples=memory_max_triples), warm_path
+            _open_into(stores, warm_path, memory_max_triples)
         except Exception:  # a generation gone meanwhile: the first job opens its own
-            store, opened = None, None
+            stores.clear()
     cap_memory(memory_cap)
     conn.send(("ready", os.getpid(), isolation))
     while True:
         reply: tuple[Any, ...]
         try:
-            job: Job = conn.recv()
+            job: Job | tuple = conn.recv()
         except (EOFError, OSError):
             return
         try:
-            if job.generation_path != opened:
-                store = None
-                store = open_generation(job.generation_path, memory_max_triples=memory_max_triples)
-                opened = job.generation_path
-            reply = ("ok", on_big_stack(execute, store, job))
+            if isinstance(job, tuple):          # ("prepare", path): open it beside the one in use
+                _open_into(stores, job[1], memory_max_triples)
+                reply = ("ok", b"")
+            else:
+                store, union_graph = _open_into(stores, job.generation_path, memory_max_triples, serving=True)
+                reply = ("ok", on_big_stack(execute, store, job, union_graph))
         except MemoryError:
             err = out_of_memory(memory_cap)
             conn.send(("error", type(err).__name__, err.message, err.detail))
@@ -254,6 +261,24 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
         except Exception as exc:  # an engine error (I/O, evaluation): report it, keep serving
             reply = ("error", "QueryCrashed", f"the query engine failed: {exc}", None)
         conn.send(reply)
+
+
+def _open_into(stores: OrderedDict[str, tuple[Any, bool]], path: str, memory_max_triples: int,
+               serving: bool = False) -> tuple[Any, bool]:
+    """The open store of generation ``path`` and whether its default graph is the union (looked up once,
+    not per query). ``stores`` is in the order the generations were opened, and generations only move
+    forward: a query (``serving``) on ``path`` closes every one opened before it, and at most
+    :data:`OPEN_GENERATIONS` stay open (the one served and the one the web process prepares)."""
+    entry = stores.get(path)
+    if entry is None:
+        while len(stores) >= OPEN_GENERATIONS:
+            stores.popitem(last=False)
+        store = open_generation(path, memory_max_triples=memory_max_triples)
+        entry = stores[path] = (store, has_union_graph(store))
+    if serving:
+        while next(iter(stores)) != path:
+            stores.popitem(last=False)
+    return entry
 
 
 # -- in the web process ----------------------------------------------------------
@@ -272,6 +297,7 @@ class _Worker:
         child.close()
         self.ready = False
         self.isolation: str | None = None
+        self.prepared: set[str] = {warm_path} if warm_path else set()     # generations it has open
 
     def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> bool:
         """Read the worker's ready message; False if it has not come within ``timeout`` (0: do not wait)."""
@@ -434,6 +460,45 @@ class QueryPool:
             return reply[1]
         _, name, message, detail = reply
         raise _ERRORS.get(name, QueryCrashed)(message, detail=detail)
+
+    def prepare(self, path: str, timeout: float = PREPARE_TIMEOUT) -> None:
+        """Have every worker open generation ``path`` (one worker at a time, so the others keep answering);
+        a worker that fails to is replaced, and the replacement opens it with its first job."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._cond:
+                while True:
+                    if self._closed:
+                        return
+                    todo = [w for w in self._idle if path not in w.prepared]
+                    if todo:
+                        worker = todo[0]
+                        self._idle.remove(worker)
+                        break
+                    left = deadline - time.monotonic()
+                    if len(self._idle) == self._count or left <= 0:
+                        return              # every worker has it (or time is up: jobs open it themselves)
+                    self._cond.wait(min(left, 0.5))
+            try:
+                if not worker.ready:
+                    worker.wait_ready()
+                worker.conn.send(("prepare", path))
+                if not worker.conn.poll(max(1.0, deadline - time.monotonic())):
+                    raise QueryTimeout("opening the new generation took too long")
+                reply = worker.conn.recv()
+            except (KetengraafError, EOFError, OSError):
+                self._replace(worker)
+                continue
+            if reply[0] == "ok":
+                worker.prepared.add(path)
+                self._checkin(worker)
+            else:
+                worker.prepared.add(path)     # it said why it could not; its jobs will retry
+                if reply[1] == "QueryOutOfMemory":
+                    worker.proc.join(2)
+                    self._replace(worker)
+                else:
+                    self._checkin(worker)
 
     def close(self) -> None:
         with self._cond:

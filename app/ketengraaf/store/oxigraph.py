@@ -25,11 +25,13 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import shutil
 import threading
 import time
 from datetime import datetime, UTC
+from itertools import islice
 from pathlib import Path
 from typing import Any, cast
 from collections.abc import Callable, Iterator
@@ -40,6 +42,8 @@ from ..errors import StoreError
 from . import Generation, SourceInfo, Store
 
 KEEP_GENERATIONS = 3
+COPY_CHUNK = 2_000             # quads copied into memory per call (the GIL is free between calls)
+log = logging.getLogger("ketengraaf.store")
 
 
 def _node(iri: str | None):
@@ -64,7 +68,11 @@ def open_generation(path: str | os.PathLike, *, memory_max_triples: int = 0) -> 
     if triples > memory_max_triples:
         return disk
     memory = ox.Store()
-    memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
+    # in chunks: one bulk_extend over the whole iterator holds the GIL until the copy is done, and the web
+    # process copies a new generation on a background thread while its request threads go on serving
+    quads = disk.quads_for_pattern(None, None, None, None)
+    while chunk := list(islice(quads, COPY_CHUNK)):
+        memory.bulk_extend(chunk)
     return memory
 
 
@@ -113,12 +121,27 @@ def dataset(store: ox.Store, *, union: bool = True, default_graph=None, named_gr
 
 
 class OxigraphStore(Store):
-    """Reader of the current generation; reopens when ``CURRENT`` changes."""
+    """Reader of the current generation; reopens when ``CURRENT`` changes.
 
-    def __init__(self, store_dir: str | os.PathLike, *, memory_max_triples: int = 0):
+    ``background=False`` (the CLI, tests): the first call after ``CURRENT`` changed opens the new
+    generation itself. ``background=True`` (the web app): one thread opens it, runs the
+    :attr:`preparers` on it (the web layer builds its per-generation indexes, the query workers open
+    it) and only then makes it the generation this object answers from; until then every caller keeps
+    getting the old one, so no request waits for a switch. One switch at a time; when ``CURRENT``
+    moves again meanwhile, the newest generation wins and the ones in between are skipped."""
+
+    def __init__(self, store_dir: str | os.PathLike, *, memory_max_triples: int = 0, background: bool = False):
         self.dir = Path(store_dir)
         self.memory_max_triples = memory_max_triples
+        self.background = background
+        # each called with the new generation (a PinnedStore) and the one served now (or None), on the
+        # switching thread, before the new one is served; an exception is logged and does not stop the switch
+        self.preparers: list[Callable[[PinnedStore, PinnedStore | None], None]] = []
+        # each called with the generation now served, right after a background switch (drop what the old held)
+        self.switched: list[Callable[[PinnedStore], None]] = []
         self._lock = threading.Lock()
+        self._switched = threading.Condition(self._lock)
+        self._switching = False
         self._gen: Generation | None = None
         self._ox: ox.Store | None = None
         self._pointer_stat: tuple | None = None
@@ -129,21 +152,90 @@ class OxigraphStore(Store):
     def pointer(self) -> Path:
         return self.dir / "CURRENT"
 
-    def _refresh(self) -> None:
+    def _pointer_key(self) -> tuple:
         try:
             st = self.pointer.stat()
         except FileNotFoundError:
             raise StoreError(f"no catalogue loaded in {self.dir}: run `ketengraaf load` first") from None
-        key = (st.st_mtime_ns, st.st_ino, st.st_size)
+        return (st.st_mtime_ns, st.st_ino, st.st_size)
+
+    def _open(self) -> tuple[tuple, PinnedStore]:
+        key = self._pointer_key()
+        gen = read_generation(self.dir, self.pointer.read_text().strip())
+        store = open_generation(gen.path, memory_max_triples=self.memory_max_triples)
+        return key, PinnedStore(self.dir, gen, store)
+
+    def _install(self, key: tuple, pinned: PinnedStore) -> None:
+        """Serve ``pinned`` from now on (caller holds the lock)."""
+        self._ox, self._gen, self._union, self._pointer_stat = pinned._ox, pinned._gen, pinned._union, key
+
+    def _refresh(self) -> None:
+        key = self._pointer_key()
         if key == self._pointer_stat and self._ox is not None:
             return
         with self._lock:
             if key == self._pointer_stat and self._ox is not None:
                 return
-            gen = read_generation(self.dir, self.pointer.read_text().strip())
-            store = open_generation(gen.path, memory_max_triples=self.memory_max_triples)
-            self._union = has_union_graph(store)
-            self._ox, self._gen, self._pointer_stat = store, gen, key
+            if self._ox is None or not self.background:
+                opened_key, pinned = self._open()
+                self._install(opened_key, pinned)
+            elif not self._switching:
+                self._switching = True
+                threading.Thread(target=self._switch_loop, name="ketengraaf-generation-switch",
+                                 daemon=True).start()
+
+    def _switch_loop(self) -> None:
+        """Open and prepare the newest generation, serve it, repeat while ``CURRENT`` moved meanwhile."""
+        try:
+            while True:
+                try:
+                    key = self._pointer_key()
+                    if key == self._pointer_stat:
+                        return
+                    key, pinned = self._open()
+                except Exception:  # a generation removed under us, an unreadable manifest: next request retries
+                    log.exception("could not open the new generation of %s", self.dir)
+                    return
+                if pinned._gen.id != (self._gen.id if self._gen is not None else None):
+                    old = self.pinned_now()
+                    for prepare in list(self.preparers):
+                        try:
+                            prepare(pinned, old)
+                        except Exception:  # the switch goes on: what failed is built on first use instead
+                            log.exception("preparing generation %s failed", pinned._gen.id)
+                with self._lock:
+                    self._install(key, pinned)
+                    self._switched.notify_all()
+                for done in list(self.switched):
+                    try:
+                        done(pinned)
+                    except Exception:  # only a clean-up
+                        log.exception("after switching to generation %s", pinned._gen.id)
+        finally:
+            with self._lock:
+                self._switching = False
+                self._switched.notify_all()
+
+    def wait_current(self, timeout: float = 60.0) -> bool:
+        """Block until the generation ``CURRENT`` names is the one served (a writer that wants its readers
+        to see its change, a test); False after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self._refresh()
+            with self._lock:
+                if self._pointer_key() == self._pointer_stat and not self._switching:
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._switched.wait(min(left, 0.05))
+
+    def pinned_now(self) -> PinnedStore | None:
+        """The generation served now, without looking at ``CURRENT`` (None before the first)."""
+        with self._lock:
+            if self._gen is None or self._ox is None:
+                return None
+            return PinnedStore(self.dir, self._gen, self._ox, self._union)
 
     def generation(self) -> Generation:
         self._refresh()
@@ -166,16 +258,25 @@ class OxigraphStore(Store):
 
     # -- reading -------------------------------------------------------------
     def query(self, sparql: str, **kw: Any) -> Any:
-        store = self.oxigraph
-        return _query(store, sparql, self._union, **kw)
+        self._refresh()
+        with self._lock:
+            store, union = self._ox, self._union
+        assert store is not None
+        return _query(store, sparql, union, **kw)
 
     def quads(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[Any]:
-        store = self.oxigraph
-        return _quads(store, self._union, subject, predicate, obj, graph)
+        self._refresh()
+        with self._lock:
+            store, union = self._ox, self._union
+        assert store is not None
+        return _quads(store, union, subject, predicate, obj, graph)
 
     def source_quads(self, subject=None, predicate=None, obj=None) -> Iterator[Any]:
-        store = self.oxigraph
-        return _source_quads(store, subject, predicate, obj, self._gen)
+        self._refresh()
+        with self._lock:
+            store, gen = self._ox, self._gen
+        assert store is not None
+        return _source_quads(store, subject, predicate, obj, gen)
 
 
 class PinnedStore(Store):

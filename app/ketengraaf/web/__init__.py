@@ -5,6 +5,11 @@ from flask import Blueprint
 
 from . import (chain, edit, endpoint, gemma, history, ontology, overview, quality, resource, search, site, upl, wiki,
                writes)
+from .notmodified import NotModified
+from . import snapshot as snapshots
+from .snapshot import prepare_generations
+
+__all__ = ["NotModified", "blueprints", "prepare_generations", "warm_up"]
 
 
 def blueprints() -> list[Blueprint]:
@@ -18,3 +23,13 @@ def blueprints() -> list[Blueprint]:
             history.bp,     # /wijzigingen, /wijzigingen/<id>, /wijzigingen.json, /wijzigingen.atom
             edit.bp,        # /bewerken?iri=
             writes.bp]      # /graph-store, /validate
+
+
+def warm_up(app) -> None:
+    """Build the current generation's page indexes (labels, class counts, the chains, the search index)
+    before the server takes requests, so the first page after a start does not build them (at 1M
+    triples the first page took over 30 s). Later generations are prepared in the background."""
+    with app.test_request_context("/"):
+        snap = snapshots.snapshot()
+        chain.chains(snap)
+        search.index(snap)
