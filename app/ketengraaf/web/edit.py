@@ -31,6 +31,7 @@ from .http import prefixes
 from .i18n import reader_lang
 from .snapshot import snapshot
 from .urls import checked_iri, page_url
+from .writes import writer
 
 bp = Blueprint("edit", __name__)
 
@@ -176,7 +177,7 @@ def edit_page():
             delta.created.add(graph)
         apply(delta)
     try:
-        current_app.extensions["ketengraaf.writer"].write(plan, grant=grant, description=DESCRIPTION)
+        writer().write(plan, grant=grant, description=DESCRIPTION)
     except WriteRefused as err:
         return _page(422, error={"kind": "refused"}, results=err.new, **ctx)
     except EditConflict:

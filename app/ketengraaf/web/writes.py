@@ -10,6 +10,7 @@ Graph Store Protocol (SPARQL 1.1 Graph Store HTTP Protocol):
 """
 from __future__ import annotations
 
+import logging
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -35,8 +36,30 @@ READABLE = {  # media types a body may have -> engine format
 }
 
 
-def writer() -> Writer:
-    return current_app.extensions["ketengraaf.writer"]
+class _ServingWriter:
+    """The app's writer, for the web layer: a write is acknowledged once this server answers from the
+    generation it made, so a read that follows the write sees it (the Graph Store Protocol's PUT then
+    GET). The server prepares a new generation (its page indexes, its query workers) before serving it."""
+
+    def __init__(self, inner: Writer):
+        self.inner = inner
+
+    def write(self, plan, **kw) -> WriteResult:
+        result = self.inner.write(plan, **kw)
+        if result.generation is not None:
+            wait = getattr(store(), "wait_current", None)
+            if wait is not None and not wait(WAIT_FOR_READERS):
+                log.warning("generation %s is committed but not yet served after %.0f s",
+                            result.generation.id, WAIT_FOR_READERS)
+        return result
+
+
+WAIT_FOR_READERS = 120.0
+log = logging.getLogger(__name__)
+
+
+def writer() -> _ServingWriter:
+    return _ServingWriter(current_app.extensions["ketengraaf.writer"])
 
 
 def authorise() -> Grant:
