@@ -29,3 +29,16 @@ def test_bad_values_and_unknown_settings_are_config_errors():
         Settings.from_env({"allow_network": "maybe"}, environ={})
     with pytest.raises(ConfigError, match="unknown setting"):
         Settings.from_env({"no_such_thing": 1}, environ={})
+
+
+def test_the_remote_backend_is_refused_until_it_is_wired(tmp_path):
+    """The sparql backend exists (tests/test_store_sparql.py) but serve and load do not use it yet: they say
+    so instead of quietly using the embedded store."""
+    from ketengraaf import create_app
+    from ketengraaf.loading import load_catalogue
+    settings = Settings.from_env({"store_dir": str(tmp_path), "store_backend": "sparql",
+                                  "sparql_query_url": "http://127.0.0.1:9/query"}, environ={})
+    with pytest.raises(ConfigError, match="not wired into the server yet"):
+        create_app(settings)
+    with pytest.raises(ConfigError, match="writes the embedded store only"):
+        load_catalogue(settings)

@@ -21,6 +21,10 @@ __version__ = "0.1.0"
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the app. ``config`` maps setting names (see :mod:`ketengraaf.settings`) to values."""
     settings = config if isinstance(config, Settings) else Settings.from_env(config)
+    if settings.store_backend != "embedded":
+        raise ConfigError(f"setting store_backend = {settings.store_backend}: the remote SPARQL backend "
+                          "(ketengraaf.store.sparql) is tested but not wired into the server yet; use "
+                          "store_backend = embedded (docs/operations.md, 'Integration')")
     app = Flask(__name__)
     app.config["KETENGRAAF"] = settings
     assert isinstance(app.json, DefaultJSONProvider)     # Flask's default provider (typed as the base class)

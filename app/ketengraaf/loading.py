@@ -34,7 +34,7 @@ from typing import cast
 
 import pyoxigraph as ox
 
-from .errors import InputError, ValidationFailed, WritesWouldBeLost
+from .errors import ConfigError, InputError, ValidationFailed, WritesWouldBeLost
 from .namespaces import GRAPH
 from .sources import ParsedSource, collect_sources, content_version, parse_sources
 from .store import Generation, SourceInfo
@@ -216,6 +216,10 @@ def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path]
     ``replace`` mean). ``validate=False`` skips SHACL: pages then say the generation was not
     validated. Data with violations is refused unless ``allow_violations`` (default: the setting of
     that name; see :func:`load`)."""
+    if settings.store_backend != "embedded":
+        raise ConfigError(f"setting store_backend = {settings.store_backend}: `ketengraaf load` writes the embedded "
+                          "store only; a remote store is loaded with ketengraaf.sparql.remote_load "
+                          "(docs/operations.md)")
     if allow_violations is None:
         allow_violations = settings.allow_violations
     catalogue = settings.catalogue
