@@ -130,6 +130,13 @@ def run(size: int, args) -> dict:
         report = validate_store(store, shapes)
         full_times.append(time.perf_counter() - t0)
     assert report is not None
+    full_peak = peak_mb()
+    unbatched = None
+    if args.unbatched:                          # the engine before issue 15: every constraint on pySHACL
+        t0 = time.perf_counter()
+        slow = validate_store(store, shapes, batched=False)
+        unbatched = round(time.perf_counter() - t0, 1)
+        assert sorted(r.key for r in slow.results) == sorted(r.key for r in report.results)
     rng = random.Random(args.seed)
     gen = edits(store, rng)
     rows: list[dict] = []
@@ -154,7 +161,8 @@ def run(size: int, args) -> dict:
         "size": size, "triples": sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph())),
         "data_graphs": len(data_graphs(store) or []), "load_s": round(load_s, 1),
         "full_s": [round(t, 1) for t in full_times], "full_median_s": round(med(full_times), 2),
-        "full_results": len(report.results), "edits": len(rows), "everything": len(rows) - len(incremental),
+        "full_results": len(report.results), "full_peak_mb": round(full_peak), "unbatched_s": unbatched,
+        "edits": len(rows), "everything": len(rows) - len(incremental),
         "affected_median": med(r["affected"] for r in incremental),
         "affected_ms": round(med(r["affected_ms"] for r in incremental), 1),
         "validate_ms": round(med(r["validate_ms"] for r in incremental), 1),
@@ -183,6 +191,8 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="100000,1000000", help="comma-separated triple counts")
     ap.add_argument("--edits", type=int, default=21, help="one-resource edits per size (median)")
     ap.add_argument("--full-runs", type=int, default=0, help="full validations per size (default 3, 1 at 1M)")
+    ap.add_argument("--unbatched", action="store_true",
+                    help="also time one full validation with every SPARQL constraint on pySHACL (issue 15's before)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ketengraaf-bench")
     ap.add_argument("--json", type=Path, help="also write the raw results here")

@@ -226,10 +226,12 @@ def validate_graph(data_graph: Graph, shapes_graph: Graph, *, ont_graph: Graph |
         with lock:                      # the skeleton is shared: one validation at a time adds its targets
             for t in added:
                 skeleton.add(t)
+            use: dict[str, Any] = {} if any(not isinstance(shape, URIRef) for shape in targeted) \
+                else {"use_shapes": sorted(targeted)}
             try:
-                _conforms, report_graph, _text = pyshacl.validate(
+                _conforms, report_graph, _text = pyshacl.validate(   # use_shapes: only the shapes with targets
                     data_graph, shacl_graph=skeleton, ont_graph=ont_graph, inference="none",
-                    allow_warnings=True, inplace=ont_graph is None, advanced=False)
+                    allow_warnings=True, inplace=ont_graph is None, advanced=False, **use)
             finally:
                 for t in added:
                     skeleton.remove(t)
