@@ -784,7 +784,7 @@ def validate_focus(store: ox.Store, shapes: Graph, focus_nodes: Iterable[Node], 
     return report
 
 
-def validate_store(store: ox.Store, shapes: Graph, *, sources: dict | None = None, batched: bool = True) -> Report:
+def validate_store(store: ox.Store, shapes: Graph, *, sources: dict | None = None, batched: bool = False) -> Report:
     """The full validation of a store organised like a generation (its data: :func:`data_graphs`);
     ``batched``: see ``engine.validate_graph``."""
     graph = DataGraph()
