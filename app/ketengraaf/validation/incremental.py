@@ -532,6 +532,7 @@ class _Reader:
         self.shape_subjects = {q.subject for g in self.shape_graphs
                                for q in store.quads_for_pattern(None, None, None, g)}
         self.check = bool(self.derived or self.shape_graphs)
+        self._first: dict = {}
 
     def _data(self, s, p, o) -> bool:
         store = self.store
@@ -539,6 +540,28 @@ class _Reader:
                 s not in self.shape_subjects or not any(ox.Quad(s, p, o, g) in store for g in self.shape_graphs)):
             return True
         return any(ox.Quad(s, p, o, g) in store for g in self.graphs)
+
+    def first(self, s=None, p=None, o=None) -> tuple | None:
+        """One triple of the data matching the pattern, else None: looked for graph by graph (in the
+        default graph the first thousands of matches can all be inferred ones, e.g. ``?s rdf:type ?c``)."""
+        if isinstance(s, ox.Literal) or (p is not None and not isinstance(p, ox.NamedNode)):
+            return None
+        key = (s, p, o)
+        if key in self._first:
+            return self._first[key]
+        self._first[key] = found = self._look(s, p, o)
+        return found
+
+    def _look(self, s, p, o) -> tuple | None:
+        for t in itertools.islice(self.store.quads_for_pattern(s, p, o, ox.DefaultGraph()), 64):
+            triple = (t.subject, t.predicate, t.object)
+            if not self.check or self._data(*triple):
+                return triple
+        for g in self.graphs or [ox.DefaultGraph()]:
+            q = next(iter(self.store.quads_for_pattern(s, p, o, g)), None)
+            if q is not None:
+                return q.subject, q.predicate, q.object
+        return None
 
     def triples(self, s=None, p=None, o=None) -> Iterator[tuple]:
         if isinstance(s, ox.Literal) or (p is not None and not isinstance(p, ox.NamedNode)):
@@ -739,7 +762,7 @@ def neighbourhood(store: ox.Store, shapes: Graph, focus_nodes: Iterable[Node]) -
                     queue.append(pair)
         for ex in model.existences.get(state, ()):
             args = [node if t == state else (None if isinstance(t, State) else to_ox(t)) for t in ex.pattern]
-            witness = next(iter(reader.triples(*args)), None)     # one triple shows the existence
+            witness = reader.first(*args)           # one triple shows the existence
             if witness is not None:
                 put(witness)
     graph = DataGraph()
