@@ -188,3 +188,50 @@ def test_prepared_query_graph_gives_the_same_results_as_a_plain_graph():
     key = lambda rep: sorted((r.shape_id, str(r.focus), str(r.value)) for r in rep.results)
     fast, slow = validate_graph(data, shapes), validate_graph(plain, shapes)
     assert key(fast) == key(slow) and len(fast.results) == 2
+
+
+# ---------------------------------------------------------------- SPARQL constraints on Oxigraph (issue 15)
+
+def _both_ways(parsed) -> tuple[Report, Report]:
+    """The report of ``parsed`` with every constraint on pySHACL, and with the SPARQL ones batched."""
+    data, shapes, sources = build_graphs(parsed, shapes_dir=ROOT / "shapes", ontology_dir=ROOT / "ontology")
+    slow = validate_graph(data, shapes, sources=sources, batched=False)
+    data, shapes, sources = build_graphs(parsed, shapes_dir=ROOT / "shapes", ontology_dir=ROOT / "ontology")
+    return slow, validate_graph(data, shapes, sources=sources, batched=True)
+
+
+def _keys(report: Report) -> list:
+    return sorted((r.key, r.component, r.source, tuple(sorted(r.messages.items())), tuple(sorted(r.labels.items())))
+                  for r in report.results)
+
+
+def test_batched_sparql_constraints_cover_the_shipped_shapes():
+    from ketengraaf.validation import batch     # deferred: only this test looks inside
+    from ketengraaf.validation.engine import resolve_sparql_targets, shapes_graph   # deferred: idem
+    shapes = shapes_graph(ROOT / "shapes")
+    _rest, batches = batch.split(resolve_sparql_targets(Graph(), shapes))
+    assert sorted(str(b.shape).rsplit("#", 1)[1] for b in batches) == [
+        "EstafetteAfhankelijkheid", "EstafetteEenVerantwoordelijke", "EstafetteVerantwoordelijkeNeemtDeel",
+        "KetenTweePartners", "KetenZonderBron", "KetenZonderSturing", "KlantdoelOrkestratie",
+        "OrkestratieDeelprocesNamensRegisseur", "OrkestratieHoofdprocesVanRegisseur"]
+
+
+@pytest.mark.parametrize("example", sorted(p.relative_to(FIX).as_posix() for p in FIX.rglob("*.ttl")))
+def test_batched_sparql_constraints_report_what_pyshacl_reports(example):
+    """Every valid and invalid shape example: the same results, messages, labels and sources."""
+    slow, fast = _both_ways([parse_file(FIX / example, ROOT)])
+    assert _keys(fast) == _keys(slow)
+
+
+def test_batched_sparql_constraints_on_the_catalogue_and_a_generated_one(tmp_path):
+    import importlib.util                       # deferred: the generator is a script, not a module
+    slow, fast = _both_ways(parse_sources([ROOT / "data"], ROOT))
+    assert _keys(fast) == _keys(slow)
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    manifest = gen.generate(8000, tmp_path / "cat.ttl", seed=11, defect_rate=0.3, warning_rate=0.2)
+    slow, fast = _both_ways(parse_sources([tmp_path / "cat.ttl"], ROOT))
+    assert _keys(fast) == _keys(slow)
+    named = {(d["shape"], f) for kind in ("defects", "warnings") for d in manifest[kind].values() for f in d["focus"]}
+    assert named and named <= {(r.shape_id, str(r.focus)) for r in fast.results}

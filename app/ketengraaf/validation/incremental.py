@@ -179,13 +179,24 @@ class ReadModel:
     reads_everything: bool = False
     unreadable: list = field(default_factory=list)        # why (shape: reason)
     _count: itertools.count = field(default_factory=itertools.count)
+    _sinks: dict = field(default_factory=dict)
 
     def state(self, hint: str = "s") -> str:
         return State(f"{hint}#{next(self._count)}")
 
     def add(self, a: str, kind: str, predicate, b: str) -> None:
-        self.forward.setdefault(a, []).append((kind, predicate, b))
-        self.backward.setdefault(b, []).append((kind, predicate, a))
+        step = (kind, predicate, b)
+        steps = self.forward.setdefault(a, [])
+        if step not in steps:
+            steps.append(step)
+            self.backward.setdefault(b, []).append((kind, predicate, a))
+
+    def sink(self, a: str, path: tuple, hint: str) -> None:
+        """``path`` from ``a`` to a state nothing is read from (a constant, a class): one per (a, path)."""
+        key = (a, repr(path))
+        if key not in self._sinks:
+            self._sinks[key] = self.state(hint)
+            self.add_path(a, path, self._sinks[key])
 
     def add_path(self, a: str, path: tuple, b: str) -> None:
         """Thompson's construction: ``path`` from state ``a`` to state ``b``."""
@@ -248,7 +259,7 @@ def _shape(model: ReadModel, shapes: Graph, shape: Node, focus: str, *, top: boo
         model.add_path(focus, _from_shacl_path(shapes, path), value)
     for prop, obj in shapes.predicate_objects(shape):
         if prop == SH["class"]:
-            model.add_path(value, _CLASS_OF, model.state("class"))
+            model.sink(value, _CLASS_OF, "class")
         elif prop in (SH.node, SH.qualifiedValueShape, SH.property, SH["not"]):
             _shape(model, shapes, obj, value, top=False, seen=seen)
         elif prop in (SH["and"], SH["or"], SH.xone):
@@ -257,16 +268,16 @@ def _shape(model: ReadModel, shapes: Graph, shape: Node, focus: str, *, top: boo
         elif prop in (SH.equals, SH.disjoint, SH.lessThan, SH.lessThanOrEquals):
             if not isinstance(obj, URIRef):
                 raise Unreadable(f"{prop} {obj}")
-            model.add_path(focus, ("atom", "F", obj), model.state("pair"))
+            model.sink(focus, ("atom", "F", obj), "pair")
         elif prop == SH.sparql:
             text = _query_text(shapes, shape, obj, path)
             _query(model, text, focus, "this")
         elif prop == SH.targetClass and top:
-            model.add_path(ROOT, _CLASS_OF, model.state("target"))
+            model.sink(ROOT, _CLASS_OF, "target")
         elif prop == SH.targetSubjectsOf and top:
-            model.add_path(ROOT, ("atom", "F", obj), model.state("target"))
+            model.sink(ROOT, ("atom", "F", obj), "target")
         elif prop == SH.targetObjectsOf and top:
-            model.add_path(ROOT, ("atom", "I", obj), model.state("target"))
+            model.sink(ROOT, ("atom", "I", obj), "target")
         elif prop == SH.target and top:
             select = shapes.value(obj, SH.select)
             if select is None:
@@ -339,7 +350,7 @@ def _query(model: ReadModel, text: str, root: str, this: str) -> None:
                         reached.add(there)
                         queue.append(there)
                 else:                               # a constant: the step must end there; read, not expand
-                    model.add_path(here, step, model.state("const"))
+                    model.sink(here, step, "const")
     for i, parts in enumerate(edges):
         if i not in done:                           # not connected to $this: reads the whole graph
             for _a, _b, path in parts:
@@ -522,6 +533,7 @@ class _Reader:
         self.shape_subjects = {q.subject for g in self.shape_graphs
                                for q in store.quads_for_pattern(None, None, None, g)}
         self.check = bool(self.derived or self.shape_graphs)
+        self._first: dict = {}
 
     def _data(self, s, p, o) -> bool:
         store = self.store
@@ -529,6 +541,28 @@ class _Reader:
                 s not in self.shape_subjects or not any(ox.Quad(s, p, o, g) in store for g in self.shape_graphs)):
             return True
         return any(ox.Quad(s, p, o, g) in store for g in self.graphs)
+
+    def first(self, s=None, p=None, o=None) -> tuple | None:
+        """One triple of the data matching the pattern, else None: looked for graph by graph (in the
+        default graph the first thousands of matches can all be inferred ones, e.g. ``?s rdf:type ?c``)."""
+        if isinstance(s, ox.Literal) or (p is not None and not isinstance(p, ox.NamedNode)):
+            return None
+        key = (s, p, o)
+        if key in self._first:
+            return self._first[key]
+        self._first[key] = found = self._look(s, p, o)
+        return found
+
+    def _look(self, s, p, o) -> tuple | None:
+        for t in itertools.islice(self.store.quads_for_pattern(s, p, o, ox.DefaultGraph()), 64):
+            triple = (t.subject, t.predicate, t.object)
+            if not self.check or self._data(*triple):
+                return triple
+        for g in self.graphs or [ox.DefaultGraph()]:
+            q = next(iter(self.store.quads_for_pattern(s, p, o, g)), None)
+            if q is not None:
+                return q.subject, q.predicate, q.object
+        return None
 
     def triples(self, s=None, p=None, o=None) -> Iterator[tuple]:
         if isinstance(s, ox.Literal) or (p is not None and not isinstance(p, ox.NamedNode)):
@@ -712,10 +746,15 @@ def neighbourhood(store: ox.Store, shapes: Graph, focus_nodes: Iterable[Node]) -
                 put(t)
     for t in reader.triples(None, ox.NamedNode(str(RDFS.subClassOf)), None):
         put(t)
+    steps: dict = {}                    # (node, kind, predicate) -> [(triple, next node)]: each read once
     while queue:
         node, state = queue.popleft()
         for kind, pred, nxt in model.forward.get(state, ()):
-            for t, other in _forward_step(reader, node, kind, pred):
+            key = (node, kind, pred)
+            found = steps.get(key)
+            if found is None:
+                found = steps[key] = list(_forward_step(reader, node, kind, pred))
+            for t, other in found:
                 if t is not None:
                     put(t)
                 pair = (other, nxt)
@@ -724,7 +763,7 @@ def neighbourhood(store: ox.Store, shapes: Graph, focus_nodes: Iterable[Node]) -
                     queue.append(pair)
         for ex in model.existences.get(state, ()):
             args = [node if t == state else (None if isinstance(t, State) else to_ox(t)) for t in ex.pattern]
-            witness = next(iter(reader.triples(*args)), None)     # one triple shows the existence
+            witness = reader.first(*args)           # one triple shows the existence
             if witness is not None:
                 put(witness)
     graph = DataGraph()
@@ -769,13 +808,14 @@ def validate_focus(store: ox.Store, shapes: Graph, focus_nodes: Iterable[Node], 
     return report
 
 
-def validate_store(store: ox.Store, shapes: Graph, *, sources: dict | None = None) -> Report:
-    """The full validation of a store organised like a generation (its data: :func:`data_graphs`)."""
+def validate_store(store: ox.Store, shapes: Graph, *, sources: dict | None = None, batched: bool = False) -> Report:
+    """The full validation of a store organised like a generation (its data: :func:`data_graphs`);
+    ``batched``: see ``engine.validate_graph``."""
     graph = DataGraph()
     reader = _Reader(store)
     for s, p, o in reader.triples():
         graph.add((to_rdflib(s), to_rdflib(p), to_rdflib(o)))
-    return validate_graph(graph, shapes, sources=sources)
+    return validate_graph(graph, shapes, sources=sources, batched=batched)
 
 
 def _empty_report(took: float) -> Report:
