@@ -90,6 +90,7 @@ def test_a_partner_writes_its_graph_and_the_history_says_who_and_what(client, st
     before = generation(client)
     r = client.put("/graph-store", query_string={"graph": PARTNER_GRAPH}, data=ALT, headers=auth(PARTNER, **TURTLE))
     assert r.status_code == 201 and r.headers["Location"] == PARTNER_GRAPH
+    assert r.headers["Server-Timing"].startswith("commit;dur=") and ", visible;dur=" in r.headers["Server-Timing"]
     assert graph_triples(client, PARTNER_GRAPH) == {
         (f"<{KETEN}vth>", "<http://www.w3.org/2004/02/skos/core#altLabel>", '"VTH-keten"@nl')}
     assert generation(client) != before

@@ -126,6 +126,10 @@ SETTINGS: tuple[Setting, ...] = (
             "`name:token:graphs` separated by spaces, graphs separated by commas; a graph may end in `*` (a "
             "prefix) and `*` alone is every graph. Tokens of at least 16 characters. Empty: no writes. Set it "
             "in the environment, not in a file under version control."),
+    Setting("write_visible_timeout", 60.0,
+            "Seconds a write waits, after it is committed, until this server answers from the generation it "
+            "made (so a read that follows the write sees it) before it is acknowledged anyway. 0: acknowledge "
+            "at commit; reads may then show the previous state while the server prepares the new one.", float),
     Setting("max_write_bytes", 16 * 1024 * 1024,
             "Largest body of a write (SPARQL Update, Graph Store Protocol) in bytes (HTTP 413).", int),
     Setting("allow_network", False,

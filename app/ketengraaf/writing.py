@@ -94,7 +94,8 @@ class WriteResult:
     report: Report                       # the catalogue's report after the change
     new_results: list                    # results the change brings that the catalogue did not have
     change_iri: str | None
-    took: float
+    took: float                          # seconds to plan, validate and commit
+    waited: float = 0.0                  # seconds the server then took to answer from the new generation
 
 
 Planner = Callable[[ox.Store, Callable[[Delta], Delta]], None]

@@ -11,6 +11,7 @@ Graph Store Protocol (SPARQL 1.1 Graph Store HTTP Protocol):
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from email.parser import BytesParser
 from email.policy import HTTP
@@ -46,15 +47,17 @@ class _ServingWriter:
 
     def write(self, plan, **kw) -> WriteResult:
         result = self.inner.write(plan, **kw)
-        if result.generation is not None:
+        limit = settings().write_visible_timeout
+        if result.generation is not None and limit > 0:
             wait = getattr(store(), "wait_current", None)
-            if wait is not None and not wait(WAIT_FOR_READERS):
-                log.warning("generation %s is committed but not yet served after %.0f s",
-                            result.generation.id, WAIT_FOR_READERS)
+            started = time.perf_counter()
+            if wait is not None and not wait(limit):
+                log.warning("generation %s is committed but not yet served after %.0f s (setting "
+                            "write_visible_timeout)", result.generation.id, limit)
+            result.waited = time.perf_counter() - started
         return result
 
 
-WAIT_FOR_READERS = 120.0
 log = logging.getLogger(__name__)
 
 
@@ -96,6 +99,8 @@ def write_response(result: WriteResult, *, created: str | None = None) -> Respon
         resp = Response(status=204)
     if result.generation is not None:
         resp.headers["ETag"] = f'"{result.generation.version[:24]}"'
+    # what the write took: planned, validated and committed; then until this server served it
+    resp.headers["Server-Timing"] = f"commit;dur={result.took * 1000:.1f}, visible;dur={result.waited * 1000:.1f}"
     return cors(resp)
 
 
