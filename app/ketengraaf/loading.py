@@ -91,6 +91,22 @@ def report_filler(turtle: bytes) -> Callable[[ox.Store], SourceInfo]:
     return fill
 
 
+def gate(report: Report, serving: str | None, allow_violations: bool, lang: str) -> dict:
+    """The gate of a load: :class:`ValidationFailed` with the report (in ``lang``) when it has violations,
+    unless ``allow_violations``; else the summary the generation records. ``serving``: the generation that
+    goes on being served when the load is refused."""
+    if report.violations and not allow_violations:
+        still = f"generation {serving} is still served" if serving else "nothing was loaded"
+        raise ValidationFailed(
+            f"load refused: the data has {report.violations} violation(s) of the shapes; {still}. "
+            "Fix the data, or load with --allow-violations to publish it anyway",
+            detail=render(report, "text", lang).rstrip())
+    summary = report.summary()
+    if report.violations:
+        summary["allowed_violations"] = True
+    return summary
+
+
 def history_filler(ntriples: bytes) -> Callable[[ox.Store], SourceInfo]:
     """A filler that carries the history of writes (:data:`HISTORY_GRAPH`, N-Triples) into a new generation."""
     def fill(store: ox.Store) -> SourceInfo:
@@ -170,15 +186,7 @@ def load(store_dir: str | Path, paths: Iterable[str | Path] | list[ParsedSource]
             fillers.append(history_filler(export_graphs(current, [HISTORY_GRAPH])[HISTORY_GRAPH]))
         if validator is not None:
             report = validator(parsed)
-            if report.violations and not allow_violations:
-                serving = f"generation {current.id} is still served" if current else "nothing was loaded"
-                raise ValidationFailed(
-                    f"load refused: the data has {report.violations} violation(s) of the shapes; {serving}. "
-                    "Fix the data, or load with --allow-violations to publish it anyway",
-                    detail=render(report, "text", lang).rstrip())
-            summary = report.summary()
-            if report.violations:
-                summary["allowed_violations"] = True
+            summary = gate(report, current.id if current else None, allow_violations, lang)
             now = datetime.now(UTC).isoformat(timespec="seconds")
             report.mark_since(previous_report(current), now, shapes_version(parsed))
             turtle = render(report, "turtle").encode("utf-8")

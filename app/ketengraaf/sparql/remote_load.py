@@ -16,8 +16,7 @@ from typing import cast
 
 import pyoxigraph as ox
 
-from ..errors import ValidationFailed
-from ..loading import (HISTORY_GRAPH, OUTSIDE_UNION, Validator, catalogue_paths, history_filler, infer_into,
+from ..loading import (HISTORY_GRAPH, OUTSIDE_UNION, Validator, catalogue_paths, gate, history_filler, infer_into,
                        report_filler, shapes_version)
 from ..sources import ParsedSource, content_version, parse_sources
 from ..store import Generation, SourceInfo
@@ -53,15 +52,7 @@ def load_remote(store: SparqlStore, sources: Iterable[str | Path] | list[ParsedS
         fillers.append(history_filler(store.graph_ntriples(HISTORY_GRAPH)))
     if validator is not None:
         report = validator(parsed)
-        if report.violations and not allow_violations:
-            serving = f"generation {current['id']} is still served" if current else "nothing was loaded"
-            raise ValidationFailed(
-                f"load refused: the data has {report.violations} violation(s) of the shapes; {serving}. "
-                "Fix the data, or load with --allow-violations to publish it anyway",
-                detail=render(report, "text", lang).rstrip())
-        summary = report.summary()
-        if report.violations:
-            summary["allowed_violations"] = True
+        summary = gate(report, current["id"] if current else None, allow_violations, lang)
         previous = _previous_report(store) if current is not None else None
         report.mark_since(previous, datetime.now(UTC).isoformat(timespec="seconds"), shapes_version(parsed))
         turtle = render(report, "turtle").encode("utf-8")
