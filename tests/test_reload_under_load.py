@@ -138,7 +138,10 @@ def test_reloads_under_load_never_stall_a_request(tmp_path):
                 data.write_bytes(files[n].read_bytes())
                 last, changed = load(store, [data], inference=False)
                 assert changed
-            deadline = time.monotonic() + 60          # then wait for the server to switch to the last one
+            # then wait for the server to switch to the last one (preparing a generation under this load took
+            # 27 s here and over 60 s in one CI run: the test is about request latency during switches, not
+            # about how long a switch takes)
+            deadline = time.monotonic() + 240
             while time.monotonic() < deadline:
                 status, body = _get(port, "/healthz")
                 if status == 200 and json.loads(body)["generation"] == last.id:
