@@ -21,6 +21,7 @@ from pathlib import Path
 from rdflib import Graph, Namespace, RDF
 from rdflib.collection import Collection
 from rdflib.compare import isomorphic
+from w3c_protocol import Outcome, serve_quietly
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
@@ -47,13 +48,6 @@ class Request:
 class Case:
     name: str
     requests: list[Request]
-
-
-@dataclass
-class Outcome:
-    name: str
-    result: str
-    reason: str = ""
 
 
 def _status(node) -> str:
@@ -145,7 +139,6 @@ def run(folder: Path, workdir: Path | None = None) -> list[Outcome]:
     from ketengraaf import create_app
     from ketengraaf.settings import Settings
     from ketengraaf.store.oxigraph import write_generation
-    from w3c_protocol import serve_quietly
     workdir = Path(workdir or tempfile.mkdtemp(prefix="w3c-gsp-"))
     outcomes = []
     for manifest in ("manifest-direct.ttl", "manifest-indirect.ttl"):

@@ -47,8 +47,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         app.extensions["ketengraaf.tokens"] = parse_tokens(settings.write_tokens)
     except ValueError as exc:
         raise ConfigError(f"setting write_tokens: {exc}") from None
-    app.extensions["ketengraaf.writer"] = Writer(settings.store_dir, inference=settings.inference,
-                                                 lang=settings.default_lang)
+    app.extensions["ketengraaf.writer"] = Writer(settings.store_dir, inference=settings.inference)
 
     from .web import NotModified, blueprints, prepare_generations  # deferred: start-up time
     for bp in blueprints():

@@ -148,13 +148,12 @@ class _Undo:
 class Writer:
     """The one writer of a store (per process; the writer lock keeps other processes out)."""
 
-    def __init__(self, store_dir, *, inference: bool = True, lang: str = "nl"):
+    def __init__(self, store_dir, *, inference: bool = True):
         self.store_dir = store_dir
         self.head = WriterHead(store_dir)
         self.inference = inference
-        self.lang = lang
         self._lock = threading.Lock()
-        self._shapes: tuple[str, object] | None = None      # (generation id, rdflib shapes graph)
+        self._shapes: tuple[str, object] | None = None      # (the shape sources' hashes, rdflib shapes graph)
         self._report: tuple[str, Report | None] | None = None
 
     # -- the transaction ---------------------------------------------------------------------
@@ -179,7 +178,7 @@ class Writer:
                 if not net:
                     undo.rollback()
                     self.head.clean()
-                    return WriteResult(None, net, old or Report.from_graph(_empty_report()), [], None,
+                    return WriteResult(None, net, old or _empty_report(), [], None,
                                        time.perf_counter() - started)
                 inferred = self._infer(undo, net) if self.inference else 0
                 report = self._validate(head, gen, shape_graphs, old, net)
@@ -237,16 +236,11 @@ class Writer:
             self._check(g, grant, shape_graphs)
         done = Delta()
         for q in removed:
-            if undo.remove(q):
+            if self._union_remove(undo, q):
                 done.removed.add(q)
-                if q.graph_name.value not in OUTSIDE_UNION and not self._holders(store, q.subject, q.predicate,
-                                                                                 q.object):
-                    undo.remove(ox.Quad(q.subject, q.predicate, q.object, _DEFAULT))
         for q in added:
-            if undo.add(q):
+            if self._union_add(undo, q):
                 done.added.add(q)
-                if cast(ox.NamedNode, q.graph_name).value not in OUTSIDE_UNION:
-                    undo.add(ox.Quad(q.subject, q.predicate, q.object, _DEFAULT))
         for g in delta.created:
             if not store.contains_named_graph(ox.NamedNode(g)):
                 undo.add_graph(ox.NamedNode(g))
@@ -254,27 +248,31 @@ class Writer:
         for g in dropped:
             node = ox.NamedNode(g)
             for q in list(store.quads_for_pattern(None, None, None, node)):   # what the planner left in it
-                if undo.remove(q):
+                if self._union_remove(undo, q):
                     done.removed.add(q)
-                    if not self._holders(store, q.subject, q.predicate, q.object):
-                        undo.remove(ox.Quad(q.subject, q.predicate, q.object, _DEFAULT))
             if store.contains_named_graph(node):
                 undo.remove_graph(node)
                 done.dropped.add(g)
         return done
 
     def _union_add(self, undo: _Undo, q) -> bool:
-        if undo.add(q):
+        """Add ``q`` to its named graph and, unless that graph is outside the union, its triple to the default
+        graph (a set). Whether ``q`` was new."""
+        if not undo.add(q):
+            return False
+        if cast(ox.NamedNode, q.graph_name).value not in OUTSIDE_UNION:
             undo.add(ox.Quad(q.subject, q.predicate, q.object, _DEFAULT))
-            return True
-        return False
+        return True
 
     def _union_remove(self, undo: _Undo, q) -> bool:
-        if undo.remove(q):
-            if not self._holders(undo.store, q.subject, q.predicate, q.object):
-                undo.remove(ox.Quad(q.subject, q.predicate, q.object, _DEFAULT))
-            return True
-        return False
+        """Remove ``q``; its triple leaves the default graph when no other graph of the union holds it.
+        Whether ``q`` was there."""
+        if not undo.remove(q):
+            return False
+        if (cast(ox.NamedNode, q.graph_name).value not in OUTSIDE_UNION
+                and not self._holders(undo.store, q.subject, q.predicate, q.object)):
+            undo.remove(ox.Quad(q.subject, q.predicate, q.object, _DEFAULT))
+        return True
 
     def _infer(self, undo: _Undo, net: Delta) -> int:
         """Bring :data:`INFERENCE_GRAPH` up to date with the change: the entailments of the subjects it
@@ -328,7 +326,7 @@ class Writer:
         validates), incrementally: only the focus nodes the change can affect are validated again, unless
         it touches the ontology (then everything). Without a report to start from (a load without
         validation), the results of the affected nodes alone."""
-        start = old if old is not None else Report.from_graph(Graph())
+        start = old if old is not None else _empty_report()
         changed = [q for q in net.removed | net.added]
         return validate_change(store, self._shapes_graph(store, gen, shape_graphs), start, changed).report
 
@@ -438,8 +436,8 @@ def _new_results(old: Report | None, report: Report) -> list:
     return [r for r in report.results if r.key not in known]
 
 
-def _empty_report():
-    return Graph()
+def _empty_report() -> Report:
+    return Report.from_graph(Graph())
 
 
 def _shapes_version(gen: Generation) -> str:
