@@ -25,7 +25,7 @@ from ..sparql.formats import TURTLE, formats_for
 from ..validation import render
 from ..writing import Delta, Grant, WriteResult, Writer, grant_for, quads_of, replace_graph_delta
 from .context import settings, store
-from .http import cors, negotiate
+from .http import cors, negotiate, serialize
 
 bp = Blueprint("writes", __name__)
 GSP_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
@@ -225,7 +225,6 @@ def _exists(graph: str | None) -> bool:
 
 
 def _get(graph: str | None, default: bool) -> Response:
-    from .http import serialize  # deferred: keeps the import list of the write path short
     if graph is None and not default:
         raise InputError("say which graph: ?graph=IRI, ?default, or a URL under /graph-store/")
     fmt = negotiate(formats_for("graph"), tuple(request.args.getlist("format")), html=None, default=TURTLE)
