@@ -3,6 +3,13 @@
 ``make_app_client(tmp_path, **settings)`` builds an app on its own store
 folder (Datasette's pattern); ``catalogue`` loads the shipped catalogue once
 per session; ``live_server`` serves it with waitress on 127.0.0.1.
+
+Both store backends: a test (or module fixture) that takes the ``backend`` fixture runs twice, once on
+the embedded store and once on a real ``oxigraph serve`` on loopback as the external SPARQL store
+(``make_app_client(..., backend=backend)`` starts one per app and loads the app's sources into it; it is
+stopped by its process id at the end of the session). The shared ``app``/``client``/``live_server`` take
+it too. Where the ``oxigraph`` binary is missing (``pip install -e '.[test]'`` brings it) the ``sparql``
+runs skip with that reason.
 """
 from __future__ import annotations
 
@@ -31,10 +38,43 @@ def make_settings(store_dir: Path, **overrides) -> Settings:
                               "import_dir": str(Path(store_dir) / "imports"), **overrides}, environ={})
 
 
-def make_app_client(store_dir: Path, **overrides):
-    app = create_app(make_settings(store_dir, **overrides))
+BACKENDS = ("embedded", "sparql")
+_servers: list = []          # oxigraph serve processes started for apps on the sparql backend
+
+
+def sparql_settings(store_dir: Path, **overrides) -> Settings:
+    """Settings for an app on a fresh ``oxigraph serve`` (its database beside ``store_dir``)."""
+    from oxigraph_server import OxigraphServer, oxigraph_binary
+    if oxigraph_binary() is None:
+        pytest.skip("no oxigraph binary for the external-store runs (pip install -e '.[test]' brings it)")
+    server = OxigraphServer(Path(store_dir).parent / f"{Path(store_dir).name}-oxigraph").start()
+    _servers.append(server)
+    return make_settings(store_dir, store_backend="sparql", sparql_query_url=server.query_url,
+                         sparql_update_url=server.update_url, sparql_gsp_url=server.gsp_url, **overrides)
+
+
+def make_app(store_dir: Path, backend: str = "embedded", **overrides):
+    settings = (sparql_settings if backend == "sparql" else make_settings)(store_dir, **overrides)
+    app = create_app(settings)
     app.testing = True
-    return app.test_client()
+    return app
+
+
+def make_app_client(store_dir: Path, backend: str = "embedded", **overrides):
+    return make_app(store_dir, backend, **overrides).test_client()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    """``embedded`` or ``sparql``: the store an app of this test runs on."""
+    return request.param
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _stop_sparql_servers():
+    yield
+    while _servers:
+        _servers.pop().stop()
 
 
 @pytest.fixture(scope="session")
@@ -55,10 +95,12 @@ def writable_copy(catalogue_dir: Path, target: Path, **overrides):
 
 
 @pytest.fixture(scope="session")
-def app(catalogue_dir):
-    a = create_app(make_settings(catalogue_dir, load_on_start=False))
-    a.testing = True
-    return a
+def app(backend, catalogue_dir, tmp_path_factory):
+    """The shipped catalogue: on the embedded store loaded once (``catalogue_dir``), or loaded into an
+    external ``oxigraph serve``."""
+    if backend == "sparql":
+        return make_app(tmp_path_factory.mktemp("remote") / "store", "sparql")
+    return make_app(catalogue_dir, load_on_start=False)
 
 
 @pytest.fixture()

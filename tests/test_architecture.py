@@ -7,6 +7,7 @@ functions, relative and absolute); nothing is imported, so a broken module canno
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -233,6 +234,57 @@ def test_pending_exceptions_are_still_needed():
 
 
 # -- the checker itself, on small packages written for the purpose ------------------------------------
+
+# Issue 16: the Store interface is the boundary. Only these modules know the embedded backend's folders
+# (generation paths, the store folder): the backend itself, its loader and writer, the worker pool that
+# opens a generation per process, and the commands that run them. Pages, the endpoint's views, search,
+# validation and the importers reach data through ``Store`` only, so a remote store plugs in under them.
+EMBEDDED_BACKEND = ("ketengraaf.store", "ketengraaf.loading", "ketengraaf.writing", "ketengraaf.sparql.workers",
+                    "ketengraaf.sparql.pool_state", "ketengraaf.sparql.command", "ketengraaf.cli")
+FOLDER_ATTRIBUTES = {"path", "dir", "store_dir", "pointer"}
+
+
+def _embedded_side(module: str) -> bool:
+    return any(module == m or module.startswith(m + ".") for m in EMBEDDED_BACKEND)
+
+
+def folder_uses(root: Path = ROOT) -> list[str]:
+    """Places outside the embedded backend that import it or read a generation's or a store's folder
+    (``gen.path``, ``store.dir``, ``settings.store_dir`` ...); the app factory may pass ``store_dir`` on."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        module = module_name(path, root)
+        if _embedded_side(module):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            where = f"app/{PACKAGE}/{path.relative_to(root).as_posix()}:{getattr(node, 'lineno', 0)}"
+            if isinstance(node, ast.ImportFrom) and node.module and "oxigraph" in node.module.split(".") \
+                    and (node.level > 0 or node.module.startswith(PACKAGE)):
+                found.append(f"{where} imports the embedded store ({node.module})")
+            elif isinstance(node, ast.Attribute) and node.attr in FOLDER_ATTRIBUTES:
+                owner = ast.unparse(node.value)
+                if module == PACKAGE and owner == "settings" and node.attr == "store_dir":
+                    continue            # create_app hands the folder to the embedded writer
+                if re.search(r"\bgen\b|generation\(\)|store|settings", owner, re.IGNORECASE):
+                    found.append(f"{where} reads {owner}.{node.attr}")
+    return found
+
+
+def test_only_the_embedded_backend_touches_generation_folders():
+    assert folder_uses() == []
+
+
+def test_the_folder_check_sees_a_page_reading_a_generation_path(tmp_path):
+    pkg = tmp_path / PACKAGE
+    (pkg / "web").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "web" / "__init__.py").write_text("")
+    (pkg / "web" / "page.py").write_text("from ..store.oxigraph import open_generation\n"
+                                         "def view(store):\n    return open_generation(store.generation().path)\n")
+    found = folder_uses(pkg)
+    assert [f.split(":", 1)[1] for f in found] == ["1 imports the embedded store (store.oxigraph)",
+                                                   "3 reads store.generation().path"]
+
 
 def _check(tmp_path: Path, files: dict[str, str]) -> tuple[list[str], list[list[str]], list[str]]:
     root = tmp_path / PACKAGE

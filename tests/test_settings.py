@@ -31,14 +31,16 @@ def test_bad_values_and_unknown_settings_are_config_errors():
         Settings.from_env({"no_such_thing": 1}, environ={})
 
 
-def test_the_remote_backend_is_refused_until_it_is_wired(tmp_path):
-    """The sparql backend exists (tests/test_store_sparql.py) but serve and load do not use it yet: they say
-    so instead of quietly using the embedded store."""
+def test_the_remote_backend_is_used_and_its_absence_is_one_clear_error(tmp_path):
+    """With store_backend = sparql the app reads the server the settings name (not the embedded store): a
+    server that is not there is StoreUnavailable naming its URL; the embedded loader refuses these settings."""
     from ketengraaf import create_app
+    from ketengraaf.errors import StoreUnavailable
     from ketengraaf.loading import load_catalogue
     settings = Settings.from_env({"store_dir": str(tmp_path), "store_backend": "sparql",
                                   "sparql_query_url": "http://127.0.0.1:9/query"}, environ={})
-    with pytest.raises(ConfigError, match="not wired into the server yet"):
+    with pytest.raises(StoreUnavailable, match="127.0.0.1:9/query does not answer"):
         create_app(settings)
+    assert not any(tmp_path.iterdir())          # nothing written into the embedded store's folder
     with pytest.raises(ConfigError, match="writes the embedded store only"):
         load_catalogue(settings)

@@ -53,8 +53,8 @@ class Listener:
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    a = small_app(tmp_path_factory.mktemp("guards"), max_request_bytes=1_000_000, query_timeout=20)
+def app(tmp_path_factory, backend):
+    a = small_app(tmp_path_factory.mktemp("guards") / "store", backend, max_request_bytes=1_000_000, query_timeout=20)
     yield a
     close(a)
 
@@ -150,12 +150,16 @@ def test_without_the_guard_deep_nesting_crashes_the_engine_and_the_pool_recovers
         close(a)
 
 
-def test_crash_is_reported_by_the_pool(app):
-    st = app.extensions["ketengraaf.sparql"]
-    with app.app_context():
-        gen = st.store().generation()
-    with pytest.raises(QueryCrashed):
-        st.pool.run(Job(gen.path, BEYOND_BIG_STACK, None, None, True, "results", "JSON", 100, 10**6), 30)
+def test_crash_is_reported_by_the_pool(tmp_path):
+    app = small_app(tmp_path / "store")         # the embedded store's worker pool (a remote server runs its own)
+    try:
+        st = app.extensions["ketengraaf.sparql"]
+        with app.app_context():
+            gen = st.store().generation()
+        with pytest.raises(QueryCrashed):
+            st.pool.run(Job(gen.path, BEYOND_BIG_STACK, None, None, True, "results", "JSON", 100, 10**6), 30)
+    finally:
+        close(app)
 
 
 def test_request_size_limit(client):

@@ -13,8 +13,8 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
 
 @pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    a = small_app(tmp_path_factory.mktemp("sparql-protocol"), cache_entries=64)
+def app(tmp_path_factory, backend):
+    a = small_app(tmp_path_factory.mktemp("sparql-protocol") / "store", backend, cache_entries=64)
     yield a
     close(a)
 
@@ -111,14 +111,17 @@ def test_non_utf8_is_400(client):
     assert r.status_code == 400 and "UTF-8" in r.get_json()["message"]
 
 
-def test_two_queries_and_updates_without_a_token_are_refused(client):
+def test_two_queries_and_updates_without_a_token_are_refused(client, backend):
     assert client.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D").status_code == 400
-    # this app has no write tokens: an update is refused as unauthorised, nothing changes
     r = client.post("/sparql", data={"update": "CLEAR ALL"})
-    assert r.status_code == 401 and "write_tokens" in r.get_json()["message"]
-    assert r.headers["WWW-Authenticate"].startswith("Bearer")
+    if backend == "sparql":     # writes need the embedded store: refused as not supported, nothing changes
+        assert r.status_code == 501 and "store_backend = sparql" in r.get_json()["message"]
+        assert n_of(client.get("/sparql?query=" + quote(COUNT), headers={"Accept": "application/json"})) == 101
+    else:                       # this app has no write tokens: an update is refused as unauthorised
+        assert r.status_code == 401 and "write_tokens" in r.get_json()["message"]
+        assert r.headers["WWW-Authenticate"].startswith("Bearer")
     r = client.post("/sparql", data=b"CLEAR ALL", headers={"Content-Type": "application/sparql-update"})
-    assert r.status_code == 401
+    assert r.status_code == (501 if backend == "sparql" else 401)
     r = client.get("/sparql?update=" + quote("CLEAR ALL"))
     assert r.status_code == 400 and "POST" in r.get_json()["message"]
     r = client.get("/sparql?query=" + quote("INSERT DATA { <a:b> <a:c> 1 }"))

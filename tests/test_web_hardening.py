@@ -24,8 +24,8 @@ PARAMS = ("iri", "p", "q", "default-graph-uri", "named-graph-uri", "query", "pag
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    client = make_app_client(tmp_path_factory.mktemp("hardening") / "store", sources=str(FIXTURES),
+def web(tmp_path_factory, backend):
+    client = make_app_client(tmp_path_factory.mktemp("hardening") / "store", backend, sources=str(FIXTURES),
                              allow_violations=True)
     client.application.config["PROPAGATE_EXCEPTIONS"] = False     # a bug is a 500 answer, as in production
     yield client

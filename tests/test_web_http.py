@@ -13,8 +13,8 @@ SELECT = "/sparql?query=" + quote("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    client = make_app_client(tmp_path_factory.mktemp("http") / "store", sources=str(FIXTURES), cors=True,
+def web(tmp_path_factory, backend):
+    client = make_app_client(tmp_path_factory.mktemp("http") / "store", backend, sources=str(FIXTURES), cors=True,
                              allow_violations=True)
     yield client.application.test_client(use_cookies=False)
     client.application.extensions["ketengraaf.sparql"].close()

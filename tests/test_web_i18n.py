@@ -12,8 +12,9 @@ JSON = {"Accept": "application/json"}
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    client = make_app_client(tmp_path_factory.mktemp("i18n") / "store", sources=str(FIXTURES), allow_violations=True)
+def web(tmp_path_factory, backend):
+    client = make_app_client(tmp_path_factory.mktemp("i18n") / "store", backend, sources=str(FIXTURES),
+                             allow_violations=True)
     return client.application.test_client(use_cookies=False)
 
 

@@ -11,8 +11,9 @@ from web_helpers import DEF, FIXTURES, HTML, ID
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    client = make_app_client(tmp_path_factory.mktemp("web") / "store", sources=str(FIXTURES), allow_violations=True)
+def web(tmp_path_factory, backend):
+    client = make_app_client(tmp_path_factory.mktemp("web") / "store", backend, sources=str(FIXTURES),
+                             allow_violations=True)
     return client.application.test_client(use_cookies=False)     # each request states its language
 
 

@@ -14,8 +14,9 @@ FORMATS = {"text/turtle": "turtle", "application/ld+json": "json-ld", "applicati
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    client = make_app_client(tmp_path_factory.mktemp("rdf") / "store", sources=str(FIXTURES), allow_violations=True)
+def web(tmp_path_factory, backend):
+    client = make_app_client(tmp_path_factory.mktemp("rdf") / "store", backend, sources=str(FIXTURES),
+                             allow_violations=True)
     return client.application.test_client(use_cookies=False)
 
 

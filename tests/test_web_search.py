@@ -8,8 +8,9 @@ from web_helpers import DEF, FIXTURES, ID
 
 
 @pytest.fixture(scope="module")
-def web(tmp_path_factory):
-    client = make_app_client(tmp_path_factory.mktemp("search") / "store", sources=str(FIXTURES), allow_violations=True)
+def web(tmp_path_factory, backend):
+    client = make_app_client(tmp_path_factory.mktemp("search") / "store", backend, sources=str(FIXTURES),
+                             allow_violations=True)
     return client.application.test_client(use_cookies=False)
 
 

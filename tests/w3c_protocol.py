@@ -202,27 +202,41 @@ def _serve(cases: list[Case], store_dir: Path) -> list[Outcome]:
 EX = "http://example.org/"
 
 
-def small_store(store_dir: Path, rows: int = 50) -> Path:
-    """Two named graphs: ex:g1 with ``rows`` things, ex:g2 with one."""
+def small_fillers(rows: int = 50) -> list:
+    """Two named graphs: ex:g1 with ``rows`` things, ex:g2 with one (fillers for a generation)."""
     from ketengraaf.store import SourceInfo
-    from ketengraaf.store.oxigraph import triples_filler, write_generation
+    from ketengraaf.store.oxigraph import triples_filler
     n = ox.NamedNode
     g1 = [ox.Triple(n(f"{EX}thing/{i}"), n(EX + "value"), ox.Literal(str(i), datatype=n(
         "http://www.w3.org/2001/XMLSchema#integer"))) for i in range(rows)]
     g1 += [ox.Triple(n(f"{EX}thing/{i}"), n("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"), n(EX + "Thing"))
            for i in range(rows)]
     g2 = [ox.Triple(n(EX + "other"), n(EX + "label"), ox.Literal("in graph two", language="en"))]
-    write_generation(store_dir, f"small-{rows}", [triples_filler(SourceInfo("g1", EX + "g1", "-", len(g1)), g1),
-                                                 triples_filler(SourceInfo("g2", EX + "g2", "-", len(g2)), g2)])
+    return [triples_filler(SourceInfo("g1", EX + "g1", "-", len(g1)), g1),
+            triples_filler(SourceInfo("g2", EX + "g2", "-", len(g2)), g2)]
+
+
+def small_store(store_dir: Path, rows: int = 50) -> Path:
+    """The embedded store of :func:`small_fillers`."""
+    from ketengraaf.store.oxigraph import write_generation
+    write_generation(store_dir, f"small-{rows}", small_fillers(rows))
     return store_dir
 
 
-def small_app(store_dir: Path, **settings):
+def small_app(store_dir: Path, backend: str = "embedded", **settings):
+    """An app on the small dataset: in an embedded store, or (``backend="sparql"``) in a fresh
+    ``oxigraph serve`` (conftest.sparql_settings)."""
     from ketengraaf import create_app
     from ketengraaf.settings import Settings
-    small_store(store_dir)
-    app = create_app(Settings.from_env({"store_dir": str(store_dir), "load_on_start": False, **settings},
-                                       environ={}))
+    if backend == "sparql":
+        from conftest import sparql_settings
+        from ketengraaf.store.sparql import SparqlStore, publish_generation
+        config = sparql_settings(store_dir, load_on_start=False, **settings)
+        publish_generation(SparqlStore.from_settings(config), "small-50", small_fillers())
+    else:
+        small_store(store_dir)
+        config = Settings.from_env({"store_dir": str(store_dir), "load_on_start": False, **settings}, environ={})
+    app = create_app(config)
     app.testing = True
     return app
 

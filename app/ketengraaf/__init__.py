@@ -13,7 +13,7 @@ from flask.json.provider import DefaultJSONProvider
 from .errors import ConfigError, WritesWouldBeLost
 from .settings import Settings
 from .sparql.workers import isolation_status
-from .store.oxigraph import OxigraphStore
+from .store.backends import open_store
 
 __version__ = "0.1.0"
 
@@ -21,10 +21,6 @@ __version__ = "0.1.0"
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the app. ``config`` maps setting names (see :mod:`ketengraaf.settings`) to values."""
     settings = config if isinstance(config, Settings) else Settings.from_env(config)
-    if settings.store_backend != "embedded":
-        raise ConfigError(f"setting store_backend = {settings.store_backend}: the remote SPARQL backend "
-                          "(ketengraaf.store.sparql) is tested but not wired into the server yet; use "
-                          "store_backend = embedded (docs/operations.md, 'Integration')")
     app = Flask(__name__)
     app.config["KETENGRAAF"] = settings
     assert isinstance(app.json, DefaultJSONProvider)     # Flask's default provider (typed as the base class)
@@ -33,21 +29,28 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     # Every `import ketengraaf.<module>` runs this file (query worker processes, the CLI): the
     # loader (rdflib, pySHACL) and the web layer are imported only when an app is built.
+    # the embedded store opens and prepares a new generation in the background (requests keep the old one
+    # until then); the remote one reads the server's manifest every sparql_manifest_seconds
+    store = open_store(settings, background=True)
     if settings.load_on_start:
-        from .loading import load_catalogue  # deferred: start-up time
         try:
-            load_catalogue(settings)
+            if store.backend == "sparql":
+                from .sparql.remote_load import load_catalogue_remote  # deferred: start-up time
+                load_catalogue_remote(settings, store)     # type: ignore[arg-type]
+            else:
+                from .loading import load_catalogue  # deferred: start-up time
+                load_catalogue(settings)
         except WritesWouldBeLost as exc:      # the store holds writes the files lack: serve it as it is
             app.logger.warning("not loading the files at start-up: %s", exc.message)
-    # a new generation is opened and prepared in the background; requests keep the old one until then
-    store = OxigraphStore(settings.store_dir, memory_max_triples=settings.memory_max_triples, background=True)
     app.extensions["ketengraaf.store"] = store
     from .writing import Writer, parse_tokens  # deferred: start-up time (the write path imports the validator)
     try:
         app.extensions["ketengraaf.tokens"] = parse_tokens(settings.write_tokens)
     except ValueError as exc:
         raise ConfigError(f"setting write_tokens: {exc}") from None
-    app.extensions["ketengraaf.writer"] = Writer(settings.store_dir, inference=settings.inference)
+    # writes need the embedded store's writer head; on a remote store they are refused (503, web/writes.py)
+    app.extensions["ketengraaf.writer"] = (Writer(settings.store_dir, inference=settings.inference)
+                                           if store.backend == "embedded" else None)
 
     from .web import NotModified, blueprints, prepare_generations  # deferred: start-up time
     for bp in blueprints():

@@ -20,7 +20,8 @@ from .errors import ConfigError, KetengraafError, ValidationFailed
 from .messages import text
 from .namespaces import PREFIXES
 from .settings import SETTINGS, Settings, markdown_table
-from .store.oxigraph import OxigraphStore, clean_store, current_generation
+from .store.backends import open_store
+from .store.oxigraph import clean_store, current_generation
 from .wiki import service as wiki_service
 from .wiki.report import build_report as wiki_build_report, render as wiki_render
 from .wiki.titles import smw_encode as wiki_file_name
@@ -96,14 +97,19 @@ def load(catalogue, store_dir, force, replace, no_validate, allow_violations, di
     The new generation is validated first: with violations the load is refused (exit 1,
     the report on stderr) and readers go on seeing the old generation. One load at a time
     per store: a second one is refused at once (exit 5)."""
-    from .loading import load_catalogue  # deferred: start-up time
     if replace and not paths:
         raise click.UsageError("--replace needs the PATHs that make the new catalogue")
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
     started = time.perf_counter()
-    gen, changed = load_catalogue(settings, force=force, paths=paths or None, replace=replace,
-                                  validate=not no_validate, allow_violations=allow_violations or None,
-                                  discard_writes=discard_writes)
+    if settings.store_backend == "sparql":
+        from .sparql.remote_load import load_catalogue_remote  # deferred: start-up time
+        gen, changed = load_catalogue_remote(settings, force=force, paths=paths or None, replace=replace,
+                                             validate=not no_validate, allow_violations=allow_violations or None)
+    else:
+        from .loading import load_catalogue  # deferred: start-up time
+        gen, changed = load_catalogue(settings, force=force, paths=paths or None, replace=replace,
+                                      validate=not no_validate, allow_violations=allow_violations or None,
+                                      discard_writes=discard_writes)
     took = time.perf_counter() - started
     if changed:
         click.echo(say("cli.load.loaded", triples=gen.source_triples, files=len(gen.files), generation=gen.id,
@@ -147,7 +153,7 @@ def validate(paths, catalogue, lang, fmt, strict):
 @reports_errors
 def stats(catalogue, store_dir):
     """Triples per named graph and instances per class in the current generation."""
-    store = OxigraphStore(_settings(catalogue=catalogue, store_dir=store_dir).store_dir)
+    store = open_store(_settings(catalogue=catalogue, store_dir=store_dir)).pinned()
     gen = store.generation()
     click.echo(say("cli.stats.generation", generation=gen.id, version=gen.version[:12],
                    created=f"{gen.created:%Y-%m-%d %H:%M:%S}"))
@@ -175,9 +181,15 @@ def dump(catalogue, store_dir, fmt, output):
     The same catalogue dumps the same bytes."""
     import pyoxigraph as ox  # deferred: start-up time
 
-    from .loading import dump as dump_catalogue  # deferred: start-up time
-    data = dump_catalogue(_settings(catalogue=catalogue, store_dir=store_dir),
-                          ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS)
+    settings = _settings(catalogue=catalogue, store_dir=store_dir)
+    rdf_format = ox.RdfFormat.TRIG if fmt == "trig" else ox.RdfFormat.N_QUADS
+    if settings.store_backend == "sparql":
+        from .sparql.remote_load import dump_remote  # deferred: start-up time
+        from .store.sparql import SparqlStore  # deferred: start-up time
+        data = dump_remote(SparqlStore.from_settings(settings), rdf_format)
+    else:
+        from .loading import dump as dump_catalogue  # deferred: start-up time
+        data = dump_catalogue(settings, rdf_format)
     if output:
         tmp = Path(output + ".tmp")
         tmp.write_bytes(data)
@@ -195,9 +207,13 @@ def dump(catalogue, store_dir, fmt, output):
 def restore(catalogue, store_dir, allow_violations, path):
     """Make the catalogue exactly the graphs of a dump (TriG, or N-Quads for .nq), validated like a load and
     atomically: with violations nothing changes (exit 1) and the current generation stays served."""
-    from .loading import restore as restore_catalogue  # deferred: start-up time
-    gen = restore_catalogue(_settings(catalogue=catalogue, store_dir=store_dir), path,
-                            allow_violations=allow_violations or None)
+    settings = _settings(catalogue=catalogue, store_dir=store_dir)
+    if settings.store_backend == "sparql":
+        from .sparql.remote_load import restore_remote  # deferred: start-up time
+        gen = restore_remote(settings, path, allow_violations=allow_violations or None)
+    else:
+        from .loading import restore as restore_catalogue  # deferred: start-up time
+        gen = restore_catalogue(settings, path, allow_violations=allow_violations or None)
     click.echo(say("cli.restore.done", triples=gen.source_triples, graphs=len(gen.files), generation=gen.id))
 
 
@@ -237,9 +253,10 @@ def serve(host, port, threads, catalogue, store_dir):
     import waitress  # deferred: start-up time
 
     settings = _settings(host=host, port=port, threads=threads, catalogue=catalogue, store_dir=store_dir)
-    if store_dir and current_generation(settings.store_dir) is not None:
+    remote = settings.store_backend == "sparql"
+    if store_dir and not remote and current_generation(settings.store_dir) is not None:
         settings = settings.replace(load_on_start=False)   # serve what `ketengraaf load --store` put there
-    for name in clean_store(settings.store_dir):
+    for name in [] if remote else clean_store(settings.store_dir):
         click.echo(say("cli.serve.leftover", name=name), err=True)
     try:     # bind first: a busy port is one line and exit 3, before anything is loaded or started
         family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
@@ -255,7 +272,8 @@ def serve(host, port, threads, catalogue, store_dir):
     except Exception:  # nothing loaded yet, or a broken generation: pages build them (or say why) later
         pass
     click.echo(say("cli.serve.serving", url=f"http://{settings.host}:{settings.port}/", threads=settings.threads,
-                   workers=settings.query_workers, catalogue=settings.catalogue, store=settings.store_dir))
+                   workers=0 if remote else settings.query_workers, catalogue=settings.catalogue,
+                   store=settings.sparql_query_url if remote else settings.store_dir))
     try:
         waitress.serve(app, sockets=[listener], threads=settings.threads,
                        ident="ketengraaf", clear_untrusted_proxy_headers=True,
@@ -475,7 +493,7 @@ def diagram(chain, output, lang, narrow, catalogue, store_dir):
     """Draw chain CHAIN (its IRI, or the slug of id/keten/<slug>, e.g. vth) as SVG: a lane per
     partner, its processes and sub-processes, and arrows for dependencies, on-behalf-of and goals."""
     settings = _settings(catalogue=catalogue, store_dir=store_dir)
-    store = OxigraphStore(settings.store_dir).pinned()
+    store = open_store(settings).pinned()
     model = build_model(store, chain_iri(store, chain), lang or settings.default_lang)
     svg = render_svg(model, narrow=narrow)
     if output == "-":

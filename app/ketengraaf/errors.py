@@ -193,6 +193,14 @@ class StoreBadAnswer(StoreError):
     title_key = "error.store_bad_answer"
 
 
+class NotSupported(KetengraafError):
+    """What this configuration cannot do (501), e.g. writes over HTTP on a remote SPARQL store."""
+
+    status = 501
+    exit_code = 2
+    title_key = "error.not_supported"
+
+
 class ValidationFailed(KetengraafError):
     """Data that does not conform to the shapes (CLI exit 1)."""
 

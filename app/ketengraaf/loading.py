@@ -267,6 +267,21 @@ def restore(settings, path: str | Path, *, allow_violations: bool | None = None)
     load and made current atomically: refused with its report when it has violations, and then the current
     generation goes on being served. The restored graphs count as written (not from files), so a later
     load from files refuses to replace them unless ``--discard-writes``."""
+    parsed, history_nt = read_dump(path)
+    catalogue = settings.catalogue
+
+    def validator(sources: list[ParsedSource]) -> Report:
+        return validate_sources(sources, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
+    gen, _ = load(settings.store_dir, parsed, force=True, validator=validator, root=catalogue.root,
+                  allow_violations=settings.allow_violations if allow_violations is None else allow_violations,
+                  lang=settings.default_lang, inference=settings.inference, discard_writes=True,
+                  history=history_nt)
+    return gen
+
+
+def read_dump(path: str | Path) -> tuple[list[ParsedSource], bytes | None]:
+    """The source graphs of a dump (TriG, or N-Quads for .nq), each as a source that counts as written, and
+    its history graph as N-Triples (None when it has none)."""
     path = Path(path)
     fmt = ox.RdfFormat.N_QUADS if path.suffix.lower() in (".nq", ".nquads") else ox.RdfFormat.TRIG
     try:
@@ -292,14 +307,6 @@ def restore(settings, path: str | Path, *, allow_violations: bool | None = None)
         info = SourceInfo(path=f"(restore: {path.name})", graph=graph, sha256=hashlib.sha256(nt).hexdigest(),
                           triples=len(triples), written=True)
         parsed.append(ParsedSource(path, nt, ox.RdfFormat.N_TRIPLES, kept=info))
-    catalogue = settings.catalogue
-
-    def validator(sources: list[ParsedSource]) -> Report:
-        return validate_sources(sources, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
     history_nt = cast(bytes, ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in history],
                                           format=ox.RdfFormat.N_TRIPLES))
-    gen, _ = load(settings.store_dir, parsed, force=True, validator=validator, root=catalogue.root,
-                  allow_violations=settings.allow_violations if allow_violations is None else allow_violations,
-                  lang=settings.default_lang, inference=settings.inference, discard_writes=True,
-                  history=history_nt if history else None)
-    return gen
+    return parsed, history_nt if history else None

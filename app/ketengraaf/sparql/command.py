@@ -40,6 +40,8 @@ STANDARD_PREFIXES: tuple[tuple[str, str], ...] = tuple(sorted(PREFIXES.items()))
 
 
 def run_local(query: str, settings, fmt_name: str | None) -> bytes:
+    if settings.store_backend == "sparql":
+        return _run_on_store(query, settings, fmt_name)
     gen = current_generation(settings.store_dir)
     if gen is None:
         raise StoreError(f"no catalogue loaded in {settings.store_dir}: run `ketengraaf load` first")
@@ -71,3 +73,16 @@ def run_remote(query: str, endpoint: str, fmt_name: str | None, timeout: float) 
         raise QueryError(f"{endpoint}: {exc}") from None
     except OSError as exc:
         raise QueryError(f"{endpoint}: cannot reach the endpoint: {exc}") from None
+
+
+def _run_on_store(query: str, settings, fmt_name: str | None) -> bytes:
+    """``run_local`` on the SPARQL store the settings name: the same guards, dataset and formats; the standard
+    prefixes are declared on the query's first line (its own PREFIX comes later, so it wins)."""
+    from .remote import RemoteQueries  # deferred: SPARQLWrapper only for this backend
+    remote = RemoteQueries(settings)
+    gen = remote.store().generation()
+    info = guards.check(query, settings, frozenset(gen.graphs), STANDARD_PREFIXES)
+    fmt = by_param(formats_for(info.kind), (fmt_name or DEFAULTS[info.kind],))
+    dataset = QueryRequest(query).dataset(info, settings.union_default_graph)
+    declared = " ".join(f"PREFIX {name}: <{ns}>" for name, ns in STANDARD_PREFIXES)
+    return remote.run(gen, query, dataset, info.kind, fmt, prologue=declared)

@@ -155,13 +155,13 @@ def _cached(key: tuple, build):
 
 
 def service_description(store, gen, fmt_name: str, endpoint: str, union: bool, void_url: str) -> bytes:
-    key = ("sd", str(store.dir), gen.id, endpoint, union, void_url)
+    key = ("sd", store.key, gen.id, endpoint, union, void_url)
     triples = _cached(key, lambda: service_triples(endpoint, gen, union, void_url))
     return _cached(key + (fmt_name,), lambda: _serialize(triples, fmt_name))
 
 
 def void_description(store, gen, fmt_name: str, dataset_iri: str, endpoint: str, base: str) -> bytes:
-    stats = _cached(("void", str(store.dir), gen.id, dataset_iri), lambda: void_triples(store, gen, dataset_iri, base))
+    stats = _cached(("void", store.key, gen.id, dataset_iri), lambda: void_triples(store, gen, dataset_iri, base))
     triples = stats + [ox.Triple(_n(dataset_iri), _n(VOID + "sparqlEndpoint"), _n(endpoint))]
-    return _cached(("void", str(store.dir), gen.id, dataset_iri, endpoint, fmt_name),
+    return _cached(("void", store.key, gen.id, dataset_iri, endpoint, fmt_name),
                    lambda: _serialize(triples, fmt_name))

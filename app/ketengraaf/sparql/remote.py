@@ -19,6 +19,7 @@ cannot cancel it there.
 """
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Mapping
 from itertools import islice
@@ -26,18 +27,94 @@ from typing import cast
 
 import pyoxigraph as ox
 
-from ..errors import ResultTooLarge, ServerBusy, StoreBadAnswer
+from ..errors import QueryError, ResultTooLarge, ServerBusy, StoreBadAnswer
 from ..store import Generation
-from ..store.sparql import Endpoint, SparqlStore, call, count_rows, unskolem_answer
+from ..store.sparql import GENID, Endpoint, SparqlStore, call, count_rows, unskolem_answer
+from .cache import AnswerCache
 from .formats import Format
 from .pool_state import admitted_threads
+from .reader import Token, read
+
+_TERM_TESTS = ("ISIRI", "ISURI", "ISBLANK")
+
+
+def blank_tests(query: str) -> str:
+    """``query`` with its term tests made to treat the server's skolem IRIs as the blank nodes they stand for,
+    as the embedded store would: ``isIRI(e)`` / ``isURI(e)`` become ``(isIRI(e) && !STRSTARTS(STR(e), genid))``
+    and ``isBlank(e)`` becomes ``(isBlank(e) || (isIRI(e) && STRSTARTS(STR(e), genid)))``. Found from the
+    guards' reader (the tokens the engine reads: not inside strings, IRIs or comments), nested ones too;
+    the rest of the text, and so every line:column in an error, is the user's up to the first test."""
+    tokens: list[Token] = []
+    read(query, tokens=tokens)
+    if not any(kind == "word" and text.upper() in _TERM_TESTS for kind, text, _ in tokens):
+        return query
+    genid = f'"{GENID}"'
+
+    def close_of(i: int) -> int:
+        """Index of the ``)`` that closes the ``(`` at token ``i``."""
+        depth = 0
+        for j in range(i, len(tokens)):
+            text = tokens[j][1]
+            if text == "(":
+                depth += 1
+            elif text == ")":
+                depth -= 1
+                if depth == 0:
+                    return j
+        return len(tokens) - 1
+
+    def rewrite(lo: int, hi: int, start: int, end: int) -> str:
+        """The text from offset ``start`` to ``end`` (tokens ``lo`` up to ``hi``), its term tests rewritten."""
+        out, at, i = [], start, lo
+        while i < hi:
+            kind, text, pos = tokens[i]
+            if (kind == "word" and text.upper() in _TERM_TESTS and i + 1 < hi and tokens[i + 1][1] == "("):
+                j = close_of(i + 1)
+                arg = rewrite(i + 2, j, tokens[i + 1][2] + 1, tokens[j][2])
+                out.append(query[at:pos])
+                if text.upper() == "ISBLANK":
+                    out.append(f"(isBlank({arg}) || (isIRI({arg}) && STRSTARTS(STR({arg}), {genid})))")
+                else:
+                    out.append(f"(isIRI({arg}) && !STRSTARTS(STR({arg}), {genid}))")
+                at, i = tokens[j][2] + 1, j + 1
+                continue
+            i += 1
+        out.append(query[at:end])
+        return "".join(out)
+    out = rewrite(0, len(tokens), 0, len(query))
+    if len(out) > 4 * len(query) + 4096:    # each nested test repeats its argument: refuse a blow-up
+        raise QueryError("the query nests isIRI/isURI/isBlank inside each other's arguments too deeply to pass "
+                         "to the SPARQL store (each test is widened to treat its skolem IRIs as blank nodes); "
+                         "bind the inner expression to a variable first")
+    return out
+
+
+_OXIGRAPH_POSITION = re.compile(r"error at (\d+):(\d+): ")
+
+
+def user_position(message: str, shift: int) -> str:
+    """A server's syntax error in ketengraaf's words (``syntax error at line L, column C: ...``), its column on
+    the first line less the ``shift`` characters ketengraaf put before the query. Oxigraph's ``error at L:C``
+    form is recognised; other servers' messages pass as they are (their line numbers are the user's)."""
+    m = _OXIGRAPH_POSITION.search(message)
+    if m is None:
+        return message
+    line, column = int(m.group(1)), int(m.group(2))
+    if line == 1:
+        column = max(1, column - shift)
+    return f"syntax error at line {line}, column {column}: {message[m.end():]}"
 
 
 class RemoteQueries:
     """Drop-in for :class:`SparqlState` 's ``run`` (the pool, the cache and the view stay the caller's)."""
 
-    def __init__(self, settings, store: SparqlStore | None = None, environ: Mapping[str, str] | None = None):
+    remote = True               # /healthz: no worker processes here
+
+    def __init__(self, settings, store: SparqlStore | None = None, environ: Mapping[str, str] | None = None, *,
+                 cache: AnswerCache | None = None):
         self.settings = settings
+        self.cache = (cache if cache is not None
+                      else AnswerCache(settings.cache_entries, settings.cache_mb * 1024 * 1024))
         self.store_ = store or SparqlStore.from_settings(settings, environ)
         self.endpoint: Endpoint = self.store_.endpoint
         self.timeout = min(float(settings.query_timeout), self.endpoint.timeout)
@@ -56,21 +133,26 @@ class RemoteQueries:
     def close(self) -> None:
         pass
 
-    def run(self, gen: Generation, query: str, dataset, kind: str, fmt: Format, base_iri: str | None = None) -> bytes:
+    def run(self, gen: Generation, query: str, dataset, kind: str, fmt: Format, base_iri: str | None = None,
+            prologue: str = "") -> bytes:
+        """The answer to ``query``; ``prologue`` (PREFIX declarations, one line) goes before it on its first line."""
         if not self._admission.acquire(blocking=False):
             raise ServerBusy(f"all {self.query_threads} server threads for queries are busy (setting "
                              "query_threads); try again in a few seconds")
         try:
-            return self._run(gen, query, dataset, kind, fmt, base_iri)
+            return self._run(gen, query, dataset, kind, fmt, base_iri, prologue)
         finally:
             self._admission.release()
 
-    def _run(self, gen: Generation, query: str, dataset, kind: str, fmt: Format, base_iri: str | None) -> bytes:
+    def _run(self, gen: Generation, query: str, dataset, kind: str, fmt: Format, base_iri: str | None,
+             prologue: str) -> bytes:
         default, named, union = dataset
         params = self.store_.dataset_params(gen, union=union, default_graph=default, named_graphs=named)
         e = self.endpoint
         sw = e.wrapper(e.query_url, self.timeout)
-        sw.setQuery(f"BASE <{base_iri}>\n{query}" if base_iri else query)
+        # BASE and the prologue on the query's first line: the server's line numbers are the user's
+        before = (f"BASE <{base_iri}> " if base_iri else "") + (f"{prologue} " if prologue else "")
+        sw.setQuery(before + blank_tests(query))
         sw.queryType = "SELECT" if kind == "results" else "CONSTRUCT"    # a query, never an update
         for name, value in params:
             sw.addParameter(name, value)
@@ -80,7 +162,11 @@ class RemoteQueries:
         def too_large() -> ResultTooLarge:
             return ResultTooLarge(f"the answer is larger than {max_bytes:,} bytes (setting max_result_bytes); "
                                   "add a LIMIT or select fewer variables")
-        answer = call(e, sw, e.query_url, self.timeout, max_bytes=max_bytes, too_large=too_large, user_query=True)
+        try:
+            answer = call(e, sw, e.query_url, self.timeout, max_bytes=max_bytes, too_large=too_large,
+                          user_query=True)
+        except QueryError as exc:
+            raise QueryError(user_position(exc.message, len(before))) from None
         if answer.media_type not in fmt.media_types:
             raise StoreBadAnswer(f"the SPARQL store answered {answer.media_type or 'without a Content-Type'} "
                                  f"where {fmt.label} ({fmt.media_type}) was asked")

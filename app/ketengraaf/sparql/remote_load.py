@@ -16,8 +16,8 @@ from typing import cast
 
 import pyoxigraph as ox
 
-from ..loading import (HISTORY_GRAPH, OUTSIDE_UNION, Validator, catalogue_paths, gate, history_filler, infer_into,
-                       report_filler, shapes_version)
+from ..loading import (DERIVED_GRAPHS, HISTORY_GRAPH, OUTSIDE_UNION, Validator, catalogue_paths, gate, history_filler,
+                       infer_into, read_dump, report_filler, shapes_version)
 from ..sources import ParsedSource, content_version, parse_sources
 from ..store import Generation, SourceInfo
 from ..store.sparql import SparqlStore, publish_generation
@@ -28,10 +28,12 @@ from ..validation import Report, read_report_bytes, render, validate_sources
 def load_remote(store: SparqlStore, sources: Iterable[str | Path] | list[ParsedSource], *, force: bool = False,
                 validator: Validator | None = None, root: Path | None = None, allow_violations: bool = False,
                 lang: str = "nl", inference: bool = True, chunk_triples: int = 50_000, delta_triples: int = 20_000,
-                before_swap: Callable[[str], None] | None = None) -> tuple[Generation, bool]:
+                before_swap: Callable[[str], None] | None = None,
+                history: bytes | None = None) -> tuple[Generation, bool]:
     """Load every source (paths, or sources already read) as the remote store's new generation; (generation,
     changed). The same sources again are a no-op unless ``force``. A load always sends every graph (it
-    is the whole catalogue); the history of writes on the server is kept."""
+    is the whole catalogue); the history graph on the server is kept, or replaced by ``history`` (N-Triples:
+    a restore)."""
     started = time.perf_counter()
     items = list(sources)
     if items and all(isinstance(p, ParsedSource) for p in items):
@@ -48,7 +50,9 @@ def load_remote(store: SparqlStore, sources: Iterable[str | Path] | list[ParsedS
     extra_files: dict[str, bytes] = {}
     fillers: list[Callable[[ox.Store], SourceInfo]] = [p.load_into for p in parsed]
     fillers += [infer_into] if inference else []
-    if current is not None and any(s["graph"] == HISTORY_GRAPH for s in current.get("sources", ())):
+    if history is not None:
+        fillers.append(history_filler(history))
+    elif current is not None and any(s["graph"] == HISTORY_GRAPH for s in current.get("sources", ())):
         fillers.append(history_filler(store.graph_ntriples(HISTORY_GRAPH)))
     if validator is not None:
         report = validator(parsed)
@@ -76,14 +80,64 @@ def _previous_report(store: SparqlStore) -> Report | None:
 
 
 def load_catalogue_remote(settings, store: SparqlStore | None = None, *, force: bool = False,
-                          validate: bool = True, **kw) -> tuple[Generation, bool]:
-    """The whole catalogue (setting ``sources`` and the imports) into the SPARQL store the settings name."""
+                          validate: bool = True, paths: Iterable[str | Path] | None = None, replace: bool = False,
+                          allow_violations: bool | None = None, **kw) -> tuple[Generation, bool]:
+    """The catalogue into the SPARQL store the settings name, as :func:`ketengraaf.loading.load_catalogue` does
+    for the embedded store: the whole catalogue (setting ``sources`` and the imports), or ``paths`` added to
+    (replacing the sources with the same graph) or, with ``replace``, instead of the current catalogue."""
     store = store or SparqlStore.from_settings(settings)
     catalogue = settings.catalogue
-    validator = None
-    if validate:
-        def validator(parsed: list[ParsedSource]):
-            return validate_sources(parsed, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
-    return load_remote(store, parse_sources(catalogue_paths(settings), catalogue.root), force=force,
-                       validator=validator, root=catalogue.root, allow_violations=settings.allow_violations,
-                       lang=settings.default_lang, inference=settings.inference, **kw)
+    root = catalogue.root
+    if paths is None:
+        sources = parse_sources(catalogue_paths(settings), root)
+    else:
+        given = parse_sources(list(paths), root)
+        if replace:
+            sources = given
+        else:
+            base = (kept_sources(store) if store.current_manifest() is not None
+                    else parse_sources(catalogue_paths(settings), root))
+            replaced = {g.graph for g in given}
+            sources = [b for b in base if b.graph not in replaced] + given
+    return load_remote(store, sources, force=force, validator=_validator(settings) if validate else None,
+                       root=root, allow_violations=settings.allow_violations if allow_violations is None
+                       else allow_violations, lang=settings.default_lang, inference=settings.inference, **kw)
+
+
+def _validator(settings) -> Validator:
+    catalogue = settings.catalogue
+
+    def validator(parsed: list[ParsedSource]) -> Report:
+        return validate_sources(parsed, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
+    return validator
+
+
+def kept_sources(store: SparqlStore) -> list[ParsedSource]:
+    """The current generation's sources, read back from the server (what a load of some paths keeps)."""
+    return [ParsedSource(Path(info.path), store.graph_ntriples(info.graph), ox.RdfFormat.N_TRIPLES, kept=info)
+            for info in store.generation().files]
+
+
+def dump_remote(store: SparqlStore, fmt: ox.RdfFormat = ox.RdfFormat.TRIG) -> bytes:
+    """What :func:`ketengraaf.loading.dump` writes, from the server: every source graph and the history, not
+    the derived graphs; quads sorted, so the same catalogue dumps the same bytes."""
+    gen = store.generation()
+    quads = []
+    for graph in sorted(g for g in gen.graphs if g not in DERIVED_GRAPHS):
+        node = ox.NamedNode(graph)
+        quads += [ox.Quad(t.subject, t.predicate, t.object, node)
+                  for t in ox.parse(store.graph_ntriples(graph), format=ox.RdfFormat.N_TRIPLES)]
+    quads.sort(key=lambda q: (str(q.graph_name), str(q.subject), str(q.predicate), str(q.object)))
+    return cast(bytes, ox.serialize(quads, format=fmt))
+
+
+def restore_remote(settings, path: str | Path, store: SparqlStore | None = None, *,
+                   allow_violations: bool | None = None) -> Generation:
+    """:func:`ketengraaf.loading.restore` on the SPARQL store: exactly the graphs of the dump, validated like
+    a load, published with one swap (with violations nothing changes)."""
+    store = store or SparqlStore.from_settings(settings)
+    parsed, history = read_dump(path)
+    gen, _ = load_remote(store, parsed, force=True, validator=_validator(settings), root=settings.catalogue.root,
+                         allow_violations=settings.allow_violations if allow_violations is None else allow_violations,
+                         lang=settings.default_lang, inference=settings.inference, history=history)
+    return gen

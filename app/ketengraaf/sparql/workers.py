@@ -511,6 +511,8 @@ class QueryPool:
 
 def isolation_status(sparql_state) -> str:
     """``query_isolation`` for /healthz, without starting the pool."""
+    if getattr(sparql_state, "remote", False):
+        return "none needed here: queries run on the SPARQL store (store_backend sparql)"
     pool = getattr(sparql_state, "_pool", None)
     if pool is None:
         return "not started (the query workers start with the first query)"

@@ -1,14 +1,17 @@
 """The store interface ketengraaf reads through, and how to open one.
 
-Today there is one backend, the embedded Oxigraph store on disk
-(:mod:`ketengraaf.store.oxigraph`). It is organised in *generations*: every load
-writes a complete new store folder, then swaps a ``CURRENT`` pointer with an
-atomic rename. Readers therefore never see a half-loaded catalogue, and a
-generation never changes once written, so any number of processes (the web
-app, the query workers) may open it read-only at the same time.
+Two backends (setting ``store_backend``; :func:`ketengraaf.store.backends.open_store`):
 
-A remote SPARQL 1.1 backend (Fuseki, GraphDB, ``oxigraph serve``) can
-implement the same :class:`Store` interface later.
+- ``embedded``: the Oxigraph store on disk (:mod:`ketengraaf.store.oxigraph`), organised in
+  *generations*: every load writes a complete new store folder, then swaps a ``CURRENT`` pointer with
+  an atomic rename. Readers therefore never see a half-loaded catalogue, and a generation never
+  changes once written, so any number of processes (the web app, the query workers) may open it
+  read-only at the same time.
+- ``sparql``: an existing SPARQL 1.1 server (:mod:`ketengraaf.store.sparql`), the generation's
+  manifest in a graph of its own, loads made current by one update request.
+
+Code above this package reaches data only through :class:`Store` (``tests/test_architecture.py``
+fails when it opens generation folders itself). The folders are the embedded backend's business.
 """
 from __future__ import annotations
 
@@ -59,6 +62,23 @@ class Generation:
 class Store(ABC):
     """What the rest of ketengraaf needs from a store."""
 
+    #: ``embedded`` or ``sparql`` (the setting ``store_backend``)
+    backend: str = "embedded"
+
+    @property
+    def key(self) -> str:
+        """Names this store in per-process caches (its folder, or its server's query URL)."""
+        return f"memory:{id(self)}"
+
+    def pinned(self) -> Store:
+        """This store fixed at its current generation (a page reads one generation throughout). A store
+        that never changes (in memory, for a diagram or a test) is its own."""
+        return self
+
+    def generation_file(self, name: str) -> bytes | None:
+        """A file a load kept beside the current generation (``validation.ttl``), or None."""
+        return None
+
     @abstractmethod
     def generation(self) -> Generation:
         """The generation readers see now (raises StoreError when there is none)."""
@@ -84,3 +104,4 @@ class Store(ABC):
         """Quads matching a pattern in the sources' named graphs, each with the graph that holds it
         (a triple in two files comes twice, once per graph): for TriG and N-Quads answers."""
         return self.quads(subject, predicate, obj, None)
+

@@ -149,6 +149,13 @@ class OxigraphStore(Store):
 
     # -- generations -------------------------------------------------------
     @property
+    def key(self) -> str:
+        return str(self.dir)
+
+    def generation_file(self, name: str) -> bytes | None:
+        return generation_file(self.generation(), name)
+
+    @property
     def pointer(self) -> Path:
         return self.dir / "CURRENT"
 
@@ -288,6 +295,16 @@ class PinnedStore(Store):
 
     def generation(self) -> Generation:
         return self._gen
+
+    @property
+    def key(self) -> str:
+        return str(self.dir)
+
+    def pinned(self) -> PinnedStore:
+        return self
+
+    def generation_file(self, name: str) -> bytes | None:
+        return generation_file(self._gen, name)
 
     def query(self, sparql: str, **kw: Any) -> Any:
         return _query(self._ox, sparql, self._union, **kw)

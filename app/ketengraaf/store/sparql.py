@@ -65,6 +65,7 @@ CHUNK_TRIPLES = 50_000
 DELTA_TRIPLES = 20_000                               # most triples a load changes in place (inside the swap)
 SWAP_TIMEOUT = 3600.0                                # seconds the one swap request may take
 READ_CHUNK = 64 * 1024
+CACHE_ANSWER_BYTES = 256 * 1024                      # largest answer to one of ketengraaf's own queries kept
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
 
@@ -123,6 +124,23 @@ class Endpoint:
 class Answer:
     body: bytes
     media_type: str                                 # the Content-Type without parameters, lower case
+
+
+_TERM_TEST = re.compile(r"\b(isIRI|isURI|isBlank)\(\s*(\?\w+)\s*\)", re.IGNORECASE)
+
+
+def own_query(sparql: str) -> str:
+    """One of ketengraaf's own queries, made to see blank nodes as the embedded store does: on the server
+    they are skolem IRIs, so ``isIRI(?x)`` / ``isURI(?x)`` leave those out and ``isBlank(?x)`` takes them
+    in (the form with a variable, the one ketengraaf's queries use; user queries are not rewritten)."""
+    genid = ox.Literal(GENID)
+
+    def test(m: re.Match) -> str:
+        fn, var = m.group(1).lower(), m.group(2)
+        if fn == "isblank":
+            return f"(isBlank({var}) || (isIRI({var}) && STRSTARTS(STR({var}), {genid})))"
+        return f"({m.group(1)}({var}) && !STRSTARTS(STR({var}), {genid}))"
+    return _TERM_TEST.sub(test, sparql)
 
 
 def _first_line(data: bytes | str, most: int = 300) -> str:
@@ -358,6 +376,8 @@ class SparqlStore(Store):
     call that is not in the small answer cache (answers of the current generation, dropped when it changes).
     """
 
+    backend = "sparql"
+
     def __init__(self, endpoint: Endpoint, *, union_default_graph: bool = False, manifest_seconds: float = 2.0,
                  cache_entries: int = 256, cache_max_quads: int = 5_000):
         self.endpoint = endpoint
@@ -373,6 +393,10 @@ class SparqlStore(Store):
     def from_settings(cls, settings, environ: Mapping[str, str] | None = None) -> SparqlStore:
         return cls(Endpoint.from_settings(settings, environ), union_default_graph=settings.sparql_union_default_graph,
                    manifest_seconds=settings.sparql_manifest_seconds)
+
+    @property
+    def key(self) -> str:
+        return self.endpoint.query_url
 
     # -- talking to the server -------------------------------------------------------------------
     def _ask(self, sparql: str, *, accept: str = f"{RESULTS_JSON}, {NTRIPLES};q=0.9",
@@ -476,13 +500,19 @@ class SparqlStore(Store):
 
     def query(self, sparql: str, *, union: bool = True, default_graph: list[str] | None = None,
               named_graphs: list[str] | None = None) -> Any:
+        gen = self.generation()
         params: list[tuple[str, str]] = []
         if not (union and default_graph is None and named_graphs is None):
-            params = self.dataset_params(self.generation(), union=union, default_graph=default_graph,
-                                         named_graphs=named_graphs)
-        return parse_answer(self._ask(sparql, params=params))
+            params = self.dataset_params(gen, union=union, default_graph=default_graph, named_graphs=named_graphs)
+        text = own_query(sparql)
+        # ketengraaf's own queries give the same answer for the same generation: a page shown again, or a query
+        # two parts of one page run, costs no round trip (answers up to CACHE_ANSWER_BYTES)
+        key = ("query", gen.id, text, tuple(params))
+        answer = self._cached(key, lambda: [self._ask(text, params=params)],
+                              keep=lambda found: len(found[0].body) <= CACHE_ANSWER_BYTES)[0]
+        return parse_answer(answer)
 
-    def _cached(self, key: tuple, fetch: Callable[[], list]) -> list:
+    def _cached(self, key: tuple, fetch: Callable[[], list], keep: Callable[[list], bool] | None = None) -> list:
         if self._cache_entries <= 0:
             return fetch()
         with self._lock:
@@ -491,7 +521,7 @@ class SparqlStore(Store):
                 self._cache.move_to_end(key)
                 return hit
         found = fetch()
-        if len(found) <= self._cache_max_quads:
+        if keep(found) if keep is not None else len(found) <= self._cache_max_quads:
             with self._lock:
                 self._cache[key] = found
                 while len(self._cache) > self._cache_entries:

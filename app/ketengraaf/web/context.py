@@ -11,12 +11,12 @@ from __future__ import annotations
 from flask import current_app
 
 from ..settings import Settings
-from ..store.oxigraph import OxigraphStore
+from ..store import Store
 
 
 def settings() -> Settings:
     return current_app.config["KETENGRAAF"]
 
 
-def store() -> OxigraphStore:
+def store() -> Store:
     return current_app.extensions["ketengraaf.store"]

@@ -123,6 +123,13 @@ def parse_turtle(text: str, iri: str, graph: str) -> set:
     return {ox.Quad(t.subject, t.predicate, t.object, node) for t in parsed}
 
 
+def _blocked() -> str:
+    """"" when the form can save, else the key of the message that says why not."""
+    if current_app.extensions["ketengraaf.writer"] is None:
+        return "remote_store"
+    return "" if current_app.extensions["ketengraaf.tokens"] else "no_tokens"
+
+
 def _grant(presented: str) -> Grant:
     tokens = current_app.extensions["ketengraaf.tokens"]
     if not tokens:
@@ -150,13 +157,15 @@ def edit_page():
         quads = description(lambda s: snap.store.quads(s, None, None, graph), iri)
         return _page(200, iri=iri, graph=graph, elsewhere=elsewhere, turtle=to_turtle(quads, iri),
                      version=snap.gen.version, digest=digest(quads), back=page_url(iri),
-                     writable=bool(current_app.extensions["ketengraaf.tokens"]))
+                     blocked=_blocked())
     form = request.form
     graph = checked_iri(form.get("graph", ""), "field graph")
     text = form.get("turtle", "").replace("\r\n", "\n")
     ctx = {"iri": iri, "graph": graph, "elsewhere": 0, "turtle": text, "version": form.get("version", ""),
            "digest": form.get("digest", ""), "back": page_url(iri),
-           "writable": bool(current_app.extensions["ketengraaf.tokens"])}
+           "blocked": _blocked()}
+    if ctx["blocked"] == "remote_store":
+        return _page(501, error={"kind": "remote_store"}, **ctx)
     try:
         grant = _grant(form.get("token", ""))
         new = parse_turtle(text, iri, graph)

@@ -20,6 +20,7 @@ from ..sparql.cache import AnswerCache
 from ..sparql.examples import examples
 from ..sparql.formats import BY_NAME, HTML, TURTLE, Format, formats_for
 from ..sparql.pool_state import SparqlState
+from ..sparql.remote import RemoteQueries
 from .http import conditional, cors, jsonld_context, negotiate, wants_expanded
 from . import writes
 from .i18n import ui_lang
@@ -34,7 +35,7 @@ FALLBACK: dict[str, dict] = {"graph": {"fallback": TURTLE, "fallback_when": form
 JSONLD = BY_NAME["jsonld"]
 
 
-def state() -> SparqlState:
+def state() -> SparqlState | RemoteQueries:
     return current_app.extensions["ketengraaf.sparql"]
 
 
@@ -43,7 +44,10 @@ def _setup(setup_state) -> None:
     app = setup_state.app
     settings = app.config["KETENGRAAF"]
     cache = AnswerCache(settings.cache_entries, settings.cache_mb * 1024 * 1024)
-    app.extensions["ketengraaf.sparql"] = SparqlState(settings, cache, app.extensions["ketengraaf.store"])
+    store = app.extensions["ketengraaf.store"]
+    # the embedded store's queries run in worker processes; a remote store's on its server
+    app.extensions["ketengraaf.sparql"] = (RemoteQueries(settings, store, cache=cache) if store.backend == "sparql"
+                                           else SparqlState(settings, cache, store))
 
 
 @bp.after_request
@@ -113,7 +117,7 @@ def _compact(body: bytes, compact: bool) -> bytes:
     return jsonld.compact(ox.parse(body, format=ox.RdfFormat.JSON_LD), jsonld_context())
 
 
-def _run(st: SparqlState, gen, query: str, dataset, kind: str, fmt: Format, base: str) -> bytes:
+def _run(st: SparqlState | RemoteQueries, gen, query: str, dataset, kind: str, fmt: Format, base: str) -> bytes:
     """The answer from the cache, else from a worker (and then cached)."""
     key = (gen.version, query, dataset, fmt.name, base)
     body = st.cache.get(key)

@@ -50,6 +50,8 @@ class Snapshot:
                     ts = self.types.setdefault(s.value, [])
                     if q.object.value not in ts:
                         ts.append(q.object.value)
+        for ts in self.types.values():          # the same order whatever order the store gives the quads in
+            ts.sort()
         self.by_class: dict[str, list[str]] = {}
         for s, ts in self.types.items():
             for t in ts:
@@ -76,12 +78,12 @@ class Snapshot:
         return list(self.by_class.get(cls, ()))
 
 
-def _keep(key: str, snap: Snapshot, store_dir) -> None:
+def _keep(key: str, snap: Snapshot, store_key: str) -> None:
     """Register ``snap`` under ``key``; of this store's older snapshots only the newest stays (caller holds
     the lock)."""
     _snapshots.pop(key, None)
     _snapshots[key] = snap
-    prefix = f"{store_dir}\0"
+    prefix = f"{store_key}\0"
     mine = [k for k in _snapshots if k.startswith(prefix)]
     for old in mine[:-KEEP_SNAPSHOTS]:
         del _snapshots[old]
@@ -92,7 +94,7 @@ def snapshot(store=None) -> Snapshot:
     if store is None:
         store = app_store()
     gen = store.generation()
-    key = f"{store.dir}\0{gen.id}"
+    key = f"{store.key}\0{gen.id}"
     snap = _snapshots.get(key)
     if snap is not None:
         return snap
@@ -101,9 +103,9 @@ def snapshot(store=None) -> Snapshot:
         if snap is None:
             pinned = store.pinned()              # the snapshot reads only its own generation
             gen = pinned.generation()
-            key = f"{store.dir}\0{gen.id}"
+            key = f"{store.key}\0{gen.id}"
             snap = _snapshots.get(key) or Snapshot(pinned, gen)
-            _keep(key, snap, store.dir)
+            _keep(key, snap, store.key)
     return snap
 
 
@@ -111,11 +113,14 @@ def prepare_generations(app, store) -> None:
     """Have ``store`` (an ``OxigraphStore(background=True)``) build each new generation's snapshot before
     it serves it: the base facts, then every extra the served generation's snapshot had built, in the
     app's context. One generation at a time, on the store's switching thread."""
+    if not hasattr(store, "preparers"):      # a remote store: a new generation is prepared on first use
+        return
+
     def prepare(new, old) -> None:
         gen = new.generation()
-        key = f"{store.dir}\0{gen.id}"
+        key = f"{store.key}\0{gen.id}"
         started = time.perf_counter()
-        before = _snapshots.get(f"{store.dir}\0{old.generation().id}") if old is not None else None
+        before = _snapshots.get(f"{store.key}\0{old.generation().id}") if old is not None else None
         snap = Snapshot(new, gen)
         with app.test_request_context("/"):
             for name, build in (dict(before.builders) if before is not None else {}).items():
@@ -124,14 +129,14 @@ def prepare_generations(app, store) -> None:
                 except Exception:  # built on first use instead, as before
                     log.exception("building %s for generation %s", name, gen.id)
         with _lock:
-            _keep(key, snap, store.dir)
+            _keep(key, snap, store.key)
         log.info("generation %s prepared in %.2f s (%d triples)", gen.id, time.perf_counter() - started,
                  gen.triples)
 
     def switched(now) -> None:
         """Drop the snapshots of the generations before the one now served (they hold its store)."""
-        key = f"{store.dir}\0{now.generation().id}"
-        prefix = f"{store.dir}\0"
+        key = f"{store.key}\0{now.generation().id}"
+        prefix = f"{store.key}\0"
         with _lock:
             if key in _snapshots:
                 for old in [k for k in _snapshots if k.startswith(prefix) and k != key]:
