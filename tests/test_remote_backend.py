@@ -133,3 +133,99 @@ def test_the_store_stopped_mid_run_gives_clear_errors_and_the_app_recovers(tmp_p
         assert _get(live.url + "/id/keten/vth")[0] == 200
     finally:
         live.stop()
+
+
+# -- writes on the external store ------------------------------------------------------------------
+TOKEN = "beheer-token-0123456789abc"
+KETEN = "https://w3id.org/ketengraaf/id/keten/"
+GRAPH = "https://w3id.org/ketengraaf/graph/"
+PARTNER = GRAPH + "partner/ggd"
+ALT = f'<{KETEN}vth> <http://www.w3.org/2004/02/skos/core#altLabel> "VTH-keten"@nl .'
+
+
+def _server_rows(server: OxigraphServer, query: str) -> list[dict[str, str]]:
+    """Ask the server itself (not through ketengraaf): what is really stored there."""
+    url = server.query_url + "?" + urllib.parse.urlencode({"query": query})
+    req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return [{k: v["value"] for k, v in row.items()} for row in json.loads(r.read())["results"]["bindings"]]
+
+
+def test_writes_on_the_external_store_are_gated_exact_and_seen_by_another_instance(tmp_path):
+    from conftest import _servers
+    settings = sparql_settings(tmp_path / "store", write_tokens=f"beheer:{TOKEN}:*", sparql_manifest_seconds=0)
+    server = _servers[-1]
+    app = create_app(settings)                                 # loads the shipped catalogue into the server
+    other = create_app(settings.replace(load_on_start=False))  # a second instance on the same server
+    web, peer = app.test_client(), other.test_client()
+    auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"}
+    before = web.get("/healthz").get_json()["generation"]
+    r = web.put("/graph-store", query_string={"graph": PARTNER}, data=ALT, headers=auth)
+    assert r.status_code == 201 and r.headers["Location"] == PARTNER, r.data
+    after = web.get("/healthz").get_json()["generation"]
+    assert after != before and peer.get("/healthz").get_json()["generation"] == after
+    # on the server: the triple in its graph and in the default graph (the union), the manifest, the history
+    assert _server_rows(server, f"SELECT ?o WHERE {{ GRAPH <{PARTNER}> {{ <{KETEN}vth> ?p ?o }} }}") == [
+        {"o": "VTH-keten"}]
+    assert _server_rows(server, f"SELECT ?p WHERE {{ <{KETEN}vth> ?p 'VTH-keten'@nl }}") == [
+        {"p": "http://www.w3.org/2004/02/skos/core#altLabel"}]
+    assert _server_rows(server, f"""PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> SELECT ?who ?what WHERE {{ GRAPH <{GRAPH}geschiedenis> {{
+        ?act a prov:Activity ; prov:wasAssociatedWith/rdfs:label ?who ; rdfs:label ?what }} }}""") == [
+        {"who": "beheer", "what": f"Graph Store PUT <{PARTNER}>"}]
+    assert peer.get("/graph-store", query_string={"graph": PARTNER},
+                    headers={"Accept": "application/n-triples"}).data.decode().strip() == ALT
+    page = peer.get("/quality?lang=en").get_data(as_text=True)
+    assert "1 graph(s) were changed over HTTP since the last load (1 write(s), the last by beheer at " in page
+    # a violating write: 422, and nothing on the server changes
+    graphs = _server_rows(server, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")
+    r = web.put("/graph-store", query_string={"graph": PARTNER + "/nieuw"},
+                data=f"<{KETEN}nieuw> a <https://w3id.org/ketengraaf/def#Keten> .",
+                headers={**auth, "Accept": "application/json"})
+    assert r.status_code == 422 and "4 violation(s)" in r.get_json()["message"]
+    assert _server_rows(server, "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g "
+                                "ORDER BY ?g") == graphs
+    assert web.get("/healthz").get_json()["generation"] == after
+    # blank nodes: written as skolem IRIs, read back as blank nodes, deleted by a pattern
+    update = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/sparql-update"}
+    related, note = "http://www.w3.org/2004/02/skos/core#related", "http://www.w3.org/2004/02/skos/core#note"
+    r = web.post("/sparql", data=f'INSERT DATA {{ GRAPH <{PARTNER}> {{ <{KETEN}vth> <{related}> [ <{note}> "x" ] }} }}',
+                 headers=update)
+    assert r.status_code == 204, r.data
+    stored = _server_rows(server, f"SELECT ?b WHERE {{ GRAPH <{PARTNER}> {{ ?b <{note}> 'x' }} }}")
+    assert len(stored) == 1 and stored[0]["b"].startswith("https://w3id.org/ketengraaf/.well-known/genid/")
+    answer = peer.get("/sparql", query_string={"query": f"SELECT ?b WHERE {{ <{KETEN}vth> <{related}> ?b }}"},
+                      headers={"Accept": "application/sparql-results+json"}).get_json()
+    assert [row["b"]["type"] for row in answer["results"]["bindings"]] == ["bnode"]
+    r = web.post("/sparql", headers=update,
+                 data=f"DELETE WHERE {{ GRAPH <{PARTNER}> {{ <{KETEN}vth> <{related}> ?b . ?b <{note}> ?x }} }}")
+    assert r.status_code == 204, r.data
+    anywhere = f"SELECT * WHERE {{ {{ ?s <{note}> 'x' }} UNION {{ GRAPH ?g {{ ?s <{note}> 'x' }} }} }}"
+    assert _server_rows(server, anywhere) == []
+
+
+def test_a_load_from_elsewhere_during_a_write_is_a_conflict_and_nothing_is_sent(tmp_path):
+    from conftest import _servers
+    from ketengraaf.errors import Conflict
+    from ketengraaf.store.sparql import SparqlStore, publish_generation
+    from ketengraaf.writing import Delta, Grant
+    from w3c_protocol import small_fillers
+    settings = sparql_settings(tmp_path / "store", load_on_start=False)
+    server = _servers[-1]
+    publish_generation(SparqlStore.from_settings(settings), "first", small_fillers(3))
+    app = create_app(settings)
+    writer = app.extensions["ketengraaf.writer"]
+    triple = ox.Quad(ox.NamedNode(EX + "w"), ox.NamedNode(EX + "value"), ox.Literal("1"), ox.NamedNode(EX + "g1"))
+
+    def plan(head, apply) -> None:            # another loader publishes while this write is under way
+        publish_generation(SparqlStore.from_settings(settings), "second", small_fillers(5))
+        apply(Delta(added={triple}))
+    with pytest.raises(Conflict, match="changed since this write began"):
+        writer.write(plan, grant=Grant("beheer", ("*",)), description="test")
+    assert _server_rows(server, f"SELECT ?s WHERE {{ GRAPH <{EX}g1> {{ ?s a <{EX}Thing> }} }} ORDER BY ?s") == [
+        {"s": f"{EX}thing/{i}"} for i in range(5)]                    # the other load, whole
+    anywhere = f"SELECT * WHERE {{ {{ <{EX}w> ?p ?o }} UNION {{ GRAPH ?g {{ <{EX}w> ?p ?o }} }} }}"
+    assert _server_rows(server, anywhere) == []
+    # the next write starts from the new generation and goes through
+    writer.write(lambda head, apply: apply(Delta(added={triple})), grant=Grant("beheer", ("*",)), description="t")
+    assert _server_rows(server, f"SELECT ?o WHERE {{ GRAPH <{EX}g1> {{ <{EX}w> ?p ?o }} }}") == [{"o": "1"}]

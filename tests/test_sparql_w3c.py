@@ -7,9 +7,9 @@ MANIFEST = SHARED / "reference" / "w3c-sparql11" / "protocol" / "manifest.ttl"
 
 
 @needs_shared
-def test_w3c_protocol_suite_passes_whole(tmp_path):
+def test_w3c_protocol_suite_passes_whole(tmp_path, backend):
     from w3c_protocol import run
-    outcomes = run(MANIFEST, tmp_path)
+    outcomes = run(MANIFEST, tmp_path, backend)
     failed = [f"{o.name}: {o.reason}" for o in outcomes if o.result == "fail"]
     assert not failed, "\n".join(failed)
     passed = {o.name for o in outcomes if o.result == "pass"}

@@ -7,9 +7,9 @@ FOLDER = SHARED / "reference" / "w3c-sparql11" / "graph-store-protocol"
 
 
 @needs_shared
-def test_w3c_graph_store_protocol_suite_passes_whole(tmp_path):
+def test_w3c_graph_store_protocol_suite_passes_whole(tmp_path, backend):
     from w3c_gsp import run
-    outcomes = run(FOLDER, tmp_path)
+    outcomes = run(FOLDER, tmp_path, backend)
     failed = [f"{o.name}: {o.reason}" for o in outcomes if o.result == "fail"]
     assert not failed, "\n".join(failed)
     assert len(outcomes) == 13 and {o.name for o in outcomes} >= {

@@ -133,27 +133,30 @@ def replay(case: Case, host: str, port: int) -> Outcome:
     return Outcome(case.name, "pass")
 
 
-def run(folder: Path, workdir: Path | None = None) -> list[Outcome]:
+def run(folder: Path, workdir: Path | None = None, backend: str = "embedded") -> list[Outcome]:
     import waitress
 
-    from ketengraaf import create_app
-    from ketengraaf.settings import Settings
-    from ketengraaf.store.oxigraph import write_generation
+    from w3c_protocol import app_on
     workdir = Path(workdir or tempfile.mkdtemp(prefix="w3c-gsp-"))
     outcomes = []
-    for manifest in ("manifest-direct.ttl", "manifest-indirect.ttl"):
-        for case in read_manifest(folder / manifest):
-            store_dir = workdir / case.name
-            write_generation(store_dir, "empty", [])           # each test on an empty graph store
-            app = create_app(Settings.from_env({"store_dir": str(store_dir), "load_on_start": False,
-                                                "write_tokens": f"w3c:{TOKEN}:*"}, environ={}))
-            server = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
-            threading.Thread(target=serve_quietly, args=(server,), daemon=True).start()
-            try:
-                outcomes.append(replay(case, "127.0.0.1", server.effective_port))
-            finally:
-                server.close()
-                app.extensions["ketengraaf.sparql"].close()
+    server = None
+    if backend == "sparql":         # one server; each case starts from an empty catalogue in it
+        from oxigraph_server import OxigraphServer
+        server = OxigraphServer(workdir / "oxigraph").start()
+    try:
+        for manifest in ("manifest-direct.ttl", "manifest-indirect.ttl"):
+            for case in read_manifest(folder / manifest):
+                app = app_on(workdir / case.name, [], backend, server, write_tokens=f"w3c:{TOKEN}:*")
+                web = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
+                threading.Thread(target=serve_quietly, args=(web,), daemon=True).start()
+                try:
+                    outcomes.append(replay(case, "127.0.0.1", web.effective_port))
+                finally:
+                    web.close()
+                    app.extensions["ketengraaf.sparql"].close()
+    finally:
+        if server is not None:
+            server.stop()
     return outcomes
 
 

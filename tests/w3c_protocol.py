@@ -16,6 +16,7 @@ import http.client
 import sys
 import tempfile
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,9 +97,10 @@ def read_manifest(path: Path) -> list[Case]:
     return cases
 
 
-def build_store(cases: list[Case], store_dir: Path) -> None:
+def case_fillers(cases: list[Case]) -> list:
+    """The graphs the cases' data files make (fillers for a generation)."""
     from ketengraaf.store import SourceInfo
-    from ketengraaf.store.oxigraph import triples_filler, write_generation
+    from ketengraaf.store.oxigraph import triples_filler
     graphs: dict[str, Path] = {}
     for c in cases:
         graphs.update(c.graphs)
@@ -107,7 +109,30 @@ def build_store(cases: list[Case], store_dir: Path) -> None:
         triples = [ox.Triple(q.subject, q.predicate, q.object)
                    for q in ox.parse(path=str(path), format=ox.RdfFormat.N_TRIPLES)]
         parts.append(triples_filler(SourceInfo(path.name, iri, "-", len(triples)), triples))
-    write_generation(store_dir, "w3c-protocol", parts)
+    return parts
+
+
+def app_on(store_dir: Path, fillers: list, backend: str = "embedded", server=None, **settings):
+    """An app on a generation of ``fillers``: an embedded store in ``store_dir``, or (``backend="sparql"``)
+    the ``oxigraph serve`` ``server`` (an OxigraphServer; a fresh one when None), whose catalogue the
+    generation replaces."""
+    from ketengraaf import create_app
+    from ketengraaf.settings import Settings
+    if backend == "sparql":
+        from conftest import make_settings, sparql_settings
+        from ketengraaf.store.sparql import SparqlStore, publish_generation
+        config = (sparql_settings(store_dir, load_on_start=False, **settings) if server is None else
+                  make_settings(store_dir, store_backend="sparql", sparql_query_url=server.query_url,
+                                sparql_update_url=server.update_url, sparql_gsp_url=server.gsp_url,
+                                load_on_start=False, **settings))
+        publish_generation(SparqlStore.from_settings(config), f"{store_dir.name}-{time.time_ns()}", fillers)
+    else:
+        from ketengraaf.store.oxigraph import write_generation
+        write_generation(store_dir, store_dir.name, fillers)
+        config = Settings.from_env({"store_dir": str(store_dir), "load_on_start": False, **settings}, environ={})
+    app = create_app(config)
+    app.testing = True
+    return app
 
 
 def check(req: Request, status: int, ctype: str, body: bytes) -> str | None:
@@ -168,33 +193,36 @@ def serve_quietly(server) -> None:
         pass
 
 
-def run(manifest: Path, workdir: Path | None = None) -> list[Outcome]:
+def run(manifest: Path, workdir: Path | None = None, backend: str = "embedded") -> list[Outcome]:
     cases = read_manifest(manifest)
     workdir = Path(workdir or tempfile.mkdtemp(prefix="w3c-protocol-"))
-    queries = [c for c in cases if not c.name.startswith("update_")]
-    outcomes = _serve(queries, workdir / "store")
-    for c in cases:
-        if c.name.startswith("update_"):      # each on a fresh store: updates change it
-            outcomes += _serve([c], workdir / c.name)
+    server = None
+    if backend == "sparql":         # one server; each store below replaces the catalogue in it
+        from oxigraph_server import OxigraphServer
+        server = OxigraphServer(workdir / "oxigraph").start()
+    try:
+        queries = [c for c in cases if not c.name.startswith("update_")]
+        outcomes = _serve(queries, workdir / "store", backend, server)
+        for c in cases:
+            if c.name.startswith("update_"):      # each on a fresh store: updates change it
+                outcomes += _serve([c], workdir / c.name, backend, server)
+    finally:
+        if server is not None:
+            server.stop()
     order = {c.name: i for i, c in enumerate(cases)}
     return sorted(outcomes, key=lambda o: order[o.name])
 
 
-def _serve(cases: list[Case], store_dir: Path) -> list[Outcome]:
+def _serve(cases: list[Case], store_dir: Path, backend: str = "embedded", server=None) -> list[Outcome]:
     import waitress
-
-    from ketengraaf import create_app
-    from ketengraaf.settings import Settings
-    build_store(cases, store_dir)
-    app = create_app(Settings.from_env({"store_dir": str(store_dir), "load_on_start": False,
-                                        "write_tokens": WRITE_TOKENS}, environ={}))
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=serve_quietly, args=(server,), daemon=True)
+    app = app_on(store_dir, case_fillers(cases), backend, server, write_tokens=WRITE_TOKENS)
+    web = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=serve_quietly, args=(web,), daemon=True)
     thread.start()
     try:
-        return [replay(c, "127.0.0.1", server.effective_port) for c in cases]
+        return [replay(c, "127.0.0.1", web.effective_port) for c in cases]
     finally:
-        server.close()
+        web.close()
         app.extensions["ketengraaf.sparql"].close()
 
 
@@ -226,19 +254,7 @@ def small_store(store_dir: Path, rows: int = 50) -> Path:
 def small_app(store_dir: Path, backend: str = "embedded", **settings):
     """An app on the small dataset: in an embedded store, or (``backend="sparql"``) in a fresh
     ``oxigraph serve`` (conftest.sparql_settings)."""
-    from ketengraaf import create_app
-    from ketengraaf.settings import Settings
-    if backend == "sparql":
-        from conftest import sparql_settings
-        from ketengraaf.store.sparql import SparqlStore, publish_generation
-        config = sparql_settings(store_dir, load_on_start=False, **settings)
-        publish_generation(SparqlStore.from_settings(config), "small-50", small_fillers())
-    else:
-        small_store(store_dir)
-        config = Settings.from_env({"store_dir": str(store_dir), "load_on_start": False, **settings}, environ={})
-    app = create_app(config)
-    app.testing = True
-    return app
+    return app_on(store_dir, small_fillers(), backend, **settings)
 
 
 def close(app) -> None:

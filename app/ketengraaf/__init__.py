@@ -48,9 +48,12 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         app.extensions["ketengraaf.tokens"] = parse_tokens(settings.write_tokens)
     except ValueError as exc:
         raise ConfigError(f"setting write_tokens: {exc}") from None
-    # writes need the embedded store's writer head; on a remote store they are refused (503, web/writes.py)
-    app.extensions["ketengraaf.writer"] = (Writer(settings.store_dir, inference=settings.inference)
-                                           if store.backend == "embedded" else None)
+    if store.backend == "sparql":       # the writer changes a copy of the server's generation, then sends the change
+        from .store.sparql import RemoteHead  # deferred: start-up time
+        writer = Writer(inference=settings.inference, head=RemoteHead(store))   # type: ignore[arg-type]
+    else:
+        writer = Writer(settings.store_dir, inference=settings.inference)
+    app.extensions["ketengraaf.writer"] = writer
 
     from .web import NotModified, blueprints, prepare_generations  # deferred: start-up time
     for bp in blueprints():

@@ -193,12 +193,12 @@ class StoreBadAnswer(StoreError):
     title_key = "error.store_bad_answer"
 
 
-class NotSupported(KetengraafError):
-    """What this configuration cannot do (501), e.g. writes over HTTP on a remote SPARQL store."""
+class Conflict(KetengraafError):
+    """The data changed under a write (409): nothing was written; send it again."""
 
-    status = 501
-    exit_code = 2
-    title_key = "error.not_supported"
+    status = 409
+    exit_code = 1
+    title_key = "error.conflict"
 
 
 class ValidationFailed(KetengraafError):

@@ -146,7 +146,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "error.query_crashed": {"nl": "Query-machine faalde", "en": "Query engine failure"},
     "error.result_too_large": {"nl": "Antwoord te groot", "en": "Result too large"},
     "error.store": {"nl": "Opslag niet beschikbaar", "en": "Store unavailable"},
-    "error.not_supported": {"nl": "Niet mogelijk in deze opstelling", "en": "Not supported in this set-up"},
     "error.unauthorized": {"nl": "Niet aangemeld", "en": "Not authorised"},
     "error.forbidden": {"nl": "Niet toegestaan", "en": "Forbidden"},
     "error.validation_failed": {"nl": "Validatie mislukt", "en": "Validation failed"},
@@ -531,10 +530,6 @@ MESSAGES: dict[str, dict[str, str]] = {
     "edit.save": {"nl": "Opslaan", "en": "Save"},
     "edit.no_tokens": {"nl": "Deze catalogus neemt geen wijzigingen aan: er zijn geen schrijftokens ingesteld.",
                        "en": "This catalogue accepts no changes: no write tokens are configured."},
-    "edit.remote_store": {"nl": "Deze catalogus staat in een externe SPARQL-opslag; wijzigingen via ketengraaf "
-                                "kunnen alleen in de ingebouwde opslag (instelling store_backend = embedded).",
-                          "en": "This catalogue is kept in an external SPARQL store; changes through ketengraaf "
-                                "need the embedded store (setting store_backend = embedded)."},
     "edit.no_token": {"nl": "Vul een schrijftoken in.", "en": "Enter a write token."},
     "edit.unknown_token": {"nl": "Dit schrijftoken is niet bekend.", "en": "This write token is not known."},
     "edit.forbidden": {"nl": "Dit token mag de graaf {graph} niet wijzigen.",

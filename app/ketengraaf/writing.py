@@ -13,6 +13,7 @@ it is removed from every source graph that holds it (so it is gone from the unio
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 import hmac
 import threading
 import time
@@ -32,6 +33,7 @@ from .namespaces import BASE, GRAPH
 from .sparql.update import Delta, graph_key
 from .store import Generation, SourceInfo
 from .store.oxigraph import WriterHead, writer_lock
+from .store.sparql import RemoteHead
 from .validation import Report, render
 from .validation.engine import add_triples
 from .validation.incremental import validate_change
@@ -148,9 +150,11 @@ class _Undo:
 class Writer:
     """The one writer of a store (per process; the writer lock keeps other processes out)."""
 
-    def __init__(self, store_dir, *, inference: bool = True):
+    def __init__(self, store_dir=None, *, inference: bool = True, head: WriterHead | RemoteHead | None = None):
+        """On the embedded store in ``store_dir``; or with ``head`` (a :class:`RemoteHead`: the remote store,
+        one writing process per server, see its text)."""
         self.store_dir = store_dir
-        self.head = WriterHead(store_dir)
+        self.head: WriterHead | RemoteHead = head if head is not None else WriterHead(store_dir)
         self.inference = inference
         self._lock = threading.Lock()
         self._shapes: tuple[str, object] | None = None      # (the shape sources' hashes, rdflib shapes graph)
@@ -159,7 +163,7 @@ class Writer:
     # -- the transaction ---------------------------------------------------------------------
     def write(self, plan: Planner, *, grant: Grant, description: str, dry_run: bool = False) -> WriteResult:
         started = time.perf_counter()
-        with self._lock, writer_lock(self.store_dir):
+        with self._lock, (writer_lock(self.store_dir) if isinstance(self.head, WriterHead) else nullcontext()):
             gen, head = self.head.ensure()
             undo = _Undo(head)
             applied: list[Delta] = []
@@ -390,7 +394,8 @@ class Writer:
                             if kind in ("add", "remove") and isinstance(cast(ox.Quad, q).graph_name, ox.DefaultGraph))
         return self.head.publish(version, sources, triples=sum(s.triples for s in sources),
                                  default_delta=default_delta, extra=extra,
-                                 extra_files={"validation.ttl": turtle} if validated else {}, started=started)
+                                 extra_files={"validation.ttl": turtle} if validated else {}, started=started,
+                                 steps=undo.steps)
 
 
 class WriteRefused(ValidationFailed):

@@ -602,9 +602,11 @@ class WriterHead:
         self._dirty.unlink(missing_ok=True)
 
     def publish(self, version: str, sources: list[SourceInfo], *, triples: int, default_delta: int,
-                extra: dict[str, Any], extra_files: dict[str, bytes], started: float) -> Generation:
+                extra: dict[str, Any], extra_files: dict[str, bytes], started: float,
+                steps: Any = None) -> Generation:
         """Write the head as a new generation (a checkpoint: SST files hard-linked) and make it current.
-        ``default_delta``: how the number of triples in the default graph changed since the base."""
+        ``default_delta``: how the number of triples in the default graph changed since the base; ``steps``
+        (the writer's log of the change) is not needed here: the checkpoint holds it."""
         assert self.store is not None
         gens = self.store_dir / "generations"
         try:

@@ -50,7 +50,7 @@ from SPARQLWrapper import POST, POSTDIRECTLY, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import (EndPointInternalError, EndPointNotFound, QueryBadFormed,
                                             SPARQLWrapperException, Unauthorized, URITooLong)
 
-from ..errors import ConfigError, QueryError, QueryTimeout, StoreBadAnswer, StoreError, StoreUnavailable
+from ..errors import ConfigError, Conflict, QueryError, QueryTimeout, StoreBadAnswer, StoreError, StoreUnavailable
 from ..namespaces import BASE, GRAPH
 from . import Generation, SourceInfo, Store
 from .oxigraph import materialise_union
@@ -803,3 +803,98 @@ def count_rows(body: bytes, most: int) -> int:
         if n > most:
             break
     return max(0, n)
+
+
+# -- writes ---------------------------------------------------------------------------------------
+class RemoteHead:
+    """The writer's copy of the remote store's current generation, for :class:`ketengraaf.writing.Writer`
+    (the embedded store's :class:`~ketengraaf.store.oxigraph.WriterHead` does the same on disk).
+
+    :meth:`ensure` reads every graph of the current generation from the server into an in-memory Oxigraph
+    store (blank nodes back from their skolem IRIs, the default graph the union of the sources, as in the
+    embedded store), once per generation. The writer changes and validates that copy; :meth:`publish` sends
+    exactly what changed (the writer's steps) in ONE update request: ``DELETE DATA`` / ``INSERT DATA`` per
+    graph, the default graph too, and the new manifest (:func:`swap_update`, as a load's small changes in
+    place). Readers see the old generation or the new one.
+
+    One writing ketengraaf instance per server: a write checks just before it sends that the server's
+    generation is still the one it changed (else 409 and nothing is sent), but SPARQL 1.1 cannot make the
+    whole request conditional, so two instances writing at the same moment could overwrite each other's
+    manifest. A load from elsewhere is noticed at the next write (the copy is read again)."""
+
+    def __init__(self, store: SparqlStore):
+        self.remote = store
+        self.store: ox.Store | None = None
+        self.base: str | None = None
+        self._manifest: dict | None = None
+        self._dirty = False
+
+    def ensure(self) -> tuple[Generation, ox.Store]:
+        manifest = self.remote.current_manifest()
+        if manifest is None:
+            raise StoreError(f"no catalogue loaded in the SPARQL store at {self.remote.endpoint.query_url}: "
+                             "load the catalogue into it first (docs/operations.md)")
+        gen = manifest_generation(manifest, self.remote.endpoint.query_url)
+        if self.store is not None and self.base == gen.id and not self._dirty:
+            return gen, self.store
+        copy_ = ox.Store()
+        for graph in gen.graphs:
+            node = ox.NamedNode(graph)
+            copy_.bulk_extend(ox.Quad(t.subject, t.predicate, t.object, node)
+                              for t in ox.parse(self.remote.graph_ntriples(graph), format=ox.RdfFormat.N_TRIPLES))
+        materialise_union(copy_, frozenset(gen.extra.get("outside_union", ())))
+        self.store, self.base, self._manifest, self._dirty = copy_, gen.id, manifest, False
+        return gen, copy_
+
+    def begin(self) -> None:
+        self._dirty = True          # until published or rolled back: a failure in between reads the copy again
+
+    def clean(self) -> None:
+        self._dirty = False
+
+    def close(self) -> None:
+        self.store = self.base = self._manifest = None
+
+    def publish(self, version: str, sources: list[SourceInfo], *, triples: int, default_delta: int,
+                extra: dict[str, Any], extra_files: dict[str, bytes], started: float,
+                steps: Any = None) -> Generation:
+        """Send the change (``steps``: the writer's undo log, in order) and the new manifest in one request."""
+        assert self._manifest is not None
+        previous = self._manifest
+        net: dict[Any, int] = {}
+        created: set[str] = set()
+        for kind, item in steps or ():
+            if kind in ("add", "remove"):
+                net[item] = net.get(item, 0) + (1 if kind == "add" else -1)
+            elif kind == "add_graph":
+                created.add(cast(ox.NamedNode, item).value)
+        changes: dict[str, tuple[list, list]] = {DEFAULT_STAGING: ([], [])}      # always: no DROP DEFAULT
+        for q, n in net.items():
+            if n == 0:
+                continue
+            name = DEFAULT_STAGING if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name.value
+            removed, added = changes.setdefault(name, ([], []))
+            (added if n > 0 else removed).append(ox.Triple(skolem(q.subject), q.predicate, skolem(q.object)))
+        for g in created:
+            changes.setdefault(g, ([], []))
+        if self.remote.union_default_graph:
+            changes[DEFAULT_STAGING] = ([], [])     # the server's default graph is the union already
+        now = datetime.now(UTC)
+        gen_id = now.strftime("%Y%m%dT%H%M%S%fZ") + "-" + version.split(":")[-1][:12]
+        default_before = int(previous.get("default_graph", {}).get("triples", 0))
+        meta = {"id": gen_id, "version": version, "created": now.isoformat(),
+                "sources": [vars(s) for s in sources], "triples": triples,
+                "default_graph": {"union_of_sources": not self.remote.union_default_graph,
+                                  "triples": default_before + default_delta},
+                "load_seconds": round(time.perf_counter() - started, 3), "extra": extra}
+        deltas = [(name, sorted(r, key=str), sorted(a, key=str)) for name, (r, a) in sorted(changes.items())]
+        kept = {s.graph for s in sources} - set(changes)
+        if _current_id(self.remote) != self.base:
+            raise Conflict("the catalogue in the SPARQL store changed since this write began (a load or another "
+                           "ketengraaf instance); nothing was sent: send the write again")
+        self.remote.update(swap_update(meta, [], previous, extra_files, kept=kept, deltas=deltas,
+                                       materialised=not self.remote.union_default_graph),
+                           timeout=max(self.remote.endpoint.timeout, SWAP_TIMEOUT))
+        self.remote.forget()
+        self.base, self._manifest, self._dirty = gen_id, meta, False
+        return manifest_generation(meta, self.remote.endpoint.query_url)

@@ -24,7 +24,7 @@ import hashlib
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, render_template, request
 
-from ..errors import Forbidden, InputError, KetengraafError, NotFound
+from ..errors import Conflict, Forbidden, InputError, KetengraafError, NotFound
 from ..writing import DEFAULT_WRITE_GRAPH, NOT_WRITABLE, Delta, Grant, WriteRefused, grant_for
 from .describe import exists
 from .http import prefixes
@@ -39,12 +39,8 @@ DESCRIPTION = "bewerkt in de browser"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-class EditConflict(KetengraafError):
+class EditConflict(Conflict):
     """The resource's description changed since the form was built (HTTP 409): nothing was written."""
-
-    status = 409
-    title_key = "error.conflict"
-
 
 class EditUnauthorized(KetengraafError):
     status = 401
@@ -125,8 +121,6 @@ def parse_turtle(text: str, iri: str, graph: str) -> set:
 
 def _blocked() -> str:
     """"" when the form can save, else the key of the message that says why not."""
-    if current_app.extensions["ketengraaf.writer"] is None:
-        return "remote_store"
     return "" if current_app.extensions["ketengraaf.tokens"] else "no_tokens"
 
 
@@ -164,8 +158,6 @@ def edit_page():
     ctx = {"iri": iri, "graph": graph, "elsewhere": 0, "turtle": text, "version": form.get("version", ""),
            "digest": form.get("digest", ""), "back": page_url(iri),
            "blocked": _blocked()}
-    if ctx["blocked"] == "remote_store":
-        return _page(501, error={"kind": "remote_store"}, **ctx)
     try:
         grant = _grant(form.get("token", ""))
         new = parse_turtle(text, iri, graph)

@@ -19,7 +19,7 @@ from email.policy import HTTP
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, request
 
-from ..errors import (InputError, KetengraafError, NotFound, NotSupported, RequestTooLarge, Unauthorized,
+from ..errors import (InputError, KetengraafError, NotFound, RequestTooLarge, Unauthorized,
                       UnsupportedMediaType)
 from ..sparql.formats import TURTLE, formats_for
 from ..validation import render
@@ -62,17 +62,11 @@ log = logging.getLogger(__name__)
 
 
 def writer() -> _ServingWriter:
-    inner = current_app.extensions["ketengraaf.writer"]
-    if inner is None:
-        raise NotSupported("this catalogue is kept in an external SPARQL store (setting store_backend = sparql): "
-                           "writes over HTTP need the embedded store; change the data at its source and run "
-                           "`ketengraaf load` (docs/operations.md)")
-    return _ServingWriter(inner)
+    return _ServingWriter(current_app.extensions["ketengraaf.writer"])
 
 
 def authorise() -> Grant:
     """The grant of the request's bearer token (401 without a valid one)."""
-    writer()                            # 501 on a store that cannot take writes, before any token talk
     tokens = current_app.extensions["ketengraaf.tokens"]
     header = request.headers.get("Authorization", "")
     scheme, _, presented = header.partition(" ")
