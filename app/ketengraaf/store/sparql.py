@@ -892,9 +892,13 @@ class RemoteHead:
         if _current_id(self.remote) != self.base:
             raise Conflict("the catalogue in the SPARQL store changed since this write began (a load or another "
                            "ketengraaf instance); nothing was sent: send the write again")
-        self.remote.update(swap_update(meta, [], previous, extra_files, kept=kept, deltas=deltas,
-                                       materialised=not self.remote.union_default_graph),
-                           timeout=max(self.remote.endpoint.timeout, SWAP_TIMEOUT))
+        try:
+            self.remote.update(swap_update(meta, [], previous, extra_files, kept=kept, deltas=deltas,
+                                           materialised=not self.remote.union_default_graph),
+                               timeout=max(self.remote.endpoint.timeout, SWAP_TIMEOUT))
+        except StoreUnavailable:
+            if _current_id(self.remote) != gen_id:      # the connection broke before the server committed it
+                raise
         self.remote.forget()
         self.base, self._manifest, self._dirty = gen_id, meta, False
         return manifest_generation(meta, self.remote.endpoint.query_url)
