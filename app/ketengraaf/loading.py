@@ -217,6 +217,33 @@ def catalogue_paths(settings) -> list[Path]:
     return paths
 
 
+def chosen_sources(settings, paths: Iterable[str | Path] | None, replace: bool,
+                   current: Callable[[], list[ParsedSource] | None]) -> list[ParsedSource]:
+    """What a load reads: the whole catalogue (setting ``sources`` and the imports) when ``paths`` is None;
+    else ``paths`` alone (``replace``), or the current catalogue's sources (``current()``, None when there is
+    none: then the catalogue's files) with those of ``paths`` replacing the ones of the same graph."""
+    root = settings.catalogue.root
+    if paths is None:
+        return parse_sources(catalogue_paths(settings), root)
+    given = parse_sources(list(paths), root)
+    if replace:
+        return given
+    base = current()
+    if base is None:
+        base = parse_sources(catalogue_paths(settings), root)
+    replaced = {g.graph for g in given}
+    return [b for b in base if b.graph not in replaced] + given
+
+
+def catalogue_validator(settings) -> Validator:
+    """The SHACL validation a load runs: the sources against the catalogue's shapes and ontology."""
+    catalogue = settings.catalogue
+
+    def validator(parsed: list[ParsedSource]) -> Report:
+        return validate_sources(parsed, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
+    return validator
+
+
 def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path] | None = None,
                    replace: bool = False, validate: bool = True,
                    allow_violations: bool | None = None, discard_writes: bool = False) -> tuple[Generation, bool]:
@@ -230,24 +257,13 @@ def load_catalogue(settings, *, force: bool = False, paths: Iterable[str | Path]
                           "(docs/operations.md)")
     if allow_violations is None:
         allow_violations = settings.allow_violations
-    catalogue = settings.catalogue
-    root = catalogue.root
-    if paths is None:
-        sources = parse_sources(catalogue_paths(settings), root)
-    else:
-        given = parse_sources(list(paths), root)
-        if replace:
-            sources = given
-        else:
-            current = current_generation(Path(settings.store_dir))
-            base = (parse_sources(catalogue_paths(settings), root) if current is None
-                    else kept_sources(current))
-            replaced = {g.graph for g in given}
-            sources = [b for b in base if b.graph not in replaced] + given
-    validator = None
-    if validate:
-        def validator(parsed: list[ParsedSource]) -> Report:
-            return validate_sources(parsed, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
+    root = settings.catalogue.root
+
+    def current() -> list[ParsedSource] | None:
+        gen = current_generation(Path(settings.store_dir))
+        return None if gen is None else kept_sources(gen)
+    sources = chosen_sources(settings, paths, replace, current)
+    validator = catalogue_validator(settings) if validate else None
     return load(settings.store_dir, sources, force=force, validator=validator, root=root,
                 allow_violations=allow_violations, lang=settings.default_lang, inference=settings.inference,
                 discard_writes=discard_writes)
@@ -268,11 +284,8 @@ def restore(settings, path: str | Path, *, allow_violations: bool | None = None)
     generation goes on being served. The restored graphs count as written (not from files), so a later
     load from files refuses to replace them unless ``--discard-writes``."""
     parsed, history_nt = read_dump(path)
-    catalogue = settings.catalogue
-
-    def validator(sources: list[ParsedSource]) -> Report:
-        return validate_sources(sources, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
-    gen, _ = load(settings.store_dir, parsed, force=True, validator=validator, root=catalogue.root,
+    gen, _ = load(settings.store_dir, parsed, force=True, validator=catalogue_validator(settings),
+                  root=settings.catalogue.root,
                   allow_violations=settings.allow_violations if allow_violations is None else allow_violations,
                   lang=settings.default_lang, inference=settings.inference, discard_writes=True,
                   history=history_nt)

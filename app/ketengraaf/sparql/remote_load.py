@@ -16,13 +16,13 @@ from typing import cast
 
 import pyoxigraph as ox
 
-from ..loading import (DERIVED_GRAPHS, HISTORY_GRAPH, OUTSIDE_UNION, Validator, catalogue_paths, gate, history_filler,
-                       infer_into, read_dump, report_filler, shapes_version)
+from ..loading import (DERIVED_GRAPHS, HISTORY_GRAPH, OUTSIDE_UNION, Validator, catalogue_validator, chosen_sources,
+                       gate, history_filler, infer_into, read_dump, report_filler, shapes_version)
 from ..sources import ParsedSource, content_version, parse_sources
 from ..store import Generation, SourceInfo
 from ..store.sparql import SparqlStore, publish_generation
 from ..errors import InputError
-from ..validation import Report, read_report_bytes, render, validate_sources
+from ..validation import Report, read_report_bytes, render
 
 
 def load_remote(store: SparqlStore, sources: Iterable[str | Path] | list[ParsedSource], *, force: bool = False,
@@ -86,30 +86,12 @@ def load_catalogue_remote(settings, store: SparqlStore | None = None, *, force: 
     for the embedded store: the whole catalogue (setting ``sources`` and the imports), or ``paths`` added to
     (replacing the sources with the same graph) or, with ``replace``, instead of the current catalogue."""
     store = store or SparqlStore.from_settings(settings)
-    catalogue = settings.catalogue
-    root = catalogue.root
-    if paths is None:
-        sources = parse_sources(catalogue_paths(settings), root)
-    else:
-        given = parse_sources(list(paths), root)
-        if replace:
-            sources = given
-        else:
-            base = (kept_sources(store) if store.current_manifest() is not None
-                    else parse_sources(catalogue_paths(settings), root))
-            replaced = {g.graph for g in given}
-            sources = [b for b in base if b.graph not in replaced] + given
-    return load_remote(store, sources, force=force, validator=_validator(settings) if validate else None,
-                       root=root, allow_violations=settings.allow_violations if allow_violations is None
-                       else allow_violations, lang=settings.default_lang, inference=settings.inference, **kw)
-
-
-def _validator(settings) -> Validator:
-    catalogue = settings.catalogue
-
-    def validator(parsed: list[ParsedSource]) -> Report:
-        return validate_sources(parsed, shapes_dir=catalogue.shapes_dir, ontology_dir=catalogue.ontology_dir)
-    return validator
+    sources = chosen_sources(settings, paths, replace,
+                             lambda: kept_sources(store) if store.current_manifest() is not None else None)
+    return load_remote(store, sources, force=force, validator=catalogue_validator(settings) if validate else None,
+                       root=settings.catalogue.root, allow_violations=settings.allow_violations
+                       if allow_violations is None else allow_violations, lang=settings.default_lang,
+                       inference=settings.inference, **kw)
 
 
 def kept_sources(store: SparqlStore) -> list[ParsedSource]:
@@ -137,7 +119,8 @@ def restore_remote(settings, path: str | Path, store: SparqlStore | None = None,
     a load, published with one swap (with violations nothing changes)."""
     store = store or SparqlStore.from_settings(settings)
     parsed, history = read_dump(path)
-    gen, _ = load_remote(store, parsed, force=True, validator=_validator(settings), root=settings.catalogue.root,
+    gen, _ = load_remote(store, parsed, force=True, validator=catalogue_validator(settings),
+                         root=settings.catalogue.root,
                          allow_violations=settings.allow_violations if allow_violations is None else allow_violations,
                          lang=settings.default_lang, inference=settings.inference, history=history)
     return gen
