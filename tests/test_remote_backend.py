@@ -160,8 +160,11 @@ def test_writes_on_the_external_store_are_gated_exact_and_seen_by_another_instan
     web, peer = app.test_client(), other.test_client()
     auth = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "text/turtle"}
     before = web.get("/healthz").get_json()["generation"]
+    assert "VTH-keten" not in web.get("/id/keten/vth", headers={"Accept": "text/html"}).get_data(as_text=True)
     r = web.put("/graph-store", query_string={"graph": PARTNER}, data=ALT, headers=auth)
     assert r.status_code == 201 and r.headers["Location"] == PARTNER, r.data
+    # the writer's instance built the new generation's page indexes before it answered: the page shows it
+    assert "VTH-keten" in web.get("/id/keten/vth", headers={"Accept": "text/html"}).get_data(as_text=True)
     after = web.get("/healthz").get_json()["generation"]
     assert after != before and peer.get("/healthz").get_json()["generation"] == after
     # on the server: the triple in its graph and in the default graph (the union), the manifest, the history

@@ -109,6 +109,27 @@ def snapshot(store=None) -> Snapshot:
     return snap
 
 
+def prepare_current(store=None) -> Snapshot:
+    """The snapshot of the store's current generation, built now (in a request) with every extra the newest
+    snapshot of an earlier generation had built: what :func:`prepare_generations` does in the background,
+    for a store that switches at once (the remote one, after a write from this process)."""
+    if store is None:
+        store = app_store()
+    prefix = f"{store.key}\0"
+    with _lock:
+        earlier = [snap for k, snap in _snapshots.items() if k.startswith(prefix)]
+    snap = snapshot(store)
+    for other in reversed(earlier):
+        if other is not snap:
+            for name, build in dict(other.builders).items():
+                try:
+                    snap.extra(name, build)
+                except Exception:  # built on first use instead
+                    log.exception("building %s for generation %s", name, snap.gen.id)
+            break
+    return snap
+
+
 def prepare_generations(app, store) -> None:
     """Have ``store`` (an ``OxigraphStore(background=True)``) build each new generation's snapshot before
     it serves it: the base facts, then every extra the served generation's snapshot had built, in the

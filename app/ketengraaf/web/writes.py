@@ -26,6 +26,7 @@ from ..validation import render
 from ..writing import Delta, Grant, WriteResult, Writer, grant_for, quads_of, replace_graph_delta
 from .context import settings, store
 from .http import cors, negotiate, serialize
+from .snapshot import prepare_current
 
 bp = Blueprint("writes", __name__)
 GSP_METHODS = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS"]
@@ -51,7 +52,9 @@ class _ServingWriter:
         if result.generation is not None and limit > 0:
             wait = getattr(store(), "wait_current", None)
             started = time.perf_counter()
-            if wait is not None and not wait(limit):
+            if wait is None:            # a remote store serves the new generation at once: build its page
+                prepare_current()       # indexes here, so the writer waits for them and readers do not
+            elif not wait(limit):
                 log.warning("generation %s is committed but not yet served after %.0f s (setting "
                             "write_visible_timeout)", result.generation.id, limit)
             result.waited = time.perf_counter() - started
