@@ -42,6 +42,7 @@ from .portable import from_ox, prebind, prefixes_of, to_ox
 _DEFAULT = ox.DefaultGraph()
 _RDF_TYPE = ox.NamedNode(str(RDF.type))
 _SUBCLASS = ox.NamedNode(str(RDFS.subClassOf))
+_ANY_BLANK = "ASK { { ?s ?p ?o FILTER (isBlank(?s)) } UNION { ?s ?p ?o FILTER (isBlank(?o)) } }"
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 # parameters that are not constraints (or are read with the shape: path, targets, SPARQL constraints)
 _META = {SH[n] for n in ("name", "description", "message", "severity", "order", "group", "path", "targetClass",
@@ -254,24 +255,29 @@ def plan(shapes: Graph) -> Plan:
 
 class Data:
     """Index lookups on the data of a store, with the class hierarchy cached: its default graph, or with
-    ``union`` the union of all its graphs (each lookup may then give a triple more than once)."""
+    ``union`` the union of all its graphs (a lookup may then give a triple more than once: its callers keep
+    sets)."""
 
     def __init__(self, store: ox.Store, *, union: bool = False):
         self.store = store
         self.graph = None if union else _DEFAULT
         self.union = union
         self._super: dict = {}
+        self._targets: dict = {}
 
     def query(self, text: str, **kwargs) -> ox.QuerySolutions:
         return cast(ox.QuerySolutions, self.store.query(text, use_default_graph_as_union=self.union, **kwargs))
 
+    def quads(self, s, p, o) -> Iterable:
+        return self.store.quads_for_pattern(s, p, o, self.graph)
+
     def objects(self, s, p) -> Iterable:
         if isinstance(s, ox.Literal):
             return ()
-        return (q.object for q in self.store.quads_for_pattern(s, p, None, self.graph))
+        return (q.object for q in self.quads(s, p, None))
 
     def subjects(self, p, o) -> Iterable:
-        return (q.subject for q in self.store.quads_for_pattern(None, p, o, self.graph))
+        return (q.subject for q in self.quads(None, p, o))
 
     def values(self, node, path: tuple) -> set:
         tag = path[0]
@@ -310,21 +316,29 @@ class Data:
         return any(cls in self.superclasses(t) for t in self.objects(node, _RDF_TYPE))
 
     def focus_nodes(self, targets: list) -> list:
+        """The nodes ``targets`` select (from :func:`plan`), each once; each target is evaluated once per
+        :class:`Data` (shapes often share a target class)."""
         found: dict = {}
-        for kind, term in targets:
-            if kind == "class":
-                rows = self.query(f"SELECT DISTINCT ?x WHERE {{ ?x <{RDF.type}>/<{RDFS.subClassOf}>* {term} }}")
-                found.update((row["x"], None) for row in rows)
-            elif kind == "node":
+        for target in targets:
+            kind, term = target
+            if kind == "node":
                 found[term] = None
-            elif kind == "subjects":
-                found.update((q.subject, None) for q in self.store.quads_for_pattern(None, term, None, self.graph))
-            elif kind == "objects":
-                found.update((q.object, None) for q in self.store.quads_for_pattern(None, term, None, self.graph))
-            else:
-                for row in self.query(term):
-                    found[row["this"]] = None
+                continue
+            nodes = self._targets.get(target)
+            if nodes is None:
+                nodes = self._targets[target] = self._target(kind, term)
+            found.update(nodes)
         return list(found)
+
+    def _target(self, kind: str, term) -> dict:
+        if kind == "class":
+            rows = self.query(f"SELECT DISTINCT ?x WHERE {{ ?x <{RDF.type}>/<{RDFS.subClassOf}>* {term} }}")
+            return dict.fromkeys(row["x"] for row in rows)
+        if kind == "subjects":
+            return dict.fromkeys(q.subject for q in self.quads(None, term, None))
+        if kind == "objects":
+            return dict.fromkeys(q.object for q in self.quads(None, term, None))
+        return dict.fromkeys(row["this"] for row in self.query(term))
 
 
 # ---------------------------------------------------------------- the constraint components
@@ -556,6 +570,22 @@ def store_of_sources(sources: list) -> tuple[ox.Store, list]:
     return store, graphs
 
 
+def store_of_graphs(store: ox.Store, graphs: list | None) -> ox.Store:
+    """An in-memory store with the union of the named ``graphs`` of ``store`` (None: its default graph) as
+    its default graph. Copied as N-Triples inside Oxigraph; a graph with blank nodes term by term through
+    Python instead (slower), since parsing gives blank nodes new names and the report names the store's."""
+    out = ox.Store()
+    for g in graphs if graphs is not None else [_DEFAULT]:
+        if bool(store.query(_ANY_BLANK, default_graph=g)):
+            out.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, _DEFAULT)
+                            for q in store.quads_for_pattern(None, None, None, g))
+        else:
+            data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
+            if data:
+                out.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
+    return out
+
+
 def source_index(store: ox.Store, graphs: list, names: list, nodes: Iterable[Node]) -> dict:
     """Node -> the file it is described in, for ``nodes`` (rdflib terms), as ``engine.source_index`` says
     (the first file typing it, else the first one with it as a subject); ``graphs`` from
@@ -572,17 +602,6 @@ def source_index(store: ox.Store, graphs: list, names: list, nodes: Iterable[Nod
                 found[node] = where
                 break
     return found
-
-
-def store_of_graphs(store: ox.Store, graphs: list | None) -> ox.Store:
-    """An in-memory store with the union of ``graphs`` of ``store`` (None: its default graph) as its
-    default graph, copied as N-Triples inside Oxigraph."""
-    out = ox.Store()
-    for g in graphs if graphs is not None else [_DEFAULT]:
-        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=g)
-        if data:
-            out.bulk_load(data, format=ox.RdfFormat.N_TRIPLES)
-    return out
 
 
 def labels_graph(data: Data, nodes: Iterable[Node], properties: Iterable[Node]) -> Graph:
