@@ -253,6 +253,8 @@ def semi_joins(text: str, prefixes: str = "", *, this_bound: bool = True) -> str
     triple patterns or a BIND outside OPTIONAL, UNION and MINUS; ``$this`` as ``this_bound`` says, in the
     outer group only): then P has a solution with a group solution's values exactly when it has one on its
     own that agrees on those variables. Anything else is left as it is."""
+    if "\\u" in text or "\\U" in text:     # decoded before parsing: the scan below would not see them
+        return text
     groups: list[dict] = []
     stack: list[dict] = []
     for m in _SCAN.finditer(text):

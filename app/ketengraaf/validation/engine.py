@@ -1,4 +1,6 @@
-"""The SHACL engine: rdflib graphs built for the purpose, validated with pySHACL.
+"""The SHACL engine: rdflib graphs built for the purpose, validated with pySHACL; and the entry of a full
+validation, which runs on Oxigraph instead (:mod:`.native`, :func:`validate_data`) when it implements the
+shapes (the shipped ones: yes), with the same report.
 
 pySHACL over an Oxigraph-backed graph is slower than over an rdflib memory
 graph (docs/oxigraph-notes.md), so the parsed sources (pyoxigraph triples) are

@@ -134,6 +134,8 @@ def _compile(shapes: Graph, node: Node, seen: dict, *, top: bool) -> Shape:
             continue
         if prop not in _CHECKS:
             raise Unsupported(f"{node}: {prop} is not implemented here")
+        if len(list(shapes.objects(node, prop))) > 1:
+            raise Unsupported(f"{node}: more than one {prop}")
         name = str(prop)[len(str(SH)):]
         if prop in (SH.minCount, SH.maxCount):
             shape.checks.append(Check(SH[name[0].upper() + name[1:] + "ConstraintComponent"], name, _int(obj)))
@@ -186,8 +188,6 @@ def _compile(shapes: Graph, node: Node, seen: dict, *, top: bool) -> Shape:
         if not top:
             raise Unsupported("a SPARQL constraint in a nested shape")
         shape.sparql.append(_sparql(shapes, node, constraint))
-    if (node, SH.deactivated, None) in shapes:
-        raise Unsupported("sh:deactivated")
     seen[node] = shape
     return shape
 
@@ -214,7 +214,19 @@ def _sparql(shapes: Graph, shape: Node, constraint: Node) -> Sparql:
     if prepared is None:
         raise Unsupported(f"a SPARQL constraint of {shape} that cannot be run for all focus nodes at once")
     text, made = prepared
+    _no_aggregates(text)
     return Sparql(constraint, text, made)
+
+
+_AGGREGATE = re.compile(r"\b(COUNT|SUM|AVG|MIN|MAX|SAMPLE|GROUP_CONCAT|GROUP|HAVING)\b|\\[uU]", re.IGNORECASE)
+
+
+def _no_aggregates(text: str) -> None:
+    """Oxigraph 0.5.13's union default graph gives a triple once per graph holding it
+    (shared/design/oxigraph-notes.md): rows repeat, which the results ignore, but a count would be
+    wrong; and a codepoint escape could hide what the rewrites of :mod:`.batch` look for."""
+    if _AGGREGATE.search(text):
+        raise Unsupported("a SPARQL query with an aggregate or a codepoint escape")
 
 
 def plan(shapes: Graph) -> Plan:
@@ -246,6 +258,7 @@ def plan(shapes: Graph) -> Plan:
             if select is None:
                 raise Unsupported(f"a target that is not a SPARQL target: {target}")
             prefixes = prefixes_of(shapes, target)
+            _no_aggregates(str(select))
             targets.append(("select", prefixes + "\n" + batch.semi_joins(str(select), prefixes, this_bound=False)))
         tops.append((_compile(shapes, node, seen, top=True), targets))
     return Plan(shapes, tops)
