@@ -235,3 +235,109 @@ def test_batched_sparql_constraints_on_the_catalogue_and_a_generated_one(tmp_pat
     assert _keys(fast) == _keys(slow)
     named = {(d["shape"], f) for kind in ("defects", "warnings") for d in manifest[kind].values() for f in d["focus"]}
     assert named and named <= {(r.shape_id, str(r.focus)) for r in fast.results}
+
+
+# ---------------------------------------------------------------- full validation on Oxigraph (issue 15 item 5)
+
+def _native_and_pyshacl(parsed) -> tuple[Report, Report]:
+    """The report of ``parsed`` by :mod:`ketengraaf.validation.native` (what ``validate_sources`` runs for the
+    shipped shapes), and by plain pySHACL on an rdflib graph of the very same triples (one parse, so blank
+    nodes agree), with the source of each subject worked out here from the same files."""
+    import time
+
+    from ketengraaf.validation import native     # deferred: only these tests look inside
+    from ketengraaf.validation.engine import (DataGraph, split_sources, to_rdflib,  # deferred: idem
+                                              validate_data)
+    data, ontology, shape_sources = split_sources(parsed, shapes_dir=ROOT / "shapes", ontology_dir=ROOT / "ontology")
+    shapes = Graph()
+    for src in shape_sources:
+        for t in src.triples:
+            shapes.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    plan = native.plan(shapes)                   # raises if the shipped shapes fell back to pySHACL
+    store, graphs = native.store_of_sources(data + ontology)
+    names = [src.info.path for src in data]
+    fast = validate_data(native.Data(store, union=True), plan, started=time.perf_counter(),
+                         sources=lambda nodes: native.source_index(store, graphs[:len(data)], names, nodes))
+    graph = DataGraph()
+    typed: dict = {}
+    named: dict = {}
+    for q in store.quads_for_pattern(None, None, None, None):
+        graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+    for g, name in zip(graphs, names):
+        for q in store.quads_for_pattern(None, None, None, g):
+            named.setdefault(to_rdflib(q.subject), name)
+            if q.predicate.value == str(RDF_TYPE):
+                typed.setdefault(to_rdflib(q.subject), name)
+    plain = Graph()                              # plain pySHACL: no batching, no SPARQL-target shortcut
+    for t in graph:
+        plain.add(t)
+    slow = validate_graph(plain, shapes, sources={**named, **typed})
+    return fast, slow
+
+
+RDF_TYPE = URIRef("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+
+
+@pytest.mark.parametrize("example", sorted(p.relative_to(FIX).as_posix() for p in FIX.rglob("*.ttl")))
+def test_native_validation_reports_what_pyshacl_reports_on_every_example(example):
+    """Every valid and invalid shape example: the same results (focus node, shape, severity, path, value,
+    component), messages, labels and sources; an invalid example is reported by its own shape."""
+    fast, slow = _native_and_pyshacl([parse_file(FIX / example, ROOT)])
+    assert _keys(fast) == _keys(slow)
+    shape = example.split("/")[0]
+    if example.split("/")[1].startswith("invalid"):
+        assert shape in {r.shape_id for r in fast.results}
+
+
+def test_native_validation_on_the_catalogue_and_generated_ones(tmp_path):
+    """The shipped catalogue, and generated catalogues with every kind of injected defect and warning:
+    exactly pySHACL's results, and at least each injected one."""
+    import importlib.util                       # deferred: the generator is a script, not a module
+    fast, slow = _native_and_pyshacl(parse_sources([ROOT / "data"], ROOT))
+    assert _keys(fast) == _keys(slow)
+    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
+    gen = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(gen)
+    for seed, out in ((11, tmp_path / "cat.ttl"), (12, tmp_path / "cat.nt")):
+        manifest = gen.generate(8000, out, seed=seed, defect_rate=0.4, warning_rate=0.3)
+        fast, slow = _native_and_pyshacl(parse_sources([out], ROOT))
+        assert _keys(fast) == _keys(slow)
+        named = {(d["shape"], f) for kind in ("defects", "warnings") for d in manifest[kind].values()
+                 for f in d["focus"]}
+        shapes = {shape for shape, _ in named}
+        assert len(shapes) == 11 and named <= {(r.shape_id, str(r.focus)) for r in fast.results}
+
+
+def test_validate_sources_runs_natively_and_reports_the_same(tmp_path):
+    """``validate_sources`` (the load, ``ketengraaf validate``) takes the Oxigraph path for the shipped shapes
+    and gives what pySHACL gives on the graphs ``build_graphs`` makes."""
+    from ketengraaf.validation import engine     # deferred: only this test looks inside
+    parsed = [parse_file(KLANTDOEL, ROOT), parse_file(PERIODE, ROOT), parse_file(TWO_ROLES, ROOT)]
+    data, shapes, sources = build_graphs(parsed, shapes_dir=ROOT / "shapes", ontology_dir=ROOT / "ontology")
+    slow = validate_graph(data, shapes, sources=sources)
+    calls = []
+    real = engine.validate_data
+    engine.validate_data = lambda *a, **kw: calls.append(1) or real(*a, **kw)
+    try:
+        fast = validate_sources(parsed, shapes_dir=ROOT / "shapes", ontology_dir=ROOT / "ontology")
+    finally:
+        engine.validate_data = real
+    assert calls == [1]
+    assert _keys(fast) == _keys(slow) and len(fast.results) == 4
+    assert {r.source for r in fast.results} == {"tests/fixtures/shapes/KlantdoelOrkestratie/"
+                                                 "invalid-estafette-met-klantdoel.ttl",
+                                                 "tests/fixtures/shapes/DeelnamePeriode/invalid-einde-voor-begin.ttl",
+                                                 "tests/fixtures/shapes/DeelnameEenRol/invalid-twee-rollen.ttl"}
+
+
+def test_shapes_the_native_path_does_not_implement_go_to_pyshacl():
+    """A shape with a parameter :mod:`.native` does not implement (``sh:in``) is validated by pySHACL."""
+    from ketengraaf.validation import native     # deferred: only this test looks inside
+    shapes = Graph().parse(data="""
+        @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+        ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:in ( ex:a ) ; sh:message "niet a"@nl .""", format="turtle")
+    with pytest.raises(native.Unsupported):
+        native.plan(shapes)
+    data = Graph().parse(data="""@prefix ex: <http://example.org/> . ex:b a ex:C .""", format="turtle")
+    report = validate_graph(data, shapes)
+    assert [(str(r.focus), r.component) for r in report.results] == [("http://example.org/b", "InConstraintComponent")]

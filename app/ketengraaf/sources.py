@@ -11,7 +11,7 @@ import hashlib
 import re
 from pathlib import Path
 from typing import cast
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -74,6 +74,22 @@ class ParsedSource:
             except SyntaxError as exc:
                 raise self.error(exc) from None
         return self._triples
+
+    @property
+    def is_parsed(self) -> bool:
+        """Whether :attr:`triples` has been parsed (and is held) already."""
+        return self._triples is not None
+
+    def stream(self) -> Iterator:
+        """The triples (or quads) one by one: the parsed list when held, else parsed as they are read,
+        without keeping them (for one pass over a large file)."""
+        if self._triples is not None:
+            yield from self._triples
+            return
+        try:
+            yield from ox.parse(self.data, format=self.format, base_iri=self.base_iri)
+        except SyntaxError as exc:
+            raise self.error(exc) from None
 
     def error(self, exc: SyntaxError) -> ParseError:
         line, col = getattr(exc, "lineno", None), getattr(exc, "offset", None)

@@ -1,6 +1,7 @@
 """SHACL validation of the catalogue: shapes (``shapes/``) -> reports.
 
-- :func:`validate_sources` / :func:`validate_graph` (engine): run pySHACL on rdflib graphs.
+- :func:`validate_sources` (engine): a full validation, on Oxigraph (:mod:`.native`: each constraint once for
+  all focus nodes) when it implements the shapes, else pySHACL; :func:`validate_graph`: pySHACL on rdflib graphs.
 - :mod:`.incremental`: a write's report from the old one: ``affected_focus_nodes``, ``validate_focus``, ``merge``.
 - :class:`Report` / :class:`Result` (report model), :func:`read_report` for a stored ``validation.ttl``.
 - :data:`RENDERERS` / :func:`render`: text, turtle, json-ld.

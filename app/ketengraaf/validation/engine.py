@@ -1,4 +1,6 @@
-"""The SHACL engine: rdflib graphs built for the purpose, validated with pySHACL.
+"""The SHACL engine: rdflib graphs built for the purpose, validated with pySHACL; and the entry of a full
+validation, which runs on Oxigraph instead (:mod:`.native`, :func:`validate_data`) when it implements the
+shapes (the shipped ones: yes), with the same report.
 
 pySHACL over an Oxigraph-backed graph is slower than over an rdflib memory
 graph (docs/oxigraph-notes.md), so the parsed sources (pyoxigraph triples) are
@@ -17,7 +19,7 @@ import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 import pyshacl
@@ -30,9 +32,9 @@ from ..errors import ConfigError, InputError
 from ..catalogue import locate
 from ..namespaces import qname
 from ..sources import ParsedSource, collect_sources, display_path, parse_file
-from . import batch
+from . import batch, native
 from .portable import from_ox, prefixes_of, to_ox
-from .report import Report
+from .report import LABEL_PROPERTIES, Report
 
 _XSD_STRING = str(XSD.string)
 _SHAPE_TYPES = {str(SH.NodeShape), str(SH.PropertyShape)}
@@ -145,10 +147,16 @@ def add_triples(graph: Graph, triples: Iterable) -> Graph:
 
 
 def is_shapes_source(source: ParsedSource) -> bool:
-    """A file that declares SHACL shapes belongs to the shapes graph, not to the data."""
+    """A file that declares SHACL shapes belongs to the shapes graph, not to the data.
+
+    Without the text ``shacl`` (and without ``\\u`` escapes, which could spell it) a file cannot name the
+    SHACL namespace: then it is not read at all. Otherwise its triples are read once, not kept."""
+    raw = source.data
+    if not source.is_parsed and b"shacl" not in raw and b"\\u" not in raw and b"\\U" not in raw:
+        return False
     rdf_type = str(RDF.type)
     return any(t.predicate.value == rdf_type and isinstance(t.object, ox.NamedNode)
-               and t.object.value in _SHAPE_TYPES for t in source.triples)
+               and t.object.value in _SHAPE_TYPES for t in source.stream())
 
 
 def _parse_dir(folder: Path | None, skip: set[str]) -> list[ParsedSource]:
@@ -174,14 +182,9 @@ def source_index(sources: Iterable[ParsedSource]) -> dict:
     return {**named, **typed}
 
 
-def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path | None = None,
-                 ontology_dir: Path | None = None) -> tuple[Graph, Graph, dict]:
-    """(data graph, shapes graph, subject -> source file) for the parsed sources.
-
-    Files declaring shapes form the shapes graph (the catalogue's ``shapes_dir`` when
-    none is given); everything else is data. The catalogue's ontology (``ontology_dir``)
-    is mixed into the data unless its files are among the sources already. Without the
-    folders, those of the current catalogue (:func:`ketengraaf.catalogue.locate`)."""
+def split_sources(parsed: list[ParsedSource], *, shapes_dir: Path | None = None,
+                  ontology_dir: Path | None = None) -> tuple[list, list, list]:
+    """(data, ontology, shapes) sources, as :func:`build_graphs` describes."""
     if shapes_dir is None or ontology_dir is None:
         here = locate()
         shapes_dir = here.shapes_dir if shapes_dir is None else shapes_dir
@@ -195,7 +198,18 @@ def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path | None = None,
         if not shapes:
             raise InputError(f"no SHACL shapes found in the sources nor in {shapes_dir}")
     given = {p.info.path for p in parsed}
-    ontology = _parse_dir(ontology_dir, given)
+    return data, _parse_dir(ontology_dir, given), shapes
+
+
+def build_graphs(parsed: list[ParsedSource], *, shapes_dir: Path | None = None,
+                 ontology_dir: Path | None = None) -> tuple[Graph, Graph, dict]:
+    """(data graph, shapes graph, subject -> source file) for the parsed sources.
+
+    Files declaring shapes form the shapes graph (the catalogue's ``shapes_dir`` when
+    none is given); everything else is data. The catalogue's ontology (``ontology_dir``)
+    is mixed into the data unless its files are among the sources already. Without the
+    folders, those of the current catalogue (:func:`ketengraaf.catalogue.locate`)."""
+    data, ontology, shapes = split_sources(parsed, shapes_dir=shapes_dir, ontology_dir=ontology_dir)
     data_graph, shapes_graph = DataGraph(), Graph()
     for src in data + ontology:
         add_triples(data_graph, src.triples)
@@ -405,10 +419,37 @@ def _filled(message: str, values: dict) -> str:
     return _TEMPLATE_VAR.sub(term, message)
 
 
-def validate_sources(parsed: list[ParsedSource], **dirs) -> Report:
-    """Validate parsed sources (data, maybe ontology and shapes) as :func:`build_graphs` splits them."""
-    data_graph, shapes_graph, sources = build_graphs(parsed, **dirs)
-    return validate_graph(data_graph, shapes_graph, sources=sources)
+def validate_sources(parsed: list[ParsedSource], *, shapes_dir: Path | None = None,
+                     ontology_dir: Path | None = None) -> Report:
+    """Validate parsed sources (data, maybe ontology and shapes) as :func:`build_graphs` splits them:
+    on Oxigraph (:mod:`.native`) when it implements the shapes, else with pySHACL."""
+    started = time.perf_counter()
+    data, ontology, shapes = split_sources(parsed, shapes_dir=shapes_dir, ontology_dir=ontology_dir)
+    graph = Graph()
+    for src in shapes:
+        add_triples(graph, src.triples)
+    try:
+        the_plan = native.plan(graph)
+    except native.Unsupported:
+        data_graph, shapes_graph, sources = build_graphs(parsed, shapes_dir=shapes_dir, ontology_dir=ontology_dir)
+        return validate_graph(data_graph, shapes_graph, sources=sources)
+    store, graphs = native.store_of_sources(data + ontology)
+    names = [src.info.path for src in data]
+    return validate_data(native.Data(store, union=True), the_plan, started=started,
+                         sources=lambda nodes: native.source_index(store, graphs[:len(data)], names, nodes))
+
+
+def validate_data(data: native.Data, the_plan: native.Plan, *, started: float,
+                  sources: Callable[[set], dict] | dict | None = None) -> Report:
+    """The report of the data in ``data`` against the shapes of ``the_plan`` (:mod:`.native`): the same
+    report graph as :func:`validate_graph` makes with pySHACL, the same results, messages, labels, sources.
+    ``sources``: subject -> source file, or a function giving that for the focus nodes of the results."""
+    report_graph = native.validate(data, the_plan)
+    focus = set(report_graph.objects(None, SH.focusNode))
+    index = sources(focus) if callable(sources) else (sources or {})
+    labels = native.labels_graph(data, focus, LABEL_PROPERTIES)
+    _language_tagged_messages(report_graph, the_plan.shapes_graph)
+    return Report.from_graph(report_graph, data_graph=labels, sources=index, took=time.perf_counter() - started)
 
 
 def shapes_graph(shapes_dir: Path | None = None) -> Graph:

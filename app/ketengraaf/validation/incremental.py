@@ -73,7 +73,8 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import Node
 
 from ..namespaces import GRAPH
-from .engine import DataGraph, drop_results, to_rdflib, validate_graph
+from . import native
+from .engine import DataGraph, drop_results, to_rdflib, validate_data, validate_graph
 from .portable import path_sparql, prefixes_of, to_ox
 from .report import LABEL_PROPERTIES, Report
 
@@ -809,8 +810,18 @@ def validate_focus(store: ox.Store, shapes: Graph, focus_nodes: Iterable[Node], 
 
 
 def validate_store(store: ox.Store, shapes: Graph, *, sources: dict | None = None, batched: bool = False) -> Report:
-    """The full validation of a store organised like a generation (its data: :func:`data_graphs`);
-    ``batched``: see ``engine.validate_graph``."""
+    """The full validation of a store organised like a generation (its data: :func:`data_graphs`): on
+    Oxigraph (``engine.validate_data``) when it implements the shapes, else with pySHACL (``batched``:
+    see ``engine.validate_graph``)."""
+    started = time.perf_counter()
+    if not batched:
+        try:
+            the_plan = native.plan(shapes)
+        except native.Unsupported:
+            pass
+        else:
+            copy = native.store_of_graphs(store, data_graphs(store))
+            return validate_data(native.Data(copy), the_plan, started=started, sources=sources)
     graph = DataGraph()
     reader = _Reader(store)
     for s, p, o in reader.triples():
