@@ -111,6 +111,7 @@ def test_redirects_never_go_to_the_requests_host(web):
     assert resp.status_code == 301 and resp.headers["Location"].startswith("/def/Keten?format=ttl")
 
 
+@pytest.mark.alone
 def test_a_404_costs_a_lookup_not_a_scan(tmp_path):
     """Before: each 404 ran difflib over every /id/ IRI of the store (at 1.5M triples 3-6 s of CPU; here,
     at 100k triples, some hundreds of ms). Now the suggestions come from keys built once per generation."""
