@@ -7,8 +7,8 @@ tests on one worker; it does not pause the others. So every test holds a lock sh
 run: a shared lock from its setup to its teardown, and an ``alone`` test an exclusive one while it is
 called (its fixtures are set up beside other tests; then it waits for the test running on the other worker
 to end, and no other test starts until it is done). A second lock, the turnstile, is taken before either,
-so that the other worker's stream of tests cannot starve a waiting ``alone`` test. Without xdist (``-n 0``,
-``-p no:xdist``) nothing is locked.
+so that the other worker's stream of tests cannot starve a waiting ``alone`` test. Under xdist the alone
+tests are collected last. Without xdist (``-n 0``, ``-p no:xdist``) nothing is locked or moved.
 """
 from __future__ import annotations
 
@@ -27,6 +27,14 @@ def _take(turnstile, running, mode: int) -> None:
         fcntl.flock(running, mode)
     finally:
         fcntl.flock(turnstile, fcntl.LOCK_UN)
+
+
+def pytest_collection_modifyitems(config, items):
+    """In an xdist worker, the alone tests go last (in their order): each waits for the test running on the
+    other worker to end, so one after the other they wait once (the other worker is done or runs alone tests
+    too) instead of once each, beside whatever long test happens to run. Every worker collects the same."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: item.get_closest_marker("alone") is not None)      # stable
 
 
 @pytest.hookimpl(wrapper=True)
