@@ -22,6 +22,8 @@ from ketengraaf import create_app
 from ketengraaf.settings import Settings
 from paths import ROOT, SHARED
 
+pytest_plugins = ["xdist_alone"]          # the tests marked alone run while no other test runs (xdist workers)
+
 _skip_without_shared = pytest.mark.skipif(not SHARED.is_dir(),
                                           reason=f"reference data {SHARED} is not present (CI has it)")
 

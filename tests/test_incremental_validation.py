@@ -396,6 +396,7 @@ def test_random_edits_of_a_generated_catalogue(shapes, tmp_path):
     assert stats["everything"] < stats["writes"] // 4
 
 
+@pytest.mark.alone
 def test_one_edit_is_validated_quickly_on_a_generated_catalogue(shapes, tmp_path):
     """Not a benchmark (bench/bench_validate.py): the incremental path is much faster than a full run."""
     gen = _load_generator()

@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
 from ketengraaf.loading import load
 from paths import ROOT
 
@@ -31,6 +33,8 @@ TRIPLES = 60_000
 RELOADS = 4
 P99_LIMIT_MS = 1000.0
 ID = "https://w3id.org/ketengraaf/id/"
+
+pytestmark = pytest.mark.alone            # the p99 is of this server alone, not of another test beside it
 
 
 def _generator():

@@ -96,6 +96,7 @@ def test_with_the_limits_relaxed_the_slow_families_time_out_and_never_crash(tmp_
         close(a)
 
 
+@pytest.mark.alone
 def test_a_normal_query_is_answered_during_a_flood_of_crash_queries(tmp_path):
     """Four clients send crash-size queries for 8 s on loopback; a fifth, normal client keeps being
     answered, and no worker dies. On the old code each flood query killed a worker, the pool spent its

@@ -40,6 +40,7 @@ def server(tmp_path_factory):
     close(app)
 
 
+@pytest.mark.alone
 def test_slow_query_is_stopped_while_others_are_answered(server):
     app, base = server
     get(base, SIMPLE)                                   # both workers are up

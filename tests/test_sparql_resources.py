@@ -52,6 +52,7 @@ def flood_server(tmp_path_factory):
     app.extensions["ketengraaf.sparql"].close()
 
 
+@pytest.mark.alone
 def test_a_flood_of_slow_queries_leaves_pages_and_healthz_fast(flood_server):
     """Before: 20 slow queries took all 8 waitress threads (issue 9: /healthz 19.5 s, the home page 22.7 s;
     here, with a 4 s time limit, the first /healthz during the flood took 7.3 s and failed the bound).
@@ -118,6 +119,7 @@ def test_construct_flood_keeps_the_cache_within_its_bytes(tmp_path):
         client.application.extensions["ketengraaf.sparql"].close()
 
 
+@pytest.mark.alone
 def test_a_query_past_the_memory_cap_is_a_503_and_the_worker_is_replaced(tmp_path):
     """Before: workers had no memory cap (and no setting query_memory_mb): the CONCAT doubling grew one
     worker to 1 GB within the time limit. Now: 503 saying so, a new worker, the next query answered."""

@@ -262,6 +262,7 @@ def _one_line(err: Exception) -> str:
     return text
 
 
+@pytest.mark.alone
 def test_no_server_at_start_is_a_clear_store_error(tmp_path):
     port = free_port()
     store = SparqlStore(Endpoint(f"http://127.0.0.1:{port}/query", timeout=2), manifest_seconds=0)
@@ -282,6 +283,7 @@ def test_an_empty_server_has_no_catalogue(tmp_path):
         server.stop()
 
 
+@pytest.mark.alone
 def test_killed_mid_request_then_restarted(tmp_path):
     """A query running when the server dies is a 503, not a crash; the next request after a restart works."""
     server = OxigraphServer(tmp_path / "db").start()
@@ -320,6 +322,7 @@ def test_a_connection_cut_mid_answer_is_unavailable():
         assert _one_line(err.value)
 
 
+@pytest.mark.alone
 def test_a_slow_server_meets_our_timeout(tmp_path):
     settings = _settings(tmp_path, query_timeout=0.5)
     with slow_server(3.0) as srv:

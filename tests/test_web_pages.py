@@ -200,6 +200,7 @@ def test_inbound_paging(web):
     assert web.get("/inbound?iri=" + ID + "keten/vth&p=x", headers=HTML).status_code == 400     # not an IRI
 
 
+@pytest.mark.alone
 def test_page_is_fast(web):
     import time
     web.get("/id/keten/vth", headers=HTML)

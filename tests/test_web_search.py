@@ -63,6 +63,7 @@ def test_html_search_page_with_facets(web):
     assert "&lt;script&gt;" not in body or "<script>alert" not in body
 
 
+@pytest.mark.alone
 def test_search_is_typeahead_fast(web):
     import time
     web.get("/api/search?q=ke")
