@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -29,6 +30,33 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
+
+def rss_now_mb(pid: int) -> float | None:
+    """Sum of VmRSS (resident now) of ``pid`` and all its descendants, in MB; None if it cannot be read. The
+    peak (VmHWM) may already be above what a write adds, after a read load."""
+    try:
+        children: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    stat = Path(f"/proc/{entry}/stat").read_text()
+                except OSError:
+                    continue
+                children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
+        total, todo = 0, [pid]
+        while todo:
+            p = todo.pop()
+            todo += children.get(p, [])
+            try:
+                for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+            except OSError:
+                continue
+        return round(total / 1024)
+    except Exception:       # a measurement aid only: never fail the run for it
+        return None
+
 
 SKOS_ALT = "http://www.w3.org/2004/02/skos/core#altLabel"
 GRAPH = "https://w3id.org/ketengraaf/graph/bench-schrijf/"
@@ -67,10 +95,14 @@ def measure(name: str, server, token: str, iris: list[str], puts: int, triples: 
         parts = dict(p.strip().split(";dur=") for p in timing.split(",") if ";dur=" in p)
         return took, float(parts.get("commit", "nan")), float(parts.get("visible", "nan"))
 
+    pid = getattr(getattr(server, "proc", None), "pid", None)
+    now = [rss_now_mb(pid) if pid else None]
     rss_before = server.peak_rss_mb()
     first = one(0)
     rss_first = server.peak_rss_mb()
+    now.append(rss_now_mb(pid) if pid else None)
     rest = [one(i) for i in range(1, puts + 1)]
+    now.append(rss_now_mb(pid) if pid else None)
 
     def med(k: int) -> float | None:
         return round(statistics.median(r[k] for r in rest), 1) if rest else None
@@ -79,7 +111,7 @@ def measure(name: str, server, token: str, iris: list[str], puts: int, triples: 
            "median_ms": med(0), "median_commit_ms": med(1), "median_visible_ms": med(2),
            "max_ms": round(max(r[0] for r in rest), 1) if rest else None, "puts": len(rest),
            "rss_before_mb": round(rss_before), "rss_first_mb": round(rss_first),
-           "rss_end_mb": round(server.peak_rss_mb())}
+           "rss_end_mb": round(server.peak_rss_mb()), "rss_now_mb": now}
     if store_server is not None:
         row["store_rss_mb"] = round(store_server.peak_rss_mb())
     return row
@@ -89,8 +121,9 @@ def table(rows: list[dict]) -> str:
     """Markdown; commit / visible: the answer's Server-Timing (the write itself; the wait until this server
     serves the new generation, which the remote backend does not do)."""
     lines = ["| triples | server (storage mode) | first PUT ms (commit + visible) | next PUTs: median ms "
-             "(commit + visible) | max ms | n | peak RSS MB: before, after first, end | store server peak RSS MB |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | --- | ---: |"]
+             "(commit + visible) | max ms | n | peak RSS MB: before, after first, end | RSS now MB: before, after "
+             "first, end | store server peak RSS MB |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | --- | --- | ---: |"]
 
     def ms(v) -> str:
         return "?" if v is None or v != v else f"{v:,.0f}"
@@ -99,7 +132,9 @@ def table(rows: list[dict]) -> str:
         lines.append(f"| {r['triples']:,} | {r['server']} ({r['storage']}) | {ms(r['first_ms'])} "
                      f"({ms(r.get('first_commit_ms'))} + {ms(r.get('first_visible_ms'))}) | {ms(r['median_ms'])} "
                      f"({ms(r.get('median_commit_ms'))} + {ms(r.get('median_visible_ms'))}) | {ms(r['max_ms'])} | "
-                     f"{r['puts']} | {r['rss_before_mb']:,}, {r['rss_first_mb']:,}, {r['rss_end_mb']:,} | {store} |")
+                     f"{r['puts']} | {r['rss_before_mb']:,}, {r['rss_first_mb']:,}, {r['rss_end_mb']:,} | "
+                     + ", ".join("?" if v is None else f"{v:,}" for v in r.get("rss_now_mb") or [None] * 3)
+                     + f" | {store} |")
     return "\n".join(lines)
 
 
