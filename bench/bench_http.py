@@ -11,6 +11,12 @@ free port, and names each server's storage mode in every row:
 - ketengraaf: ``ketengraaf load --no-validate --store DIR F`` + ``ketengraaf serve --store DIR --port P``
   (its own defaults: waitress threads, query worker processes, answer cache; the generation is
   queried in memory up to the setting ``memory_max_triples``, default 500,000, else on disk);
+- ketengraaf-remote: ketengraaf on an external store (``store_backend = sparql``): ``oxigraph serve
+  --location DIR`` (RocksDB on disk, read-write) on a free port, ``ketengraaf load --no-validate F`` into
+  it (timed) and ``ketengraaf serve`` with the same ``KETENGRAAF_SPARQL_*`` settings. The same
+  ``oxigraph serve`` is also queried directly, as oxigraph-wrapped (the server ketengraaf-remote wraps;
+  the loader copies the union of the named graphs into its default graph, so the same queries give the
+  same answers there);
 - rdflib-endpoint: ``rdflib-endpoint serve F`` (FastAPI + uvicorn over rdflib's memory store;
   needs the `uvicorn` package).
 
@@ -26,7 +32,9 @@ later cell does not hit the answers an earlier one cached. Then ketengraaf's HTM
 (/id/...) against the same lookup on the oxigraph servers, and repeats with ``If-None-Match``
 (expected: 304) beside the full lookup. Prints Markdown tables, ketengraaf's ratio to each peer
 (÷ columns) and each server's peak RSS (VmHWM of the process and its children). Servers are
-always stopped at the end.
+always stopped at the end (each by its process group). ketengraaf-remote's rows carry two more ratios:
+÷ ketengraaf (embedded) and ÷ oxigraph-wrapped. ``--writes N`` also times Graph Store PUTs on both
+ketengraaf servers after the read cells (``bench_remote_writes.py``).
 """
 from __future__ import annotations
 
@@ -61,9 +69,13 @@ JSON = {"Accept": "application/sparql-results+json"}
 HTML = {"Accept": "text/html"}
 
 
-SERVERS = ("oxigraph-mem", "oxigraph-disk", "ketengraaf", "rdflib-endpoint")
+SERVERS = ("oxigraph-mem", "oxigraph-disk", "ketengraaf", "ketengraaf-remote", "oxigraph-wrapped", "rdflib-endpoint")
 PEERS = ("oxigraph-mem", "oxigraph-disk", "rdflib-endpoint")
-SHORT = {"oxigraph-mem": "ox mem", "oxigraph-disk": "ox disk", "rdflib-endpoint": "rdflib"}
+SHORT = {"oxigraph-mem": "ox mem", "oxigraph-disk": "ox disk", "rdflib-endpoint": "rdflib",
+         "oxigraph-wrapped": "ox wrapped", "ketengraaf": "kg"}
+KETENS = ("ketengraaf", "ketengraaf-remote")     # the servers with pages
+REMOTE_PEERS = ("ketengraaf", "oxigraph-wrapped")   # what ketengraaf-remote is divided by
+WRITE_TOKEN = "bench-http-writer-0123456789"
 MEMORY_MAX_TRIPLES = 500_000            # ketengraaf's default setting memory_max_triples
 
 
@@ -96,6 +108,10 @@ def storage(name: str, triples: int) -> str:
     """Where a server keeps the data it queries."""
     if name == "ketengraaf":
         return "memory" if triples <= MEMORY_MAX_TRIPLES else "disk"
+    if name == "ketengraaf-remote":
+        return "oxigraph serve, disk"
+    if name == "oxigraph-wrapped":
+        return "disk, read-write"
     return "disk" if name == "oxigraph-disk" else "memory"
 
 
@@ -131,8 +147,13 @@ class Target:
         return f"{self.sparql_path}?query={quote(query)}", JSON
 
 
-def start_servers(names: list[str], data: Path, work: Path) -> dict[str, Target]:
+def start_servers(names: list[str], data: Path, work: Path, timings: dict | None = None,
+                  writes: bool = False) -> dict[str, Target]:
+    """Start the named servers; ``timings`` gets each ketengraaf's load time in seconds; ``writes``: set
+    write_tokens on the ketengraaf servers (``WRITE_TOKEN`` may write every graph)."""
     targets: dict[str, Target] = {}
+    timings = {} if timings is None else timings
+    extra = {"KETENGRAAF_WRITE_TOKENS": f"bench:{WRITE_TOKEN}:*"} if writes else {}
     try:
         if "oxigraph-mem" in names:
             port = free_port()
@@ -151,13 +172,40 @@ def start_servers(names: list[str], data: Path, work: Path) -> dict[str, Target]
             targets["oxigraph-disk"] = Target("oxigraph-disk", s, "/query")
         if "ketengraaf" in names:
             store = work / "ketengraaf-store"
-            env = {"KETENGRAAF_LOAD_ON_START": "false", "KETENGRAAF_STORE_DIR": str(store)}
+            env = {"KETENGRAAF_LOAD_ON_START": "false", "KETENGRAAF_STORE_DIR": str(store), **extra}
+            started = time.perf_counter()
             subprocess.run([str(BIN / "ketengraaf"), "load", "--no-validate", "--store", str(store), str(data)],
                            check=True, capture_output=True, env={**os.environ, **env}, cwd=ROOT)
+            timings["ketengraaf"] = round(time.perf_counter() - started, 1)
+            print(f"ketengraaf load: {timings['ketengraaf']} s", file=sys.stderr, flush=True)
             port = free_port()
             s = Server("ketengraaf", [str(BIN / "ketengraaf"), "serve", "--store", str(store), "--host",
                                       "127.0.0.1", "--port", str(port)], port, work, env=env, cwd=ROOT)
             targets["ketengraaf"] = Target("ketengraaf", s, "/sparql")
+        if "ketengraaf-remote" in names or "oxigraph-wrapped" in names:
+            port = free_port()
+            ox = Server("oxigraph-wrapped", [str(BIN / "oxigraph"), "serve", "--location", str(work / "ox-wrapped"),
+                                             "--bind", f"127.0.0.1:{port}"], port, work)
+            targets["oxigraph-wrapped"] = Target("oxigraph-wrapped", ox, "/query")
+            ox.wait_ready("/query?query=" + quote("ASK {}"), JSON)
+            base = f"http://127.0.0.1:{port}"
+            env = {"KETENGRAAF_STORE_BACKEND": "sparql", "KETENGRAAF_SPARQL_QUERY_URL": base + "/query",
+                   "KETENGRAAF_SPARQL_UPDATE_URL": base + "/update", "KETENGRAAF_SPARQL_GSP_URL": base + "/store",
+                   "KETENGRAAF_LOAD_ON_START": "false", "KETENGRAAF_STORE_DIR": str(work / "kg-remote-unused"),
+                   "KETENGRAAF_IMPORT_DIR": str(work / "kg-remote-imports"), **extra}
+            started = time.perf_counter()
+            done = subprocess.run([str(BIN / "ketengraaf"), "load", "--no-validate", str(data)],
+                                  capture_output=True, env={**os.environ, **env}, cwd=ROOT)
+            if done.returncode:
+                raise RuntimeError(f"ketengraaf load (remote) exited {done.returncode}: {done.stderr[-2000:]!r}")
+            timings["ketengraaf-remote"] = round(time.perf_counter() - started, 1)
+            print(f"ketengraaf-remote load into oxigraph serve: {timings['ketengraaf-remote']} s", file=sys.stderr,
+                  flush=True)
+            if "ketengraaf-remote" in names:
+                port = free_port()
+                s = Server("ketengraaf-remote", [str(BIN / "ketengraaf"), "serve", "--host", "127.0.0.1", "--port",
+                                                 str(port)], port, work, env=env, cwd=ROOT)
+                targets["ketengraaf-remote"] = Target("ketengraaf-remote", s, "/sparql")
         if "rdflib-endpoint" in names:
             port = free_port()
             s = Server("rdflib-endpoint", [str(BIN / "rdflib-endpoint"), "serve", str(data), "--host",
@@ -165,7 +213,8 @@ def start_servers(names: list[str], data: Path, work: Path) -> dict[str, Target]
             targets["rdflib-endpoint"] = Target("rdflib-endpoint", s, "/")   # rdflib-endpoint 0.6 serves at /
         for t in targets.values():
             path, headers = t.q("ASK { ?s ?p ?o }")
-            took = t.server.wait_ready(path, headers)
+            took = t.server.wait_ready(path, headers, timeout=1800)
+            timings[f"{t.name} ready"] = round(took, 1)
             print(f"{t.name} ready on 127.0.0.1:{t.server.port} after {took:.1f} s", file=sys.stderr)
     except BaseException:
         for t in targets.values():
@@ -208,10 +257,15 @@ def cells(iris: list[str], words: list[str]):
     ]
 
 
+FIRST_PAGE: dict[str, float] = {}      # server name -> seconds its first (cold) page took
+
+
 def html_path_for(target: Target, iri: str) -> str:
     """The local path of ketengraaf's HTML page for ``iri`` (following one redirect if /id/ answers 303)."""
     path = "/id/" + iri[len(ID):]
-    status, headers, _ = get("127.0.0.1", target.server.port, path, HTML, timeout=300)   # a cold first page
+    started = time.perf_counter()
+    status, headers, _ = get("127.0.0.1", target.server.port, path, HTML, timeout=1800)   # a cold first page
+    FIRST_PAGE.setdefault(target.name, round(time.perf_counter() - started, 2))
     if status in (301, 302, 303, 307, 308) and headers.get("location"):
         loc = headers["location"].split("://", 1)[-1]
         loc = loc[loc.index("/"):] if "://" in headers["location"] else headers["location"]
@@ -226,10 +280,10 @@ def run(args) -> dict:
     generate.generate(args.triples, data, seed=args.seed)      # always anew: fast, and never stale
     iris, words = resources(data, args.seed)
     out: dict = {"triples": args.triples, "storage": {n: storage(n, args.triples) for n in args.servers},
-                 "sparql": [], "html": [], "rss_mb": {}, "notes": []}
+                 "sparql": [], "html": [], "rss_mb": {}, "notes": [], "timings_s": {}}
     targets = {}
     try:
-        targets = start_servers(args.servers, data, work)
+        targets = start_servers(args.servers, data, work, out["timings_s"], writes=bool(args.writes))
         cell_no = 0
         for qname, mode, maker in cells(iris, words):
             for conc in (1, 4):
@@ -244,11 +298,19 @@ def run(args) -> dict:
                     print(f"{qname:>14} {mode:>6} c={conc} {name:>16}: {r.rps:8.1f} req/s p50 {r.p50:7.2f} ms "
                           f"p95 {r.p95:7.2f} ms {dict(r.statuses)}", file=sys.stderr, flush=True)
                 out["sparql"].append(row)
-        if "ketengraaf" in targets:
+        if any(k in targets for k in KETENS):
             out["html"] = html_rows(targets, iris, args)
-            out["not_modified"] = not_modified(targets["ketengraaf"], iris, args)
+            out["first_page_s"] = dict(FIRST_PAGE)
+            out["not_modified"] = {k: not_modified(targets[k], iris, args) for k in KETENS if k in targets}
         for name, t in targets.items():
             out["rss_mb"][name] = round(t.server.peak_rss_mb(), 1)
+        if args.writes:
+            import bench_remote_writes
+            wrapped = targets.get("oxigraph-wrapped")
+            out["writes"] = [bench_remote_writes.measure(
+                name, targets[name].server, WRITE_TOKEN, iris, args.writes, out["triples"],
+                storage(name, args.triples), wrapped.server if name == "ketengraaf-remote" and wrapped else None)
+                for name in KETENS if name in targets]
     finally:
         for t in targets.values():
             t.server.stop()
@@ -263,20 +325,20 @@ def run(args) -> dict:
 def html_rows(targets: dict[str, Target], iris: list[str], args) -> list[dict]:
     """Pages from the far end of the IRI list, so the SPARQL cells did not touch them; varied: page i is
     the same in both cells (ketengraaf keeps no page answers, so nothing is cached between them)."""
-    kg = targets["ketengraaf"]
-    pattern = html_path_for(kg, iris[-1])
+    kgs = {k: targets[k] for k in KETENS if k in targets}
+    patterns = {k: html_path_for(t, iris[-1]) for k, t in kgs.items()}
     rows = []
     for conc in (1, 4):
         for mode, pick in (("repeat", lambda i: iris[-1]),
                            ("varied", lambda i: iris[-2 - i % (len(iris) - 2)])):
-            row = {"mode": mode, "concurrency": conc, "page": pattern}
-
-            def page(i, pick=pick):
-                return pattern.replace("{}", quote(pick(i)[len(ID):], safe="/")), HTML
-            drive("127.0.0.1", kg.server.port, page, requests=10, concurrency=1, time_cap=args.time_cap)
-            row["ketengraaf"] = drive("127.0.0.1", kg.server.port, page, requests=args.requests,
-                                      concurrency=conc, time_cap=args.time_cap).as_dict()
-            for peer in ("oxigraph-mem", "oxigraph-disk"):
+            row = {"mode": mode, "concurrency": conc, "page": next(iter(patterns.values()))}
+            for k, kg in kgs.items():
+                def page(i, pick=pick, pattern=patterns[k]):
+                    return pattern.replace("{}", quote(pick(i)[len(ID):], safe="/")), HTML
+                drive("127.0.0.1", kg.server.port, page, requests=10, concurrency=1, time_cap=args.time_cap)
+                row[k] = drive("127.0.0.1", kg.server.port, page, requests=args.requests,
+                               concurrency=conc, time_cap=args.time_cap).as_dict()
+            for peer in ("oxigraph-mem", "oxigraph-disk", "oxigraph-wrapped"):
                 if peer in targets:
                     ox = targets[peer]
 
@@ -284,7 +346,8 @@ def html_rows(targets: dict[str, Target], iris: list[str], args) -> list[dict]:
                         return ox.q(lookup_query(pick(i)))
                     row[peer] = drive("127.0.0.1", ox.server.port, fetch, requests=args.requests,
                                       concurrency=conc, time_cap=args.time_cap).as_dict()
-            print(f"HTML {mode} c={conc}: {row['ketengraaf']}", file=sys.stderr, flush=True)
+            print(f"HTML {mode} c={conc}: " + ", ".join(f"{k} {row[k]['rps']:.1f}/s p50 {row[k]['p50_ms']:.1f}"
+                                                         for k in kgs), file=sys.stderr, flush=True)
             rows.append(row)
     return rows
 
@@ -332,6 +395,17 @@ def ratio(a: dict | None, b: dict | None) -> str:
     return f"{a['rps'] / b['rps']:.2f}"
 
 
+def ratio_columns(servers: list[str]) -> list[tuple[str, str, str]]:
+    """(header, numerator, denominator) of the ÷ columns: ketengraaf over each peer, and ketengraaf-remote
+    over ketengraaf (embedded) and over the oxigraph serve it wraps."""
+    cols = []
+    if "ketengraaf" in servers:
+        cols += [(f"kg ÷ {SHORT[p]}", "ketengraaf", p) for p in PEERS if p in servers]
+    if "ketengraaf-remote" in servers:
+        cols += [(f"remote ÷ {SHORT[p]}", "ketengraaf-remote", p) for p in REMOTE_PEERS if p in servers]
+    return cols
+
+
 def report(out: dict, servers: list[str]) -> str:
     from importlib.metadata import version
     vers = ", ".join(f"{n} {version(n)}" for n in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint",
@@ -342,31 +416,39 @@ def report(out: dict, servers: list[str]) -> str:
              f"{out['triples']:,} triples; loopback; req/s counts 2xx/304 answers only "
              "(* = some requests failed or the time cap cut the cell). Storage: "
              + ", ".join(f"{n} in {mode[n]}" for n in servers) + ".", ""]
-    peers = [p for p in PEERS if p in servers and "ketengraaf" in servers]
+    if out.get("timings_s"):
+        lines += ["Seconds: " + ", ".join(f"{k} {v}" for k, v in out["timings_s"].items())
+                  + ("; first (cold) page: " + ", ".join(f"{k} {v}" for k, v in out["first_page_s"].items())
+                     if out.get("first_page_s") else "") + ".", ""]
+    cols = ratio_columns(servers)
     head = "| query | mode | c | " + " | ".join(f"{s} ({mode[s]}) req/s | p50 ms | p95 ms" for s in servers)
-    head += "".join(f" | kg ÷ {SHORT[p]}" for p in peers) + " |"
-    lines += [head, "|" + " --- |" * (3 + 3 * len(servers) + len(peers))]
+    head += "".join(f" | {h}" for h, _, _ in cols) + " |"
+    lines += [head, "|" + " --- |" * (3 + 3 * len(servers) + len(cols))]
     for row in out["sparql"]:
         m = row["mode"] + (" (kg: cached)" if row["mode"] == "repeat" else "")
         lines.append(f"| {row['query']} | {m} | {row['concurrency']} | "
                      + " | ".join(cell(row.get(s)) for s in servers) + " |"
-                     + "".join(f" {ratio(row.get('ketengraaf'), row.get(p))} |" for p in peers))
+                     + "".join(f" {ratio(row.get(a), row.get(b))} |" for _, a, b in cols))
     if out["html"]:
-        oxs = [p for p in ("oxigraph-mem", "oxigraph-disk") if p in servers]
-        lines += ["", f"ketengraaf ({mode.get('ketengraaf')}) HTML resource page (`{out['html'][0]['page']}`) "
-                      "against the same resource's raw lookup on oxigraph:", "",
-                  f"| mode | c | ketengraaf ({mode.get('ketengraaf')}) pages/s | p50 ms | p95 ms | "
+        kgs = [k for k in KETENS if k in servers]
+        oxs = [p for p in ("oxigraph-mem", "oxigraph-disk", "oxigraph-wrapped") if p in servers]
+        hcols = [(f"kg page ÷ {SHORT[b]} lookup", "ketengraaf", b) for b in oxs if "ketengraaf" in kgs]
+        if "ketengraaf-remote" in kgs:
+            hcols += [(f"remote page ÷ {SHORT[b]}" + (" page" if b == "ketengraaf" else " lookup"),
+                       "ketengraaf-remote", b) for b in REMOTE_PEERS if b in servers]
+        lines += ["", "HTML resource page (`" + out["html"][0]["page"] + "`) against the same resource's raw "
+                  "lookup on oxigraph:", "",
+                  "| mode | c | " + " | ".join(f"{k} ({mode[k]}) pages/s | p50 ms | p95 ms" for k in kgs) + " | "
                   + " | ".join(f"{p} ({mode[p]}) lookup req/s | p50 ms | p95 ms" for p in oxs)
-                  + "".join(f" | kg page ÷ {SHORT[p]} lookup" for p in oxs) + " |",
-                  "|" + " --- |" * (5 + 3 * len(oxs) + len(oxs))]
+                  + "".join(f" | {h}" for h, _, _ in hcols) + " |",
+                  "|" + " --- |" * (2 + 3 * len(kgs) + 3 * len(oxs) + len(hcols))]
         for row in out["html"]:
             m = row["mode"] + (" (cached)" if row["mode"] == "repeat" else "")
-            lines.append(f"| {m} | {row['concurrency']} | {cell(row.get('ketengraaf'))} | "
+            lines.append(f"| {m} | {row['concurrency']} | " + " | ".join(cell(row.get(k)) for k in kgs) + " | "
                          + " | ".join(cell(row.get(p)) for p in oxs) + " |"
-                         + "".join(f" {ratio(row.get('ketengraaf'), row.get(p))} |" for p in oxs))
-    nm = out.get("not_modified") or {}
-    if nm:
-        lines += ["", f"Conditional repeats (`If-None-Match`) on ketengraaf ({mode.get('ketengraaf')}), "
+                         + "".join(f" {ratio(row.get(a), row.get(b))} |" for _, a, b in hcols))
+    for k, nm in (out.get("not_modified") or {}).items():
+        lines += ["", f"Conditional repeats (`If-None-Match`) on {k} ({mode.get(k)}), "
                       "beside its full single-resource lookup:", "",
                   "| request | answers | req/s | p50 ms | p95 ms | ÷ full lookup (same c) |",
                   "| --- | --- | --- | --- | --- | --- |"]
@@ -378,8 +460,12 @@ def report(out: dict, servers: list[str]) -> str:
             full = nm.get(f"full lookup (varied, uncached), c={conc}")
             lines.append(f"| {what} | {r['statuses']} | {cell(r)} | "
                          f"{ratio(r, full) if full is not r else ''} |")
-    lines += ["", "Peak RSS (VmHWM, the server process plus its children, summed): "
+    lines += ["", "Peak RSS (VmHWM, the server process plus its children, summed; ketengraaf-remote without "
+              "the oxigraph serve it wraps, which is oxigraph-wrapped): "
               + ", ".join(f"{n} ({mode.get(n, '?')}) {mb:,.0f} MB" for n, mb in out["rss_mb"].items())]
+    if out.get("writes"):
+        import bench_remote_writes
+        lines += ["", bench_remote_writes.table(out["writes"])]
     return "\n".join(lines)
 
 
@@ -393,17 +479,22 @@ def main(argv=None) -> int:
                     help="comma-separated; oxigraph means both oxigraph-mem and oxigraph-disk")
     ap.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "ketengraaf-bench")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
+    ap.add_argument("--writes", type=int, default=0,
+                    help="after the reads, this many small Graph Store PUTs on each ketengraaf server (0: none)")
     args = ap.parse_args(argv)
     names = [n for s in args.servers.split(",") if s for n in
              (("oxigraph-mem", "oxigraph-disk") if s == "oxigraph" else (s,))]
     unknown = set(names) - set(SERVERS)
     if unknown:
         ap.error(f"--servers: unknown {', '.join(sorted(unknown))}")
+    if "ketengraaf-remote" in names:
+        names.append("oxigraph-wrapped")          # the server it wraps, queried directly: its floor
     args.servers = [s for s in SERVERS if s in names]
     if args.requests <= 0 or args.time_cap <= 0:
         ap.error("--requests and --time-cap must be positive")
-    missing = sorted({s.split("-")[0] if s.startswith("oxigraph") else s for s in args.servers
-                      if not (BIN / (s.split("-")[0] if s.startswith("oxigraph") else s)).exists()})
+    missing = sorted({s.split("-")[0] for s in args.servers if not (BIN / s.split("-")[0]).exists()
+                      and s.split("-")[0] in ("oxigraph", "ketengraaf")} | {
+        s for s in args.servers if s == "rdflib-endpoint" and not (BIN / s).exists()})
     if missing:
         ap.error(f"not installed beside {sys.executable}: {', '.join(missing)} "
                  "(pip install -e '.[bench]' installs oxigraph, rdflib-endpoint and uvicorn)")
