@@ -165,8 +165,8 @@ SETTINGS: tuple[Setting, ...] = (
             "a query may hold before it is refused.", int),
     Setting("store_backend", "embedded",
             "Where the catalogue is stored: `embedded` (an Oxigraph store in `store_dir`) or `sparql` (an existing "
-            "SPARQL 1.1 server: the `sparql_*` settings; see docs/operations.md). `sparql` is not wired into "
-            "`serve` and `load` yet: they refuse it with a message.", _choice("embedded", "sparql")),
+            "SPARQL 1.1 server: the `sparql_*` settings; see docs/operations.md). Every command, page and write works "
+            "on both.", _choice("embedded", "sparql")),
     Setting("sparql_query_url", "",
             "Query endpoint of the SPARQL server (store_backend `sparql`), e.g. http://localhost:7878/query.",
             _url),

@@ -400,15 +400,16 @@ class SparqlStore(Store):
 
     # -- talking to the server -------------------------------------------------------------------
     def _ask(self, sparql: str, *, accept: str = f"{RESULTS_JSON}, {NTRIPLES};q=0.9",
-             params: Iterable[tuple[str, str]] = ()) -> Answer:
+             params: Iterable[tuple[str, str]] = (), timeout: float | None = None) -> Answer:
         e = self.endpoint
-        sw = e.wrapper(e.query_url, e.timeout)
+        timeout = e.timeout if timeout is None else timeout
+        sw = e.wrapper(e.query_url, timeout)
         sw.setQuery(sparql)
         sw.queryType = "SELECT"                     # never taken for an update, whatever the text says
         for name, value in params:
             sw.addParameter(name, value)
         sw.addCustomHttpHeader("Accept", accept)
-        return call(e, sw, e.query_url, e.timeout)
+        return call(e, sw, e.query_url, timeout)
 
     def update(self, sparql: str, timeout: float | None = None) -> None:
         """Run one SPARQL Update request (the loader's); ``timeout`` instead of ``sparql_timeout``."""
@@ -561,8 +562,10 @@ class SparqlStore(Store):
 
     # -- what a load reads ------------------------------------------------------------------------
     def graph_ntriples(self, graph: str) -> bytes:
-        """One named graph as N-Triples (blank nodes back from their skolem IRIs)."""
-        answer = self._ask(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", accept=NTRIPLES)
+        """One named graph as N-Triples (blank nodes back from their skolem IRIs). A whole graph of a large
+        catalogue takes the server a while: bounded by the loader's limit (one hour), not ``sparql_timeout``."""
+        answer = self._ask(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}", accept=NTRIPLES,
+                           timeout=max(self.endpoint.timeout, SWAP_TIMEOUT))
         triples = [ox.Triple(unskolem(q.subject), q.predicate, unskolem(q.object))
                    for q in ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES)]
         return cast(bytes, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
