@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -31,29 +30,14 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from loadgen import tree_status_mb  # noqa: E402  (bench/ is not a package)
+
+
 def rss_now_mb(pid: int) -> float | None:
     """Sum of VmRSS (resident now) of ``pid`` and all its descendants, in MB; None if it cannot be read. The
     peak (VmHWM) may already be above what a write adds, after a read load."""
     try:
-        children: dict[int, list[int]] = {}
-        for entry in os.listdir("/proc"):
-            if entry.isdigit():
-                try:
-                    stat = Path(f"/proc/{entry}/stat").read_text()
-                except OSError:
-                    continue
-                children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry))
-        total, todo = 0, [pid]
-        while todo:
-            p = todo.pop()
-            todo += children.get(p, [])
-            try:
-                for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-            except OSError:
-                continue
-        return round(total / 1024)
+        return round(tree_status_mb(pid, "VmRSS"))
     except Exception:       # a measurement aid only: never fail the run for it
         return None
 

@@ -138,6 +138,12 @@ def get(host: str, port: int, path: str, headers: dict | None = None, timeout: f
 
 def peak_rss_mb(pid: int) -> float:
     """Sum of VmHWM (peak resident set) of ``pid`` and all its descendants, in MB."""
+    return tree_status_mb(pid, "VmHWM")
+
+
+def tree_status_mb(pid: int, field: str) -> float:
+    """Sum of a /proc status field in kB (``VmHWM``: peak resident set, ``VmRSS``: resident now) over ``pid``
+    and all its descendants, in MB."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -154,7 +160,7 @@ def peak_rss_mb(pid: int) -> float:
         todo += children.get(p, [])
         try:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
+                if line.startswith(field + ":"):
                     total += int(line.split()[1])
         except OSError:
             pass
