@@ -118,6 +118,7 @@ def app_on(store_dir: Path, fillers: list, backend: str = "embedded", server=Non
     generation replaces."""
     from ketengraaf import create_app
     from ketengraaf.settings import Settings
+    store_dir = Path(store_dir)
     if backend == "sparql":
         from conftest import make_settings, sparql_settings
         from ketengraaf.store.sparql import SparqlStore, publish_generation
