@@ -110,6 +110,21 @@ def client(app):
     return app.test_client()
 
 
+@pytest.fixture(scope="session")
+def embedded_app(catalogue_dir):
+    """The shipped catalogue on the embedded store only: for the Chromium crawl and the accessibility
+    checks, which check the web layer (the same on both backends) and cost minutes per backend; every page
+    on the external store is reached by the backend-parametrised crawl in test_web_prefix.py."""
+    return make_app(catalogue_dir, load_on_start=False)
+
+
+@pytest.fixture(scope="session")
+def embedded_live_server(embedded_app):
+    srv = LiveServer(embedded_app)
+    yield srv
+    srv.stop()
+
+
 class LiveServer:
     def __init__(self, app, host="127.0.0.1"):
         import waitress

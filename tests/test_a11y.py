@@ -86,7 +86,7 @@ def _check(page) -> tuple[list, int]:
 
 
 @pytest.fixture(scope="module")
-def pages(live_server, catalogue_dir, tmp_path_factory):
+def pages(embedded_live_server, catalogue_dir, tmp_path_factory):
     """name -> (served HTML file, axe violations, px it scrolls sideways at 390 px), each page loaded
     once in Chromium."""
     _tools()
@@ -109,7 +109,7 @@ def pages(live_server, catalogue_dir, tmp_path_factory):
         ctx = browser.new_context(locale="nl-NL", bypass_csp=True)
         page = ctx.new_page()
         for name, path in ALL.items():
-            base = (written if name in WRITTEN else live_server).url
+            base = (written if name in WRITTEN else embedded_live_server).url
             url = base + path.format(change=change)
             html = out_dir / f"{name}.html"
             page.goto(url)

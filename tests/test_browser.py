@@ -179,7 +179,8 @@ def test_crawl_fixture_catalogue_has_no_broken_links(browser, fixture_server):
     assert not errors, errors[:10]
 
 
-def test_crawl_shipped_catalogue_and_screenshots(browser, live_server):
+def test_crawl_shipped_catalogue_and_screenshots(browser, embedded_live_server):
+    live_server = embedded_live_server
     visited, broken, errors = _crawl(browser, live_server.url)
     assert visited > 20
     assert not broken, broken[:10]
