@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryError, ResultTooLarge, ServerBusy, StoreBadAnswer
 from ..store import Generation
-from ..store.sparql import GENID, Endpoint, SparqlStore, call, count_rows, unskolem_answer
+from ..store.sparql import Endpoint, SparqlStore, call, count_rows, unskolem_answer, widened_test
 from .cache import AnswerCache
 from .formats import Format
 from .pool_state import admitted_threads
@@ -48,8 +48,6 @@ def blank_tests(query: str) -> str:
     read(query, tokens=tokens)
     if not any(kind == "word" and text.upper() in _TERM_TESTS for kind, text, _ in tokens):
         return query
-    genid = f'"{GENID}"'
-
     def close_of(i: int) -> int:
         """Index of the ``)`` that closes the ``(`` at token ``i``."""
         depth = 0
@@ -72,10 +70,7 @@ def blank_tests(query: str) -> str:
                 j = close_of(i + 1)
                 arg = rewrite(i + 2, j, tokens[i + 1][2] + 1, tokens[j][2])
                 out.append(query[at:pos])
-                if text.upper() == "ISBLANK":
-                    out.append(f"(isBlank({arg}) || (isIRI({arg}) && STRSTARTS(STR({arg}), {genid})))")
-                else:
-                    out.append(f"(isIRI({arg}) && !STRSTARTS(STR({arg}), {genid}))")
+                out.append(widened_test(text, arg))
                 at, i = tokens[j][2] + 1, j + 1
                 continue
             i += 1

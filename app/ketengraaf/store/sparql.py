@@ -129,18 +129,21 @@ class Answer:
 _TERM_TEST = re.compile(r"\b(isIRI|isURI|isBlank)\(\s*(\?\w+)\s*\)", re.IGNORECASE)
 
 
-def own_query(sparql: str) -> str:
-    """One of ketengraaf's own queries, made to see blank nodes as the embedded store does: on the server
-    they are skolem IRIs, so ``isIRI(?x)`` / ``isURI(?x)`` leave those out and ``isBlank(?x)`` takes them
-    in (the form with a variable, the one ketengraaf's queries use; user queries are not rewritten)."""
+def widened_test(name: str, arg: str) -> str:
+    """The SPARQL term test ``name(arg)`` (isIRI, isURI, isBlank) seeing a skolem IRI as the blank node it
+    stands for: the one rewrite for ketengraaf's own queries (:func:`own_query`) and its users'
+    (``sparql.remote.blank_tests``)."""
     genid = ox.Literal(GENID)
+    if name.lower() == "isblank":
+        return f"(isBlank({arg}) || (isIRI({arg}) && STRSTARTS(STR({arg}), {genid})))"
+    return f"(isIRI({arg}) && !STRSTARTS(STR({arg}), {genid}))"
 
-    def test(m: re.Match) -> str:
-        fn, var = m.group(1).lower(), m.group(2)
-        if fn == "isblank":
-            return f"(isBlank({var}) || (isIRI({var}) && STRSTARTS(STR({var}), {genid})))"
-        return f"({m.group(1)}({var}) && !STRSTARTS(STR({var}), {genid}))"
-    return _TERM_TEST.sub(test, sparql)
+
+def own_query(sparql: str) -> str:
+    """One of ketengraaf's own queries, made to see blank nodes as the embedded store does (the form with a
+    variable, the only one ketengraaf's queries use; users' queries are read token by token instead:
+    ``sparql.remote.blank_tests``)."""
+    return _TERM_TEST.sub(lambda m: widened_test(m.group(1), m.group(2)), sparql)
 
 
 def _first_line(data: bytes | str, most: int = 300) -> str:
