@@ -128,7 +128,7 @@ def embedded_live_server(embedded_app):
 class LiveServer:
     def __init__(self, app, host="127.0.0.1"):
         import waitress
-        self.server = waitress.create_server(app, host=host, port=0, threads=8,
+        self.server = waitress.create_server(app, host=host, port=0, threads=8, asyncore_use_poll=True,
                                              clear_untrusted_proxy_headers=True)
         self.port = self.server.effective_port
         self.url = f"http://{host}:{self.port}"

@@ -17,7 +17,7 @@ from rdflib.namespace import SKOS
 from conftest import make_app_client
 from ketengraaf.loading import load
 from ketengraaf.sparql.workers import Job, QueryPool, execute
-from ketengraaf.store.oxigraph import OxigraphStore, open_generation
+from ketengraaf.store.oxigraph import OxigraphStore, open_for_reading
 
 ID = "https://w3id.org/ketengraaf/id/"
 THING = ID + "partner/dubbel"
@@ -74,9 +74,11 @@ def _job(gen_path: str, query: str, kind="results", fmt="JSON", default=None, na
     return Job(gen_path, query, default, named, union, kind, fmt, 10_000, 10_000_000)
 
 
-def test_user_queries_in_workers_count_each_triple_once(twice):
+@pytest.mark.parametrize("memory_max_triples", [0, 1_000], ids=["on-disk", "default-graph-in-memory"])
+def test_user_queries_in_workers_count_each_triple_once(twice, memory_max_triples):
     gen = OxigraphStore(twice[0]).generation()
-    store = open_generation(gen.path)
+    store = open_for_reading(gen.path, memory_max_triples=memory_max_triples)
+    assert (store.memory is not None) == bool(memory_max_triples)
     body = json.loads(execute(store, _job(gen.path, COUNT_SUM)))
     row = body["results"]["bindings"][0]
     assert (int(row["n"]["value"]), int(row["som"]["value"])) == (7, 5)

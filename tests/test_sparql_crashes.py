@@ -103,7 +103,7 @@ def test_a_normal_query_is_answered_during_a_flood_of_crash_queries(tmp_path):
     time restarting them and the normal client was answered a handful of times (4 in 20 s)."""
     import waitress
     a = small_app(tmp_path, max_request_bytes=4_000_000, query_timeout=10, query_workers=2, cache_entries=0)
-    srv = waitress.create_server(a, host="127.0.0.1", port=0, threads=8)
+    srv = waitress.create_server(a, host="127.0.0.1", port=0, threads=8, asyncore_use_poll=True)
     threading.Thread(target=serve_quietly, args=(srv,), daemon=True).start()
     base = f"http://127.0.0.1:{srv.effective_port}/sparql"
     st = a.extensions["ketengraaf.sparql"]

@@ -32,7 +32,7 @@ def get(base: str, query: str, timeout: float = 30) -> tuple[int, dict, float]:
 def server(tmp_path_factory):
     import waitress
     app = small_app(tmp_path_factory.mktemp("limits"), query_timeout=1.5, query_workers=2, cache_entries=0)
-    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    srv = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
     threading.Thread(target=serve_quietly, args=(srv,), daemon=True).start()
     app.extensions["ketengraaf.sparql"].start()
     yield app, f"http://127.0.0.1:{srv.effective_port}"

@@ -28,7 +28,7 @@ from ketengraaf.sparql.formats import BY_NAME
 from ketengraaf.sparql.remote import RemoteQueries
 from ketengraaf.sparql.remote_load import load_remote
 from ketengraaf.sparql.workers import Job, execute
-from ketengraaf.store.oxigraph import OxigraphStore, open_generation
+from ketengraaf.store.oxigraph import OxigraphStore, open_for_reading
 from ketengraaf.store.sparql import META_GRAPH, STAGING, Endpoint, SparqlStore
 
 pytestmark = pytest.mark.skipif(oxigraph_binary() is None, reason="no oxigraph binary (pip install oxigraph)")
@@ -214,7 +214,7 @@ def test_the_proxy_gives_the_embedded_endpoints_rows(both, kind, query, formats)
     _, remote, embedded, settings = both
     proxy = RemoteQueries(settings, remote)
     gen, egen = remote.generation(), embedded.generation()
-    ostore = open_generation(egen.path)
+    ostore = open_for_reading(egen.path)
     for name in formats:
         fmt = BY_NAME[name]
         got = proxy.run(gen, query, (None, None, True), kind, fmt, "http://localhost/sparql")

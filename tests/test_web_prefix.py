@@ -85,7 +85,7 @@ class _Links(HTMLParser):
 def prefixed_server(app):
     """The shipped catalogue (tests/conftest.py ``app``) behind waitress's url_prefix."""
     import waitress
-    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, url_prefix=PREFIX,
+    server = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True, url_prefix=PREFIX,
                                     clear_untrusted_proxy_headers=True)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -147,7 +147,7 @@ def run(folder: Path, workdir: Path | None = None, backend: str = "embedded") ->
         for manifest in ("manifest-direct.ttl", "manifest-indirect.ttl"):
             for case in read_manifest(folder / manifest):
                 app = app_on(workdir / case.name, [], backend, server, write_tokens=f"w3c:{TOKEN}:*")
-                web = waitress.create_server(app, host="127.0.0.1", port=0, threads=2)
+                web = waitress.create_server(app, host="127.0.0.1", port=0, threads=2, asyncore_use_poll=True)
                 threading.Thread(target=serve_quietly, args=(web,), daemon=True).start()
                 try:
                     outcomes.append(replay(case, "127.0.0.1", web.effective_port))

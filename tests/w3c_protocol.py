@@ -217,7 +217,7 @@ def run(manifest: Path, workdir: Path | None = None, backend: str = "embedded") 
 def _serve(cases: list[Case], store_dir: Path, backend: str = "embedded", server=None) -> list[Outcome]:
     import waitress
     app = app_on(store_dir, case_fillers(cases), backend, server, write_tokens=WRITE_TOKENS)
-    web = waitress.create_server(app, host="127.0.0.1", port=0, threads=4)
+    web = waitress.create_server(app, host="127.0.0.1", port=0, threads=4, asyncore_use_poll=True)
     thread = threading.Thread(target=serve_quietly, args=(web,), daemon=True)
     thread.start()
     try:

@@ -277,7 +277,8 @@ def serve(host, port, threads, catalogue, store_dir):
     try:
         waitress.serve(app, sockets=[listener], threads=settings.threads,
                        ident="ketengraaf", clear_untrusted_proxy_headers=True,
-                       max_request_body_size=settings.max_request_bytes)
+                       max_request_body_size=settings.max_request_bytes,
+                       asyncore_use_poll=True)      # select() fails once a descriptor number passes 1023
     finally:
         sparql.close()
 

@@ -114,8 +114,10 @@ SETTINGS: tuple[Setting, ...] = (
             int),
     Setting("query_timeout", 10.0, "Seconds a SPARQL query may run before it is stopped (HTTP 503).", float),
     Setting("memory_max_triples", 500_000,
-            "Generations of at most this many triples are copied into memory by each reading process (web app "
-            "and query workers): queries run several times faster, at the cost of memory. 0: always on disk.", int),
+            "Generations of at most this many triples have their default graph (the merge of the sources) copied "
+            "into memory by each reading process (web app and query workers): queries on it run several times "
+            "faster, at the cost of memory; queries that name graphs (GRAPH, FROM) read the disk. 0: always on "
+            "disk.", int),
     Setting("max_results", 100_000, "Most rows (SELECT) or triples (CONSTRUCT/DESCRIBE) an answer may hold.", int),
     Setting("max_result_bytes", 64 * 1024 * 1024, "Largest serialized answer in bytes.", int),
     Setting("max_request_bytes", 1024 * 1024, "Largest request body or query string in bytes (HTTP 413).", int),

@@ -43,7 +43,7 @@ from collections.abc import Callable
 import pyoxigraph as ox
 
 from ..errors import KetengraafError, QueryCrashed, QueryError, QueryOutOfMemory, QueryTimeout, ResultTooLarge
-from ..store.oxigraph import dataset, has_union_graph, open_generation
+from ..store.oxigraph import Opened, open_for_reading
 from .isolation import enter_network_namespace
 
 log = logging.getLogger("ketengraaf.sparql")
@@ -117,12 +117,11 @@ def syntax_error(exc: SyntaxError) -> QueryError:
     return QueryError(f"syntax error: {msg}")
 
 
-def execute(store, job: Job, union_graph: bool | None = None) -> bytes:
-    """Run ``job`` on an open pyoxigraph store; the serialized answer or a KetengraafError. ``union_graph``:
-    whether the store's default graph holds the merge of its named graphs (None: look)."""
+def execute(opened: Opened, job: Job) -> bytes:
+    """Run ``job`` on an open generation; the serialized answer or a KetengraafError."""
     # the default graph as a set (RDF merge), not one copy of a triple per graph: see store.oxigraph
-    target, kw = dataset(store, union=job.union, default_graph=job.default_graph, named_graphs=job.named_graphs,
-                         union_graph=union_graph)
+    target, kw = opened.for_query(job.query, union=job.union, default_graph=job.default_graph,
+                                  named_graphs=job.named_graphs)
     if job.base_iri:
         kw["base_iri"] = job.base_iri
     if job.prefixes:
@@ -230,8 +229,8 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
         isolation = enter_network_namespace()
     else:
         isolation = "none (allow_network is on)"
-    # generation path -> (open store, whether its default graph is the union), the last used last
-    stores: OrderedDict[str, tuple[Any, bool]] = OrderedDict()
+    # generation path -> the open generation, the last used last
+    stores: OrderedDict[str, Opened] = OrderedDict()
     if warm_path:
         try:
             _open_into(stores, warm_path, memory_max_triples)
@@ -250,8 +249,8 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
                 _open_into(stores, job[1], memory_max_triples)
                 reply = ("ok", b"")
             else:
-                store, union_graph = _open_into(stores, job.generation_path, memory_max_triples, serving=True)
-                reply = ("ok", on_big_stack(execute, store, job, union_graph))
+                opened = _open_into(stores, job.generation_path, memory_max_triples, serving=True)
+                reply = ("ok", on_big_stack(execute, opened, job))
         except MemoryError:
             err = out_of_memory(memory_cap)
             conn.send(("error", type(err).__name__, err.message, err.detail))
@@ -263,18 +262,17 @@ def worker_main(conn, memory_max_triples: int = 0, warm_path: str | None = None,
         conn.send(reply)
 
 
-def _open_into(stores: OrderedDict[str, tuple[Any, bool]], path: str, memory_max_triples: int,
-               serving: bool = False) -> tuple[Any, bool]:
-    """The open store of generation ``path`` and whether its default graph is the union (looked up once,
-    not per query). ``stores`` is in the order the generations were opened, and generations only move
+def _open_into(stores: OrderedDict[str, Opened], path: str, memory_max_triples: int,
+               serving: bool = False) -> Opened:
+    """Generation ``path``, open (whether its default graph is the union is looked up once, not per
+    query). ``stores`` is in the order the generations were opened, and generations only move
     forward: a query (``serving``) on ``path`` closes every one opened before it, and at most
     :data:`OPEN_GENERATIONS` stay open (the one served and the one the web process prepares)."""
     entry = stores.get(path)
     if entry is None:
         while len(stores) >= OPEN_GENERATIONS:
             stores.popitem(last=False)
-        store = open_generation(path, memory_max_triples=memory_max_triples)
-        entry = stores[path] = (store, has_union_graph(store))
+        entry = stores[path] = open_for_reading(path, memory_max_triples=memory_max_triples)
     if serving:
         while next(iter(stores)) != path:
             stores.popitem(last=False)
