@@ -150,3 +150,23 @@ def test_engine_union_mode_still_repeats_triples():
         pytest.fail(f"oxigraph fixed #1919: the workaround can go (pyoxigraph {ox.__version__}): query in "
                     "union mode again instead of materialising the default graph in store/oxigraph.py")
     assert n == 2
+
+
+def test_a_blank_node_is_one_node_in_its_graph_and_in_the_default_graph(tmp_path):
+    """The loader writes the generation in one bulk load (which renames blank nodes per document): the
+    default graph's copy of a source's blank node must stay the node that source's graph holds."""
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "c.ttl").write_text(
+        "@prefix e: <urn:test:> .\n"
+        "e:a e:p [ e:q 1 ] .\ne:b e:p _:x .\n_:x e:q 2 .\n", encoding="utf-8")
+    load(tmp_path / "store", [src])
+    store = OxigraphStore(tmp_path / "store")
+    for value in ("1", "2"):
+        in_default = [q.subject for q in store.quads(None, "urn:test:q", None, None) if q.object.value == value]
+        assert len(in_default) == 1 and isinstance(in_default[0], ox.BlankNode)
+        claims = list(store.source_quads(in_default[0], None, None))     # the same node, found in its graph
+        assert [q.object.value for q in claims] == [value]
+        assert claims[0].graph_name.value.endswith("c.ttl")
+    rows = store.select("SELECT ?o WHERE { GRAPH ?g { ?s <urn:test:p> ?b } ?b <urn:test:q> ?o } ORDER BY ?o")
+    assert [r["o"].value for r in rows] == ["1", "2"]

@@ -498,12 +498,21 @@ def write_generation(store_dir: Path, version: str, fillers: list[Callable[[ox.S
     tmp = gens / (gen_id + ".tmp")
     try:
         tmp.mkdir()
-        store = ox.Store(str(tmp / "oxigraph"))
-        infos = [fill(store) for fill in fillers]
+        # built in memory, then written to disk in one bulk load: the fillers' queries (inference) and the
+        # union ran on the RocksDB store being written at about 20x the time (100k triples: 20 s in all)
+        memory = ox.Store()
+        infos = [fill(memory) for fill in fillers]
         total = sum(i.triples for i in infos)
         union_started = time.perf_counter()
-        distinct = materialise_union(store, outside_union)
+        distinct = materialise_union(memory, outside_union)
         union_seconds = time.perf_counter() - union_started
+        dumped = tmp / "all.nq"
+        memory.dump(output=str(dumped), format=ox.RdfFormat.N_QUADS)
+        del memory
+        store = ox.Store(str(tmp / "oxigraph"))
+        # one document: a blank node keeps one identity across the graphs (bulk_load renames them per document)
+        store.bulk_load(path=str(dumped), format=ox.RdfFormat.N_QUADS)
+        dumped.unlink()
         store.flush()
         store.optimize()
         del store
@@ -581,13 +590,13 @@ def clean_store(store_dir: str | os.PathLike) -> list[str]:
 def materialise_union(store: ox.Store, outside: frozenset[str] = frozenset()) -> int:
     """Write the RDF merge of all named graphs but those ``outside`` into the store's default graph (a
     set: a triple held by several graphs is stored once); the number of distinct triples. Graph by
-    graph, so memory stays bounded by the largest source."""
+    graph, in the engine (SPARQL ``ADD``: bound blank nodes stay the same nodes)."""
     for g in list(store.named_graphs()):
         if isinstance(g, ox.DefaultGraph) or g.value in outside:
             continue
-        store.bulk_extend([ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
-                           for q in store.quads_for_pattern(None, None, None, g)])
-    return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+        store.update(f"ADD GRAPH <{g.value}> TO DEFAULT")
+    rows = cast(ox.QuerySolutions, store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    return int(next(iter(rows))["n"].value)
 
 
 def _collect_garbage(gens: Path, keep: str) -> None:
