@@ -55,12 +55,12 @@ def test_only_the_default_graph_is_copied(generation):
     default = sum(1 for _ in disk.disk.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     assert in_memory == default > 1_000
     assert list(copied.memory.named_graphs()) == []
-    assert copied.named is None and copied._disk is None       # a query worker's: the disk opens when needed
+    assert copied.named is None                                  # a query worker's copy
 
 
 def test_the_web_process_copy_reads_every_quad_as_the_disk_does(generation):
     gen, disk, _, web = generation
-    assert web.named is not None and web._disk is None
+    assert web.named is not None
     nodes = [ox.NamedNode("https://w3id.org/ketengraaf/id/keten/vth"), ox.NamedNode(KETEN + "Keten")]
     for node in nodes:
         for pattern in ((node, None, None), (None, None, node)):
@@ -70,7 +70,6 @@ def test_the_web_process_copy_reads_every_quad_as_the_disk_does(generation):
             want = sorted(str(q) for q in disk.source_store().quads_for_pattern(*pattern, None)
                           if not isinstance(q.graph_name, ox.DefaultGraph))
             assert sorted(map(str, web.source_store().quads_for_pattern(*pattern, None))) == want != []
-    assert web._disk is None                                    # pages never needed the disk
 
 
 @pytest.mark.parametrize("name", sorted(QUERIES))
