@@ -96,8 +96,9 @@ class Opened:
     A generation of at most ``memory_max_triples`` triples is read from in-memory copies: ``memory`` holds
     its default graph only (the union of the sources), and, in the web process, ``named`` its named graphs
     only (pages show which source says what). Queries and lookups on the default graph go to ``memory``;
-    queries that may read a named graph (``GRAPH``, ``FROM``, chosen graphs) go to the store on disk. The two are kept apart because in pyoxigraph's in-memory store the named graphs' quads
-    slow down every scan of the default graph (100k triples: a join 6.4 ms with them, 2.8 ms without; a
+    queries that may read a named graph (``GRAPH``, ``FROM``, chosen graphs) go to the store on disk. The
+    two are kept apart because in pyoxigraph's in-memory store the named graphs' quads slow down every scan
+    of the default graph (100k triples: a join 6.4 ms with them, 2.8 ms without; a
     ``CONTAINS`` label search 9.7 against 2.4 ms). A larger generation is read from the disk only."""
 
     def __init__(self, path: str | os.PathLike, *, disk: ox.Store | None = None, memory: ox.Store | None = None,
