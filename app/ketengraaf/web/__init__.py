@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from . import (chain, edit, endpoint, gemma, history, ontology, overview, quality, resource, search, site, upl, wiki,
-               writes)
+from . import (chain, edit, endpoint, gemma, history, i18n, ontology, overview, quality, resource, search, site, upl,
+               wiki, writes)
 from .notmodified import NotModified
 from . import snapshot as snapshots
 from .snapshot import prepare_generations
@@ -26,10 +26,19 @@ def blueprints() -> list[Blueprint]:
 
 
 def warm_up(app) -> None:
-    """Build the current generation's page indexes (labels, class counts, the chains, the search index)
-    before the server takes requests, so the first page after a start does not build them (at 1M
-    triples the first page took over 30 s). Later generations are prepared in the background."""
+    """Build the current generation's page indexes (labels, class counts, the chains, the search index,
+    the wiki facts, the keys of a 404's suggestions, the labels' languages, what changed recently, the
+    history, the validation report) before the server takes
+    requests, so the first page after a start does not build them (at 1M triples a chain page took
+    35 s: the wiki facts). Later generations are prepared in the background, with whatever the served
+    one had built."""
     with app.test_request_context("/"):
         snap = snapshots.snapshot()
         chain.chains(snap)
         search.index(snap)
+        search.suggestions("warm-up")
+        wiki.current_facts()
+        i18n.allowed_langs()
+        overview.recently_changed(snap)
+        history.history(snap)
+        quality.report(snap)

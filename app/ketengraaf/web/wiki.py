@@ -35,7 +35,8 @@ def _settings():
     return current_app.config["KETENGRAAF"]
 
 
-def _facts() -> Facts:
+def current_facts() -> Facts:
+    """The wiki facts of the current generation (built once per generation)."""
     settings = _settings()
     return snapshot().extra("wiki.facts", lambda snap: read_facts(snap.store, service.wikis(settings)))
 
@@ -45,7 +46,7 @@ def _facts() -> Facts:
 def wiki_links_for(iri: str) -> list[dict]:
     """The wiki links of ``iri`` for its page: wiki name, title, URL, status label, last edit, flags."""
     try:
-        facts = _facts()
+        facts = current_facts()
     except KetengraafError:
         return []
     labels, lang = snapshot().labels, reader_lang()
@@ -92,7 +93,7 @@ def api_preflight():
 
 @bp.get(API)
 def api():
-    facts = _facts()
+    facts = current_facts()
     page_url = request.args.get("page", "").strip()
     if page_url:
         try:
@@ -130,7 +131,7 @@ def api():
 
 @bp.get("/wiki/rapport")
 def report_page():
-    report = build_report(_facts(), _settings().wiki_stale_days)
+    report = build_report(current_facts(), _settings().wiki_stale_days)
     fmt = request.args.get("format", "html")
     if fmt in ("json", "csv", "text"):
         mime = {"json": "application/json", "csv": "text/csv", "text": "text/plain"}[fmt]
@@ -156,7 +157,7 @@ def _same_origin() -> bool:
 def proposals_page():
     root = _settings().catalogue.root
     items = [p for p in review.load_proposals(root) if p.status == "proposed"]
-    facts = _facts()
+    facts = current_facts()
     labels, lang = snapshot().labels, reader_lang()
     shown = [{"p": p, "subject_label": labels.label(p.subject, lang) if p.kind == "link"
               else (facts.pages[p.subject].title if p.subject in facts.pages else p.subject),
@@ -177,5 +178,5 @@ def decide(pid: str):
     status = {"accept": "accepted", "reject": "rejected"}.get(decision)
     if status is None:
         raise InputError("field decision: accept or reject")
-    review.decide(settings.catalogue.root, pid, status, _facts())
+    review.decide(settings.catalogue.root, pid, status, current_facts())
     return redirect(f"/wiki/voorstellen?done={pid}", code=303)
