@@ -108,19 +108,22 @@ def test_readers_switch_to_a_new_generation_and_never_see_a_partial_one(tmp_path
 
 
 def test_small_generations_are_read_from_memory_with_the_same_answers(tmp_path):
-    from ketengraaf.store.oxigraph import open_generation
+    from ketengraaf.store.oxigraph import open_for_reading
     a = write(tmp_path / "a.ttl", GOOD)
     gen, _ = load(tmp_path / "store", [a])
-    disk = open_generation(gen.path)
-    memory = open_generation(gen.path, memory_max_triples=10)
-    too_big = open_generation(gen.path, memory_max_triples=1)   # the generation holds 2 triples
-    q = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?s ?p ?o"
+    disk = open_for_reading(gen.path).disk
+    copied = open_for_reading(gen.path, memory_max_triples=10)
+    too_big = open_for_reading(gen.path, memory_max_triples=1)   # the generation holds 2 triples
+    assert too_big.memory is None and copied.memory is not None
+    q = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
+    memory = copied.for_query(q)[0]
+    assert memory is copied.memory
     rows = [[str(t) for t in r] for r in disk.query(q)]
     assert rows == [[str(t) for t in r] for r in memory.query(q)] and len(rows) == 2
     # the copy is writable memory, the others are the read-only generation on disk
     x = ox.NamedNode("http://example.org/x")
     memory.add(ox.Quad(x, x, x))
-    for read_only in (disk, too_big):
+    for read_only in (disk, too_big.disk, copied.disk):
         with pytest.raises(RuntimeError, match="read-write"):
             read_only.add(ox.Quad(x, x, x))
 

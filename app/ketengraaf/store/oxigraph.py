@@ -51,30 +51,13 @@ def _node(iri: str | None):
     return None if iri is None else ox.NamedNode(iri)
 
 
-def open_generation(path: str | os.PathLike, *, memory_max_triples: int = 0) -> ox.Store:
-    """Open a generation for reading: read-only on disk, or copied into memory when it holds at most
-    ``memory_max_triples`` triples (several times faster joins and scans; the folder stays the source
-    of truth, and since a generation never changes, the copy never goes stale)."""
+def open_generation(path: str | os.PathLike) -> ox.Store:
+    """Open a generation's store on disk, read-only (:func:`open_for_reading` adds the in-memory copies)."""
     path = Path(path)
     try:
-        disk = ox.Store.read_only(str(path / "oxigraph"))
+        return ox.Store.read_only(str(path / "oxigraph"))
     except OSError as exc:
         raise StoreError(f"cannot open store {path}: {exc}") from exc
-    if memory_max_triples <= 0:
-        return disk
-    try:
-        triples = json.loads((path / "manifest.json").read_text())["triples"]
-    except (OSError, ValueError, KeyError):
-        return disk
-    if triples > memory_max_triples:
-        return disk
-    memory = ox.Store()
-    # in chunks: one bulk_extend over the whole iterator holds the GIL until the copy is done, and the web
-    # process copies a new generation on a background thread while its request threads go on serving
-    quads = disk.quads_for_pattern(None, None, None, None)
-    while chunk := list(islice(quads, COPY_CHUNK)):
-        memory.bulk_extend(chunk)
-    return memory
 
 
 _NAMED_GRAPH_WORDS = re.compile(r"graph|from", re.IGNORECASE)
@@ -101,23 +84,11 @@ class Opened:
     of the default graph (100k triples: a join 6.4 ms with them, 2.8 ms without; a
     ``CONTAINS`` label search 9.7 against 2.4 ms). A larger generation is read from the disk only."""
 
-    def __init__(self, path: str | os.PathLike, *, disk: ox.Store | None = None, memory: ox.Store | None = None,
-                 named: ox.Store | None = None, union_graph: bool = True):
-        self.path = Path(path)
-        self.memory, self.named, self.union = memory, named, union_graph
-        self._disk = disk
-        self._lock = threading.Lock()
-
-    @property
-    def disk(self) -> ox.Store:
-        """The generation's store on disk, read-only (opened now if it was not given)."""
-        disk = self._disk
-        if disk is None:
-            with self._lock:
-                if self._disk is None:
-                    self._disk = open_generation(self.path)
-                disk = self._disk
-        return disk
+    def __init__(self, disk: ox.Store, *, memory: ox.Store | None = None, named: ox.Store | None = None,
+                 union_graph: bool = True):
+        # the disk stays open beside the copies: a generation's folder may be removed once it is superseded,
+        # and an open store keeps reading it (a query naming graphs may come later)
+        self.disk, self.memory, self.named, self.union = disk, memory, named, union_graph
 
     def for_query(self, sparql: str, *, union: bool = True, default_graph=None, named_graphs=None
                   ) -> tuple[ox.Store, dict[str, Any]]:
@@ -153,15 +124,13 @@ def open_for_reading(path: str | os.PathLike, *, memory_max_triples: int = 0, co
     disk = open_generation(path)
     union = has_union_graph(disk)
     if not union or memory_max_triples <= 0 or _triples(path) > memory_max_triples:
-        return Opened(path, disk=disk, union_graph=union)
+        return Opened(disk, union_graph=union)
     memory = _copy(disk.quads_for_pattern(None, None, None, ox.DefaultGraph()))
     named = None
     if copy_named:
         named = _copy(q for q in disk.quads_for_pattern(None, None, None, None)
                       if not isinstance(q.graph_name, ox.DefaultGraph))
-    # the disk stays open beside the copies: a generation's folder may be removed once it is superseded, and
-    # an open store keeps reading it (a query naming graphs may come later)
-    return Opened(path, disk=disk, memory=memory, named=named, union_graph=union)
+    return Opened(disk, memory=memory, named=named, union_graph=union)
 
 
 def _copy(quads: Iterator[Any]) -> ox.Store:
