@@ -55,10 +55,12 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         writer = Writer(settings.store_dir, inference=settings.inference)
     app.extensions["ketengraaf.writer"] = writer
 
-    from .web import NotModified, blueprints, prepare_generations  # deferred: start-up time
+    from .web import FastQueries, NotModified, blueprints, prepare_generations  # deferred: start-up time
     for bp in blueprints():
         app.register_blueprint(bp)
     prepare_generations(app, store)
+    # a plain SPARQL query by GET is answered before Flask runs (the same answer, headers and ETag)
+    app.wsgi_app = FastQueries(app.wsgi_app, app)   # type: ignore[method-assign]
     # a repeat of a request the app answered 304 gets that 304 again without Flask, on the same generation
     app.wsgi_app = NotModified(app.wsgi_app, lambda: store.generation().version)   # type: ignore[method-assign]
 

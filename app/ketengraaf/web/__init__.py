@@ -5,11 +5,12 @@ from flask import Blueprint
 
 from . import (chain, edit, endpoint, gemma, history, i18n, ontology, overview, quality, resource, search, site, upl,
                wiki, writes)
+from .endpoint import FastQueries
 from .notmodified import NotModified
 from . import snapshot as snapshots
 from .snapshot import prepare_generations
 
-__all__ = ["NotModified", "blueprints", "prepare_generations", "warm_up"]
+__all__ = ["FastQueries", "NotModified", "blueprints", "prepare_generations", "warm_up"]
 
 
 def blueprints() -> list[Blueprint]:

@@ -8,10 +8,13 @@ send the query to a worker process.
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
+from werkzeug.http import http_date
+from werkzeug.wsgi import get_host
 
 from ..errors import InputError, KetengraafError, MethodNotAllowed
 from ..namespaces import sparql_prefixes
@@ -21,7 +24,7 @@ from ..sparql.examples import examples
 from ..sparql.formats import BY_NAME, HTML, TURTLE, Format, formats_for
 from ..sparql.pool_state import SparqlState
 from ..sparql.remote import RemoteQueries
-from .http import conditional, cors, jsonld_context, negotiate, wants_expanded
+from .http import conditional, cors, etag, jsonld_context, negotiate, wants_expanded
 from . import writes
 from .i18n import ui_lang
 from .result_table import result_table
@@ -100,8 +103,13 @@ def endpoint():
     dataset = req.dataset(info, st.settings.union_default_graph)
     base = _base_iri()
     compact = fmt is JSONLD and not wants_expanded()
-    return _answer(gen, fmt, repr((req.query, dataset, fmt.name, base, compact)),
+    return _answer(gen, fmt, _answer_key(req.query, dataset, fmt, base, compact),
                    lambda: _compact(_run(st, gen, req.query, dataset, info.kind, fmt, base), compact))
+
+
+def _answer_key(query: str, dataset, fmt: Format, base: str, compact: bool) -> str:
+    """What a query's answer depends on within a generation (its ETag hashes this with the version)."""
+    return repr((query, dataset, fmt.name, base, compact))
 
 
 def _is_update_post() -> bool:
@@ -118,6 +126,16 @@ def _compact(body: bytes, compact: bool) -> bytes:
 
 
 def _run(st: SparqlState | RemoteQueries, gen, query: str, dataset, kind: str, fmt: Format, base: str) -> bytes:
+    """The answer (see :func:`_run_plain`); a query the fast path already ran and that failed is not run
+    again: its error is raised here, and answered as every error is."""
+    failed = request.environ.pop(FAILED, None)
+    if failed is not None:
+        raise failed
+    return _run_plain(st, gen, query, dataset, kind, fmt, base)
+
+
+def _run_plain(st: SparqlState | RemoteQueries, gen, query: str, dataset, kind: str, fmt: Format,
+               base: str) -> bytes:
     """The answer from the cache, else from a worker (and then cached)."""
     key = (gen.version, query, dataset, fmt.name, base)
     body = st.cache.get(key)
@@ -207,3 +225,69 @@ def _ui_lang(default: str) -> str:
         lang = request.args.get("lang") or default
     return "en" if lang.startswith("en") else "nl"
 
+
+
+# -- the fast path -----------------------------------------------------------------
+
+FAILED = "ketengraaf.sparql.failed"     # environ key: the error of a query the fast path ran
+
+
+class FastQueries:
+    """WSGI middleware in front of Flask: a plain query by ``GET /sparql`` is answered here.
+
+    The same steps as :func:`endpoint` (protocol, guards, negotiation, answer cache, worker; the
+    same ETag, headers and body), without Flask's request context, routing and hooks, which cost
+    as much as the lookup itself (issue 15). Only the plain case: anything else (another method or
+    path, ``If-None-Match``, ``?lang=``, no query, HTML or compacted JSON-LD, any error before the
+    query runs) goes to the app unchanged, which answers it as before. A query that fails when it
+    runs is not run twice: its error goes to the app in the environ (:data:`FAILED`), and the app
+    answers it the way it answers every error."""
+
+    def __init__(self, app, flask_app):
+        self.app, self.flask_app = app, flask_app
+
+    def __call__(self, environ: dict, start_response):
+        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") not in ("/sparql", "/sparql/")
+                or "HTTP_IF_NONE_MATCH" in environ):
+            return self.app(environ, start_response)
+        try:
+            plan = self._plan(environ)
+        except KetengraafError:          # the app says what is wrong, in its own words
+            plan = None
+        if plan is None:
+            return self.app(environ, start_response)
+        st, gen, req, info, dataset, fmt, base = plan
+        try:
+            body = _run_plain(st, gen, req.query, dataset, info.kind, fmt, base)
+        except KetengraafError as err:
+            environ[FAILED] = err
+            return self.app(environ, start_response)
+        headers = [("Content-Type", fmt.content_type), ("Content-Length", str(len(body))),
+                   ("ETag", f'"{etag(gen, _answer_key(req.query, dataset, fmt, base, False))}"'),
+                   ("Last-Modified", http_date(gen.created)), ("Cache-Control", "no-cache"),
+                   ("Vary", ", ".join(VARY)), ("X-Content-Type-Options", "nosniff")]
+        if st.settings.cors:
+            headers += [("Access-Control-Allow-Origin", "*"),
+                        ("Access-Control-Expose-Headers", "ETag, Last-Modified, Content-Type")]
+        start_response("200 OK", headers)
+        return [body]
+
+    def _plan(self, environ: dict):
+        """(state, generation, request, guards' info, dataset, format, base IRI) of a plain query, or None."""
+        raw_qs = environ.get("QUERY_STRING", "").encode("latin-1")
+        if b"lang=" in raw_qs:
+            return None
+        st = self.flask_app.extensions["ketengraaf.sparql"]
+        req = protocol.parse(SimpleNamespace(method="GET", query_string=raw_qs), st.settings.max_request_bytes)
+        if not isinstance(req, protocol.QueryRequest) or req.query is None or not req.query.strip():
+            return None
+        gen = st.store().generation()
+        info = guards.check(req.query, st.settings, st.graphs(gen))
+        fmt = negotiate(formats_for(info.kind), req.format_params, accept=environ.get("HTTP_ACCEPT", ""),
+                        **FALLBACK.get(info.kind, {}))
+        if fmt is HTML or fmt is JSONLD:
+            return None
+        host = get_host(environ)
+        base = (f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}"
+                f"{environ.get('PATH_INFO', '/sparql')}")
+        return st, gen, req, info, req.dataset(info, st.settings.union_default_graph), fmt, base
