@@ -1,9 +1,10 @@
 """The endpoint's fast path (``FastQueries``) answers exactly what the Flask view answers.
 
-For every request below, the fast path in front of the app and the app alone give the same status, the
-same headers (every one) and the same bytes, on both store backends. The plain queries must be answered
-by the fast path itself (the app is not called), everything else must reach the app, and a query that
-fails when it runs is run once, not once on each path.
+For every request below, sent three ways (``GET``, ``POST`` form-encoded, ``POST
+application/sparql-query``), the fast path in front of the app and the app alone give the same status,
+the same headers (every one) and the same bytes, on both store backends. The plain queries must be
+answered by the fast path itself (the app is not called), everything else must reach the app (with a
+posted body it can still read), and a query that fails when it runs is run once, not once on each path.
 """
 from __future__ import annotations
 
@@ -53,7 +54,6 @@ PLAIN = [
 # answered by the app (the fast path hands them on)
 OTHER = [
     (LOOKUP, {}, "text/html"),
-    (LOOKUP, {"lang": "en"}, "application/sparql-results+json"),
     (CONSTRUCT, {}, "application/ld+json"),
     ("", {}, "application/sparql-results+json"),
     ("SELECT * WHERE { SERVICE <http://example.org/s> { ?s ?p ?o } }", {}, None),
@@ -82,10 +82,26 @@ def paths(app):
     return Client(FastQueries(flask_only, app)), Client(flask_only), flask_only
 
 
+HOW = ("get", "form", "direct")
+
+
+def _send(client, how, query, params, accept, headers=None, url=""):
+    """The request three ways: GET with everything in the URL; POST form with everything in the body;
+    POST application/sparql-query with the query as the body and the other parameters in the URL.
+    ``url``: more of the query string, the same for all three."""
+    hdrs = {**({"Accept": accept} if accept else {}), **(headers or {})}
+    fields = {**({"query": query} if query is not None else {}), **params}
+    if how == "get":
+        return client.get("/sparql?" + "&".join(filter(None, [urlencode(fields), url])), headers=hdrs)
+    if how == "form":
+        return client.post("/sparql?" + url, data=urlencode(fields), headers=hdrs,
+                           content_type="application/x-www-form-urlencoded")
+    return client.post("/sparql?" + "&".join(filter(None, [urlencode(params), url])), data=(query or "").encode(),
+                       headers=hdrs, content_type="application/sparql-query")
+
+
 def _get(client, query, params, accept, headers=None):
-    qs = urlencode({"query": query, **params}) if query is not None else urlencode(params)
-    hdrs = {"Accept": accept} if accept else {}
-    return client.get("/sparql?" + qs, headers={**hdrs, **(headers or {})})
+    return _send(client, "get", query, params, accept, headers)
 
 
 def _same(a, b):
@@ -93,25 +109,61 @@ def _same(a, b):
     assert a.get_data() == b.get_data()
 
 
+@pytest.mark.parametrize("how", HOW)
 @pytest.mark.parametrize("query,params,accept", PLAIN)
-def test_plain_queries_are_answered_before_flask_exactly_as_flask_answers(paths, query, params, accept):
+def test_plain_queries_are_answered_before_flask_exactly_as_flask_answers(paths, how, query, params, accept):
     fast, flask_only, counter = paths
     before = counter.calls
-    a = _get(fast, query, params, accept)
+    a = _send(fast, how, query, params, accept)
     assert counter.calls == before, "the fast path handed a plain query to the app"
     assert a.status_code == 200
-    b = _get(flask_only, query, params, accept)
+    b = _send(flask_only, how, query, params, accept)
     _same(a, b)
     assert a.headers["ETag"] and a.headers["Vary"] == "Accept" and a.headers["X-Content-Type-Options"] == "nosniff"
 
 
+@pytest.mark.parametrize("how", HOW)
 @pytest.mark.parametrize("query,params,accept", OTHER)
-def test_other_requests_go_to_the_app_unchanged(paths, query, params, accept):
+def test_other_requests_go_to_the_app_unchanged(paths, how, query, params, accept):
     fast, flask_only, counter = paths
     before = counter.calls
-    a = _get(fast, query, params, accept)
+    a = _send(fast, how, query, params, accept)
     assert counter.calls == before + 1
-    _same(a, _get(flask_only, query, params, accept))
+    _same(a, _send(flask_only, how, query, params, accept))
+
+
+@pytest.mark.parametrize("how", HOW)
+def test_a_lang_parameter_in_the_url_goes_to_the_app(paths, how):
+    """Flask checks ``?lang=`` before every view (a bad value is a 400), so the app answers it."""
+    fast, flask_only, counter = paths
+    for url in ("lang=en", "lang=xx-nonsense-value"):
+        before = counter.calls
+        a = _send(fast, how, LOOKUP, {}, "text/csv", url=url)
+        assert counter.calls == before + 1
+        _same(a, _send(flask_only, how, LOOKUP, {}, "text/csv", url=url))
+        assert a.status_code == (200 if url == "lang=en" else 400)
+
+
+def test_posts_the_fast_path_leaves_reach_the_app_with_their_body(app, paths):
+    """An update, a body over max_request_bytes, another type: the app reads the same body (its answer
+    is the one the app alone gives, not a complaint about an empty body)."""
+    fast, flask_only, counter = paths
+    limit = app.config["KETENGRAAF"].max_request_bytes
+    padded = LOOKUP + " #" + "x" * limit                  # a query past the limit: the app's 413
+    cases = [
+        ("application/x-www-form-urlencoded", urlencode({"update": "INSERT DATA { <urn:a> <urn:b> <urn:c> }"})),
+        ("application/sparql-update", "INSERT DATA { <urn:a> <urn:b> <urn:c> }"),
+        ("application/sparql-query", padded),
+        ("text/plain", LOOKUP),
+        ("application/x-www-form-urlencoded; charset=latin-1", urlencode({"query": LOOKUP})),
+    ]
+    for content_type, body in cases:
+        before = counter.calls
+        a = fast.post("/sparql", data=body.encode(), content_type=content_type, headers={"Accept": "text/csv"})
+        assert counter.calls == before + 1, content_type
+        b = flask_only.post("/sparql", data=body.encode(), content_type=content_type, headers={"Accept": "text/csv"})
+        _same(a, b)
+        assert a.status_code in (401, 403, 413, 415), (content_type, a.status_code)
 
 
 def test_revalidation_and_head_go_to_the_app(paths):

@@ -8,6 +8,7 @@ send the query to a worker process.
 """
 from __future__ import annotations
 
+import io
 from types import SimpleNamespace
 from urllib.parse import urlencode
 
@@ -233,22 +234,24 @@ FAILED = "ketengraaf.sparql.failed"     # environ key: the error of a query the 
 
 
 class FastQueries:
-    """WSGI middleware in front of Flask: a plain query by ``GET /sparql`` is answered here.
+    """WSGI middleware in front of Flask: a plain query to ``/sparql`` is answered here.
 
     The same steps as :func:`endpoint` (protocol, guards, negotiation, answer cache, worker; the
     same ETag, headers and body), without Flask's request context, routing and hooks, which cost
-    as much as the lookup itself (issue 15). Only the plain case: anything else (another method or
-    path, ``If-None-Match``, ``?lang=``, no query, HTML or compacted JSON-LD, any error before the
-    query runs) goes to the app unchanged, which answers it as before. A query that fails when it
-    runs is not run twice: its error goes to the app in the environ (:data:`FAILED`), and the app
-    answers it the way it answers every error."""
+    as much as the lookup itself (issue 15). Only the plain case: a query by ``GET``, or by ``POST``
+    (form-encoded or ``application/sparql-query``, with a length within ``max_request_bytes``; the
+    body is put back for the app). Anything else (another method or path, ``If-None-Match``,
+    ``?lang=``, an update, no query, HTML or compacted JSON-LD, any error before the query runs)
+    goes to the app unchanged, which answers it as before. A query that fails when it runs is not
+    run twice: its error goes to the app in the environ (:data:`FAILED`), and the app answers it
+    the way it answers every error."""
 
     def __init__(self, app, flask_app):
         self.app, self.flask_app = app, flask_app
 
     def __call__(self, environ: dict, start_response):
-        if (environ.get("REQUEST_METHOD") != "GET" or environ.get("PATH_INFO") not in ("/sparql", "/sparql/")
-                or "HTTP_IF_NONE_MATCH" in environ):
+        if (environ.get("REQUEST_METHOD") not in ("GET", "POST")
+                or environ.get("PATH_INFO") not in ("/sparql", "/sparql/") or "HTTP_IF_NONE_MATCH" in environ):
             return self.app(environ, start_response)
         try:
             plan = self._plan(environ)
@@ -278,7 +281,13 @@ class FastQueries:
         if b"lang=" in raw_qs:
             return None
         st = self.flask_app.extensions["ketengraaf.sparql"]
-        req = protocol.parse(SimpleNamespace(method="GET", query_string=raw_qs), st.settings.max_request_bytes)
+        if environ["REQUEST_METHOD"] == "POST":
+            shim = _posted(environ, raw_qs, st.settings.max_request_bytes)
+            if shim is None:
+                return None
+        else:
+            shim = SimpleNamespace(method="GET", query_string=raw_qs)
+        req = protocol.parse(shim, st.settings.max_request_bytes)
         if not isinstance(req, protocol.QueryRequest) or req.query is None or not req.query.strip():
             return None
         gen = st.store().generation()
@@ -291,3 +300,22 @@ class FastQueries:
         base = (f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}"
                 f"{environ.get('PATH_INFO', '/sparql')}")
         return st, gen, req, info, req.dataset(info, st.settings.union_default_graph), fmt, base
+
+
+def _posted(environ: dict, raw_qs: bytes, max_bytes: int) -> SimpleNamespace | None:
+    """A query ``POST`` as :func:`protocol.parse` reads a request, its body read and put back in the
+    environ for the app; None for any other ``POST`` (the app answers it: an update, a length over
+    ``max_bytes`` (413, or an update's larger allowance), a missing length, another type)."""
+    content_type = environ.get("CONTENT_TYPE") or ""
+    if content_type.split(";")[0].strip().lower() not in protocol.FORM_TYPES + protocol.QUERY_TYPES:
+        return None
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or "")
+    except ValueError:
+        return None
+    if not 0 <= length <= max_bytes:
+        return None
+    body = environ["wsgi.input"].read(length)
+    environ["wsgi.input"] = io.BytesIO(body)
+    return SimpleNamespace(method="POST", query_string=raw_qs, content_length=length,
+                           headers={"Content-Type": content_type}, get_data=lambda cache=False: body)
