@@ -193,3 +193,20 @@ def test_a_query_that_fails_in_the_engine_is_run_once_and_answered_by_the_app(ap
     b = _get(flask_only, FAILS_IN_ENGINE, {}, "application/sparql-results+json")
     assert len(runs) == 2
     _same(a, b)
+
+
+def test_an_unexpected_failure_is_raised_by_the_app_not_run_again(app, paths, monkeypatch):
+    """Not only the project's errors: whatever the run raises reaches the app (which, in testing mode,
+    lets it through), once."""
+    fast, _flask_only, counter = paths
+    st = app.extensions["ketengraaf.sparql"]
+    runs = []
+
+    def broken_run(*args, **kwargs):
+        runs.append(args[1])
+        raise RuntimeError("the worker pool broke")
+    monkeypatch.setattr(st, "run", broken_run)
+    query = LOOKUP + " # not cached"
+    with pytest.raises(RuntimeError, match="the worker pool broke"):
+        _get(fast, query, {}, "text/csv")
+    assert runs == [query] and counter.calls == 1
