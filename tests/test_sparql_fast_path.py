@@ -109,38 +109,36 @@ def _same(a, b):
     assert a.get_data() == b.get_data()
 
 
+def _compare(paths, how, query, params, accept, *, by_app: int, url=""):
+    """The request through the fast path (the app answering ``by_app`` times) and to the app alone:
+    the same answer. Returns the fast path's."""
+    fast, flask_only, counter = paths
+    before = counter.calls
+    a = _send(fast, how, query, params, accept, url=url)
+    assert counter.calls == before + by_app, "the fast path answered it" if by_app else "the app answered it"
+    _same(a, _send(flask_only, how, query, params, accept, url=url))
+    return a
+
+
 @pytest.mark.parametrize("how", HOW)
 @pytest.mark.parametrize("query,params,accept", PLAIN)
 def test_plain_queries_are_answered_before_flask_exactly_as_flask_answers(paths, how, query, params, accept):
-    fast, flask_only, counter = paths
-    before = counter.calls
-    a = _send(fast, how, query, params, accept)
-    assert counter.calls == before, "the fast path handed a plain query to the app"
+    a = _compare(paths, how, query, params, accept, by_app=0)
     assert a.status_code == 200
-    b = _send(flask_only, how, query, params, accept)
-    _same(a, b)
     assert a.headers["ETag"] and a.headers["Vary"] == "Accept" and a.headers["X-Content-Type-Options"] == "nosniff"
 
 
 @pytest.mark.parametrize("how", HOW)
 @pytest.mark.parametrize("query,params,accept", OTHER)
 def test_other_requests_go_to_the_app_unchanged(paths, how, query, params, accept):
-    fast, flask_only, counter = paths
-    before = counter.calls
-    a = _send(fast, how, query, params, accept)
-    assert counter.calls == before + 1
-    _same(a, _send(flask_only, how, query, params, accept))
+    _compare(paths, how, query, params, accept, by_app=1)
 
 
 @pytest.mark.parametrize("how", HOW)
 def test_a_lang_parameter_in_the_url_goes_to_the_app(paths, how):
     """Flask checks ``?lang=`` before every view (a bad value is a 400), so the app answers it."""
-    fast, flask_only, counter = paths
     for url in ("lang=en", "lang=xx-nonsense-value"):
-        before = counter.calls
-        a = _send(fast, how, LOOKUP, {}, "text/csv", url=url)
-        assert counter.calls == before + 1
-        _same(a, _send(flask_only, how, LOOKUP, {}, "text/csv", url=url))
+        a = _compare(paths, how, LOOKUP, {}, "text/csv", by_app=1, url=url)
         assert a.status_code == (200 if url == "lang=en" else 400)
 
 
