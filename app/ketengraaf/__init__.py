@@ -59,7 +59,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     for bp in blueprints():
         app.register_blueprint(bp)
     prepare_generations(app, store)
-    # a plain SPARQL query by GET is answered before Flask runs (the same answer, headers and ETag)
+    # a plain SPARQL query (GET, or a query POST) is answered before Flask runs (the same answer and headers)
     app.wsgi_app = FastQueries(app.wsgi_app, app)   # type: ignore[method-assign]
     # a repeat of a request the app answered 304 gets that 304 again without Flask, on the same generation
     app.wsgi_app = NotModified(app.wsgi_app, lambda: store.generation().version)   # type: ignore[method-assign]
