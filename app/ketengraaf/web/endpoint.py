@@ -25,7 +25,7 @@ from ..sparql.examples import examples
 from ..sparql.formats import BY_NAME, HTML, TURTLE, Format, formats_for
 from ..sparql.pool_state import SparqlState
 from ..sparql.remote import RemoteQueries
-from .http import conditional, cors, etag, jsonld_context, negotiate, wants_expanded
+from .http import CORS_HEADERS, NOSNIFF, conditional, cors, etag, jsonld_context, negotiate, wants_expanded
 from . import writes
 from .i18n import ui_lang
 from .result_table import result_table
@@ -33,6 +33,7 @@ from .result_table import result_table
 bp = Blueprint("sparql", __name__)
 ALL_METHODS = ["GET", "POST", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"]
 VARY = ("Accept",)
+CACHE_CONTROL = "no-cache"          # an answer may be kept, and revalidated (ETag) before each use
 # a CONSTRUCT/DESCRIBE asked for with only SPARQL results types gets Turtle, as other servers answer;
 # a SELECT/ASK asked for with only RDF types stays a 406 (no RDF format carries its answer faithfully)
 FALLBACK: dict[str, dict] = {"graph": {"fallback": TURTLE, "fallback_when": formats_for("results")}}
@@ -68,7 +69,7 @@ def _preflight() -> Response:
 def _answer(gen, fmt: Format, key: str, make_body) -> Response:
     """The answer in ``fmt``, or 304 when the client holds it (``key``: what it depends on besides ``gen``)."""
     return conditional(fmt, lambda: Response(make_body(), content_type=fmt.content_type), key=key, gen=gen,
-                       vary=VARY, cache_control="no-cache")
+                       vary=VARY, cache_control=CACHE_CONTROL)
 
 
 @bp.route("/sparql", methods=ALL_METHODS)
@@ -102,7 +103,7 @@ def endpoint():
     if fmt is HTML:
         return query_page(req, info=info)
     dataset = req.dataset(info, st.settings.union_default_graph)
-    base = _base_iri()
+    base = _base_iri(request.environ)
     compact = fmt is JSONLD and not wants_expanded()
     return _answer(gen, fmt, _answer_key(req.query, dataset, fmt, base, compact),
                    lambda: _compact(_run(st, gen, req.query, dataset, info.kind, fmt, base), compact))
@@ -146,11 +147,11 @@ def _run_plain(st: SparqlState | RemoteQueries, gen, query: str, dataset, kind: 
     return body
 
 
-def _base_iri() -> str:
-    """The endpoint URL, base of relative IRIs in queries (cheaper than ``request.base_url``)."""
-    env = request.environ
-    return f"{env.get('wsgi.url_scheme', 'http')}://{request.host}{env.get('SCRIPT_NAME', '')}" \
-        f"{env.get('PATH_INFO', '/sparql')}"
+def _base_iri(environ: dict) -> str:
+    """The endpoint URL, base of relative IRIs in queries (from the environ: the fast path has no request;
+    ``get_host`` is what ``request.host`` reads, and cheaper than ``request.base_url``)."""
+    return (f"{environ.get('wsgi.url_scheme', 'http')}://{get_host(environ)}{environ.get('SCRIPT_NAME', '')}"
+            f"{environ.get('PATH_INFO', '/sparql')}")
 
 
 def _wants_html(req) -> bool:
@@ -195,7 +196,7 @@ def query_page(req, *, error: KetengraafError | None = None, info=None):
         dataset = req.dataset(info, st.settings.union_default_graph)
         page_fmt = BY_NAME["json"] if info.kind == "results" else BY_NAME["ntriples"]
         try:
-            body = _run(st, gen, req.query, dataset, info.kind, page_fmt, _base_iri())
+            body = _run(st, gen, req.query, dataset, info.kind, page_fmt, _base_iri(request.environ))
             table = result_table(body, info.kind, lang)
         except KetengraafError as err:
             error = err
@@ -267,11 +268,8 @@ class FastQueries:
             return self.app(environ, start_response)
         headers = [("Content-Type", fmt.content_type), ("Content-Length", str(len(body))),
                    ("ETag", f'"{etag(gen, _answer_key(req.query, dataset, fmt, base, False))}"'),
-                   ("Last-Modified", http_date(gen.created)), ("Cache-Control", "no-cache"),
-                   ("Vary", ", ".join(VARY)), ("X-Content-Type-Options", "nosniff")]
-        if st.settings.cors:
-            headers += [("Access-Control-Allow-Origin", "*"),
-                        ("Access-Control-Expose-Headers", "ETag, Last-Modified, Content-Type")]
+                   ("Last-Modified", http_date(gen.created)), ("Cache-Control", CACHE_CONTROL),
+                   ("Vary", ", ".join(VARY)), NOSNIFF, *(CORS_HEADERS if st.settings.cors else ())]
         start_response("200 OK", headers)
         return [body]
 
@@ -296,10 +294,7 @@ class FastQueries:
                         **FALLBACK.get(info.kind, {}))
         if fmt is HTML or fmt is JSONLD:
             return None
-        host = get_host(environ)
-        base = (f"{environ.get('wsgi.url_scheme', 'http')}://{host}{environ.get('SCRIPT_NAME', '')}"
-                f"{environ.get('PATH_INFO', '/sparql')}")
-        return st, gen, req, info, req.dataset(info, st.settings.union_default_graph), fmt, base
+        return st, gen, req, info, req.dataset(info, st.settings.union_default_graph), fmt, _base_iri(environ)
 
 
 def _posted(environ: dict, raw_qs: bytes, max_bytes: int) -> SimpleNamespace | None:

@@ -180,12 +180,16 @@ def conditional(rep: Format | str, make: Callable[[], Response], *, key: str | N
 
 # -- CORS ----------------------------------------------------------------------
 
+CORS_HEADERS = (("Access-Control-Allow-Origin", "*"),
+                ("Access-Control-Expose-Headers", "ETag, Last-Modified, Content-Type"))
+NOSNIFF = ("X-Content-Type-Options", "nosniff")       # on every answer (see secure)
+
+
 def cors(resp: Response, *, preflight: bool = False) -> Response:
     """``Access-Control-Allow-Origin: *`` on data answers when the setting ``cors`` is on; a
     ``preflight`` answer (``OPTIONS``) also says which methods and headers a page may send."""
     if settings().cors:
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-        resp.headers["Access-Control-Expose-Headers"] = "ETag, Last-Modified, Content-Type"
+        resp.headers.update(CORS_HEADERS)
         if preflight:
             resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
             resp.headers["Access-Control-Allow-Headers"] = "Content-Type, Accept, If-None-Match"
@@ -205,7 +209,7 @@ CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'se
 def secure(resp: Response) -> Response:
     """``Content-Security-Policy`` on every HTML answer, ``X-Content-Type-Options: nosniff`` on all, and a
     ``Location`` that names this server's host (routing redirects build it from ``Host``) made relative."""
-    resp.headers["X-Content-Type-Options"] = "nosniff"
+    resp.headers.update((NOSNIFF,))
     if resp.mimetype == "text/html":
         resp.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
     location = resp.headers.get("Location")
