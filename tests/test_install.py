@@ -7,6 +7,7 @@ This is what broke before: the package was called `app`, and found its catalogue
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -21,8 +22,33 @@ from paths import ROOT
 pytestmark = pytest.mark.install
 
 
+# what a checkout holds beside its files: made by installs, tests and servers, never part of a clone
+DERIVED = (".git", ".venv", "build", "*.egg-info", "__pycache__", ".pytest_cache", "node_modules", "var", "out")
+
+
 def _run(cmd: list[str], cwd: Path, env: dict, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def _clone_of_the_checkout(dest: Path) -> Path:
+    """The checkout's files as a fresh clone has them (with what is new and not ignored), copied to dest.
+
+    pip builds in the source folder; building in the checkout itself read a tree that the tests running
+    beside this one change (stores under var/, bytecode under __pycache__), and once failed in CI with a
+    bare "[Errno 2] No such file or directory". A copy is also what a user installs from: a clone.
+    """
+    try:
+        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                                cwd=ROOT, capture_output=True, check=True).stdout.decode()
+    except (OSError, subprocess.CalledProcessError):       # not a git checkout (an unpacked archive)
+        shutil.copytree(ROOT, dest, ignore=shutil.ignore_patterns(*DERIVED))
+        return dest
+    for relative in filter(None, listed.split("\0")):
+        source = ROOT / relative
+        if source.is_file():                                # a tracked file deleted in the checkout is not copied
+            (dest / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, dest / relative)
+    return dest
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +60,8 @@ def installed(tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     env["XDG_STATE_HOME"] = str(base / "state")           # where the shipped catalogue's store goes
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
-    pip = _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(ROOT)], cwd=base, env=env,
+    source = _clone_of_the_checkout(base / "clone")
+    pip = _run([str(venv / "bin" / "python"), "-m", "pip", "install", "-q", str(source)], cwd=base, env=env,
                timeout=900)
     assert pip.returncode == 0, pip.stdout + pip.stderr
     return venv / "bin", env, base
