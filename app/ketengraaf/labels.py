@@ -122,32 +122,43 @@ def local_name(iri: str) -> str:
 
 
 class LabelIndex:
-    """Labels, alternative labels and definitions of one store generation."""
+    """Labels, alternative labels and definitions of one store generation.
 
-    def __init__(self, store) -> None:
+    ``strings`` (optional) is the generation's table of shared strings (each IRI and language tag
+    once, see :class:`ketengraaf.web.snapshot.Snapshot`): pyoxigraph makes a new ``str`` on every read,
+    so without it each index keeps its own copy of every IRI.
+    """
+
+    def __init__(self, store, strings: dict[str, str] | None = None) -> None:
         self.labels: dict[str, dict[str, str]] = {}
         self.alt: dict[str, list[tuple[str, str]]] = {}
         self.definitions: dict[str, dict[str, str]] = {}
+        share = (strings if strings is not None else {}).setdefault
         for prop in LABEL_PROPERTIES:
-            self._read(store, prop, self.labels)
+            self._read(store, prop, self.labels, share)
         for prop in DEFINITION_PROPERTIES:
-            self._read(store, prop, self.definitions)
+            self._read(store, prop, self.definitions, share)
         for iri, per_lang in VOCABULARY_LABELS.items():
-            self.labels.setdefault(iri, dict(per_lang))
+            self.labels.setdefault(share(iri, iri), dict(per_lang))
         for prop in ALT_PROPERTIES:
             for q in store.quads(None, prop, None, None):
                 if _is_iri(q.subject) and _is_literal(q.object):
-                    self.alt.setdefault(q.subject.value, []).append((q.object.value, q.object.language or ""))
+                    iri, lang = q.subject.value, q.object.language or ""
+                    self.alt.setdefault(share(iri, iri), []).append((q.object.value, share(lang, lang)))
 
     @staticmethod
-    def _read(store, prop: str, into: dict[str, dict[str, str]]) -> None:
+    def _read(store, prop: str, into: dict[str, dict[str, str]], share) -> None:
         for q in store.quads(None, prop, None, None):
             if not (_is_iri(q.subject) and _is_literal(q.object)):
                 continue
-            per_lang = into.setdefault(q.subject.value, {})
+            iri = q.subject.value
+            per_lang = into.get(iri)
+            if per_lang is None:
+                per_lang = into[share(iri, iri)] = {}
             lang = (q.object.language or "").lower()
             # the first property in priority order wins; within one, keep the first value seen
-            per_lang.setdefault(lang, q.object.value)
+            if lang not in per_lang:
+                per_lang[share(lang, lang)] = q.object.value
 
     def label(self, iri: str, lang: str | None) -> str:
         got = pick(self.labels.get(iri), lang)

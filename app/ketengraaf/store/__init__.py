@@ -91,9 +91,15 @@ class Store(ABC):
 
     def select(self, sparql: str, **kw: Any) -> list[dict[str, Any]]:
         """SELECT results as a list of {variable: pyoxigraph term or None}."""
+        return list(self.rows(sparql, **kw))
+
+    def rows(self, sparql: str, **kw: Any) -> Iterator[dict[str, Any]]:
+        """SELECT results one at a time, as :meth:`select` lists them: for answers with many rows that are
+        folded into something smaller as they come (a list of them all costs more than the result)."""
         res = self.query(sparql, **kw)
         names = [v.value for v in res.variables]
-        return [{n: row[n] for n in names} for row in res]
+        for row in res:
+            yield {n: row[n] for n in names}
 
     @abstractmethod
     def quads(self, subject=None, predicate=None, obj=None, graph=None) -> Iterator[Any]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
-from collections.abc import Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
@@ -44,16 +45,32 @@ def normalize(text: str) -> str:
 
 
 class _Blob:
-    """Texts joined by newlines; find every text containing a needle fast."""
+    """Texts joined by newlines; find every text containing a needle fast.
 
-    def __init__(self, entries: list[tuple[str, str, bool]]):
-        self.entries = entries                       # (iri, normalised text, is_alt)
-        self.starts: list[int] = []
+    Entry ``k`` is (IRI, normalised text, is_alt); its text is kept once, in the blob, and the rest in
+    flat arrays (at 1M triples a tuple and a string per entry cost more than the blob itself).
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, str, bool]]):
+        self.iris: list[str] = []
+        self.alt = bytearray()
+        self.starts = array("q")
+        texts = []
         pos = 0
-        for _, text, _ in entries:
+        for iri, text, alt in entries:
+            self.iris.append(iri)
+            self.alt.append(alt)
             self.starts.append(pos)
+            texts.append(text)
             pos += len(text) + 1
-        self.blob = "\n".join(text for _, text, _ in entries)
+        self.blob = "\n".join(texts)
+
+    def __len__(self) -> int:
+        return len(self.iris)
+
+    def entry(self, k: int) -> tuple[str, str, bool]:
+        end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) else len(self.blob)
+        return self.iris[k], self.blob[self.starts[k]:end], bool(self.alt[k])
 
     def containing(self, needle: str) -> set[int]:
         hits: set[int] = set()
@@ -70,31 +87,38 @@ class SearchIndex:
     def __init__(self, snap: Snapshot):
         self.snap = snap
         labels = snap.labels
-        label_entries, def_entries = [], []
-        for iri in labels.labels.keys() | labels.alt.keys():
-            seen = set()
-            for text in labels.labels.get(iri, {}).values():
-                n = normalize(text)
-                if n and n not in seen:
-                    seen.add(n)
-                    label_entries.append((iri, n, False))
-            for text, _lang in labels.alt.get(iri, []):
-                n = normalize(text)
-                if n and n not in seen:
-                    seen.add(n)
-                    label_entries.append((iri, n, True))
-        for iri, per_lang in labels.definitions.items():
-            for text in per_lang.values():
-                n = normalize(text)
-                if n:
-                    def_entries.append((iri, n, False))
-        self.labels = _Blob(label_entries)
-        self.defs = _Blob(def_entries)
+        share = snap.strings.setdefault
+
+        def label_entries() -> Iterator[tuple[str, str, bool]]:
+            for iri in labels.labels.keys() | labels.alt.keys():
+                seen = set()
+                for text in labels.labels.get(iri, {}).values():
+                    n = normalize(text)
+                    if n and n not in seen:
+                        seen.add(n)
+                        yield iri, n, False
+                for text, _lang in labels.alt.get(iri, []):
+                    n = normalize(text)
+                    if n and n not in seen:
+                        seen.add(n)
+                        yield iri, n, True
+
+        def def_entries() -> Iterator[tuple[str, str, bool]]:
+            for iri, per_lang in labels.definitions.items():
+                for text in per_lang.values():
+                    n = normalize(text)
+                    if n:
+                        yield iri, n, False
+
+        self.labels = _Blob(label_entries())
+        self.defs = _Blob(def_entries())
         self.subclasses = _subclass_closure(snap)
-        self.wiki_owners: dict[str, set[str]] = {}
+        owners: dict[str, set[str]] = {}
         for q in snap.store.quads(None, ox.NamedNode(K + "wikiPagina"), None, None):
             if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode):
-                self.wiki_owners.setdefault(q.object.value, set()).add(q.subject.value)
+                page, owner = q.object.value, q.subject.value
+                owners.setdefault(share(page, page), set()).add(share(owner, owner))
+        self.wiki_owners: dict[str, frozenset[str]] = {page: frozenset(o) for page, o in owners.items()}
         self.chains_of = _chains_of(snap)
 
     def most_specific(self, types: list[str]) -> list[str]:
@@ -113,18 +137,18 @@ class SearchIndex:
         longest = max(words, key=len)
         best: dict[str, tuple[float, str]] = {}
         for k in self.labels.containing(longest):
-            iri, text, alt = self.labels.entries[k]
+            iri, text, alt = self.labels.entry(k)
             if not all(w in text for w in words):
                 continue
             tier = _tier(text, nq, words) + (0.5 if alt else 0)
             if iri not in best or tier < best[iri][0]:
                 best[iri] = (tier, text)
         for k in self.defs.containing(longest):
-            iri, text, _ = self.defs.entries[k]
+            iri, text, _ = self.defs.entry(k)
             if iri not in best and all(w in text for w in words):
                 best[iri] = (4, text)
         for iri in [i for i in best if WIKI_PAGE in self.snap.types.get(i, [])]:
-            if self.wiki_owners.get(iri, set()) & best.keys():
+            if self.wiki_owners.get(iri, frozenset()) & best.keys():
                 del best[iri]
         wanted = set()
         for t in types:
@@ -168,20 +192,23 @@ def _tier(text: str, nq: str, words: list[str]) -> int:
     return 3
 
 
-def _chains_of(snap: Snapshot) -> dict[str, set[str]]:
+def _chains_of(snap: Snapshot) -> dict[str, tuple[str, ...]]:
     """Resource -> the chains it belongs to: their processes (down the sub-processes), goals and
-    participations."""
+    participations. Tuples: most resources are in one chain, and there is one per resource."""
     known = list_chains(snap.store)       # not chain.chains(): this runs inside snap.extra's lock
     if not known:
         return {}
-    rows = snap.store.select(f"""
+    share = snap.strings.setdefault
+    out: dict[str, tuple[str, ...]] = {}
+    for r in snap.store.rows(f"""
         SELECT DISTINCT ?x ?c WHERE {{ VALUES ?c {{ {' '.join(f'<{c}>' for c in known)} }}
           {{ ?c <{K}heeftProces>|<{K}hoofdproces> ?top . ?top <{K}heeftDeelproces>* ?x }}
-          UNION {{ ?c <{K}heeftDoel> ?x }} UNION {{ ?x <{K}keten> ?c }} }}""")
-    out: dict[str, set[str]] = {}
-    for r in rows:
+          UNION {{ ?c <{K}heeftDoel> ?x }} UNION {{ ?x <{K}keten> ?c }} }}"""):
         if isinstance(r["x"], ox.NamedNode):
-            out.setdefault(r["x"].value, set()).add(r["c"].value)
+            x, c = r["x"].value, r["c"].value
+            now = out.get(x, ())
+            if c not in now:
+                out[share(x, x)] = (*now, share(c, c))
     return out
 
 
@@ -209,16 +236,22 @@ def index(snap: Snapshot | None = None) -> SearchIndex:
 SUGGEST_PER_KEY = 8
 
 
-def _suggestion_keys(snap: Snapshot) -> dict[str, list[str]]:
-    """Once per generation: key -> up to :data:`SUGGEST_PER_KEY` IRIs. Keys: each ``/id/`` path's last
-    segment, normalised and as its sorted letters (catches swapped letters: ``vht`` finds ``vth``), and
-    every label normalised, whole and word by word (words of 3 letters or more)."""
-    keys: dict[str, list[str]] = {}
+def _suggestion_keys(snap: Snapshot) -> dict[str, str | tuple[str, ...]]:
+    """Once per generation: key -> up to :data:`SUGGEST_PER_KEY` IRIs (one IRI as itself, more as a tuple:
+    most keys name one resource, and at 1M triples there are hundreds of thousands). Keys: each ``/id/``
+    path's last segment, normalised and as its sorted letters (catches swapped letters: ``vht`` finds
+    ``vth``), and every label normalised, whole and word by word (words of 3 letters or more)."""
+    keys: dict[str, str | tuple[str, ...]] = {}
 
     def add(key: str, iri: str) -> None:
-        found = keys.setdefault(key, [])
-        if len(found) < SUGGEST_PER_KEY and iri not in found:
-            found.append(iri)
+        found = keys.get(key)
+        if found is None:
+            keys[key] = iri
+        elif isinstance(found, str):
+            if found != iri:
+                keys[key] = (found, iri)
+        elif len(found) < SUGGEST_PER_KEY and iri not in found:
+            keys[key] = (*found, iri)
 
     prefix = public_base() + "id/"          # id_path(), without a settings look-up per IRI
     for iri in snap.subjects:
@@ -249,7 +282,8 @@ def suggestions(iri_or_path: str, limit: int = 8) -> list[dict]:
     words = sorted({w for w in tail.split() if len(w) >= 3}, key=len, reverse=True)[:3]
     found: list[str] = []
     for key in [tail, "\0" + "".join(sorted(tail)), *words]:
-        found += [iri for iri in keys.get(key, ()) if iri not in found]
+        got = keys.get(key, ())
+        found += [iri for iri in ((got,) if isinstance(got, str) else got) if iri not in found]
     lang = reader_lang()
     return [{"iri": iri, "label": snap.labels.label(iri, lang), "href": local_url(iri)} for iri in found[:limit]]
 

@@ -39,17 +39,27 @@ class Snapshot:
     def __init__(self, store, gen) -> None:
         self.store = store
         self.gen = gen
-        self.labels = LabelIndex(store)
+        # one str per IRI (and language tag) for everything built from this generation: pyoxigraph makes
+        # a new str on every read, and the labels, types, search index and wiki facts each kept their own
+        # copy of every IRI (at 1M triples, 139k subjects: tens of MB each)
+        self.strings: dict[str, str] = {}
+        share = self.strings.setdefault
+        self.labels = LabelIndex(store, self.strings)
         self.types: dict[str, list[str]] = {}
         self.subjects: set[str] = set()
+        type_node = ox.NamedNode(RDF_TYPE)
         for q in store.quads(None, None, None, None):
             s = q.subject
             if isinstance(s, ox.NamedNode):
-                self.subjects.add(s.value)
-                if q.predicate.value == RDF_TYPE and isinstance(q.object, ox.NamedNode):
-                    ts = self.types.setdefault(s.value, [])
-                    if q.object.value not in ts:
-                        ts.append(q.object.value)
+                iri = s.value
+                self.subjects.add(share(iri, iri))
+                if q.predicate == type_node and isinstance(q.object, ox.NamedNode):
+                    ts = self.types.get(iri)
+                    if ts is None:
+                        ts = self.types[share(iri, iri)] = []
+                    t = q.object.value
+                    if t not in ts:
+                        ts.append(share(t, t))
         for ts in self.types.values():          # the same order whatever order the store gives the quads in
             ts.sort()
         self.by_class: dict[str, list[str]] = {}

@@ -38,7 +38,8 @@ def _settings():
 def current_facts() -> Facts:
     """The wiki facts of the current generation (built once per generation)."""
     settings = _settings()
-    return snapshot().extra("wiki.facts", lambda snap: read_facts(snap.store, service.wikis(settings)))
+    return snapshot().extra("wiki.facts",
+                            lambda snap: read_facts(snap.store, service.wikis(settings), snap.strings))
 
 
 # -- on every resource page -----------------------------------------------------------------

@@ -80,15 +80,17 @@ class PageFacts:
     properties: dict[str, list[str]] = field(default_factory=dict)
 
 
-@dataclass
+@dataclass(slots=True)
 class ResourceFacts:
+    """What the wiki matching and reports use of one resource; tuples, since at 1M triples there are
+    over 100k of these (a list per field, mostly empty, cost more than the facts)."""
     iri: str
-    labels: list[tuple[str, str]] = field(default_factory=list)      # (text, lang)
-    alt_labels: list[tuple[str, str]] = field(default_factory=list)
-    types: list[str] = field(default_factory=list)
-    object_ids: list[str] = field(default_factory=list)
-    nora_ids: list[str] = field(default_factory=list)
-    urls: list[str] = field(default_factory=list)     # GEMMA URL / NORA URL properties of the model
+    labels: tuple[tuple[str, str], ...] = ()      # (text, lang), Dutch first
+    alt_labels: tuple[tuple[str, str], ...] = ()
+    types: tuple[str, ...] = ()
+    object_ids: tuple[str, ...] = ()
+    nora_ids: tuple[str, ...] = ()
+    urls: tuple[str, ...] = ()                     # GEMMA URL / NORA URL properties of the model
 
     def label(self, lang: str = "nl") -> str:
         for text, lg in self.labels:
@@ -133,7 +135,9 @@ def _v(term) -> str | None:
     return None if term is None else term.value
 
 
-def read_facts(store: Store, wikis: tuple[Wiki, ...]) -> Facts:
+def read_facts(store: Store, wikis: tuple[Wiki, ...], strings: dict[str, str] | None = None) -> Facts:
+    """The wiki facts of ``store``; ``strings``: the generation's shared strings (one str per IRI), if any."""
+    share = (strings if strings is not None else {}).setdefault
     pre = sparql_prefixes(["keten", "skos", "dcterms", "rdf"]) + f"PREFIX swivt: <{SWIVT}>\nPREFIX am: <{AM}>\n"
 
     def canon(iri: str) -> tuple[str, Any]:
@@ -181,32 +185,41 @@ def read_facts(store: Store, wikis: tuple[Wiki, ...]) -> Facts:
     resources: dict[str, ResourceFacts] = {}
 
     def res(iri: str) -> ResourceFacts:
-        return resources.setdefault(iri, ResourceFacts(iri))
+        rf = resources.get(iri)
+        if rf is None:
+            iri = share(iri, iri)
+            rf = resources[iri] = ResourceFacts(iri)
+        return rf
 
     idbase = str(ID)
-    for r in store.select(pre + f"""SELECT ?s ?p ?o WHERE {{
+    # one row per value of every resource (over 400k at 1M triples): folded in as they come, not listed first
+    for r in store.rows(pre + f"""SELECT ?s ?p ?o WHERE {{
         VALUES ?p {{ skos:prefLabel skos:altLabel rdf:type keten:objectId am:prop-object-id am:prop-nora-id
                     am:prop-nora-url am:prop-gemma-url }}
         ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{idbase}")) }}"""):
         s, p, o = r["s"].value, r["p"].value, r["o"]
         rf = res(s)
+        value = o.value
         if p.endswith("#prefLabel"):
-            rf.labels.append((o.value, getattr(o, "language", None) or ""))
+            lang = getattr(o, "language", None) or ""
+            rf.labels += ((value, share(lang, lang)),)
         elif p.endswith("#altLabel"):
-            rf.alt_labels.append((o.value, getattr(o, "language", None) or ""))
+            lang = getattr(o, "language", None) or ""
+            rf.alt_labels += ((value, share(lang, lang)),)
         elif p.endswith("#type"):
-            if o.value not in rf.types:
-                rf.types.append(o.value)
+            if value not in rf.types:
+                rf.types += (share(value, value),)
         elif p.endswith(("#objectId", "prop-object-id")):
-            if o.value not in rf.object_ids:
-                rf.object_ids.append(o.value)
+            if value not in rf.object_ids:
+                rf.object_ids += (value,)
         elif p.endswith("prop-nora-id"):
-            if o.value.strip():
-                rf.nora_ids.append(o.value.strip())
-        elif o.value.strip():
-            rf.urls.append(o.value.strip())
+            if value.strip():
+                rf.nora_ids += (value.strip(),)
+        elif value.strip():
+            rf.urls += (value.strip(),)
     for rf in resources.values():
-        rf.labels.sort(key=lambda t: (t[1] != "nl", t[1], t[0]))
+        if len(rf.labels) > 1:
+            rf.labels = tuple(sorted(rf.labels, key=lambda t: (t[1] != "nl", t[1], t[0])))
 
     pairs = []
     for r in store.select(pre + """SELECT DISTINCT ?a ?b ?rel WHERE { VALUES ?rel { skos:exactMatch skos:closeMatch }
