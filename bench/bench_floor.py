@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -79,7 +80,8 @@ def main(argv=None) -> int:
         path, headers = ox.q(bench_http.lookup_query(iris[0]))
         request = {**headers, "If-None-Match": '"floor"'}
         port = free_port()
-        procs.append(subprocess.Popen([sys.executable, str(Path(__file__)), "--serve-waitress", str(port)]))
+        procs.append(subprocess.Popen([sys.executable, str(Path(__file__)), "--serve-waitress", str(port)],
+                                      start_new_session=True))
         targets["waitress 8 threads, app that does nothing"] = (port, lambda i: (path, request))
         granian = shutil.which("granian", path=os.pathsep.join([str(Path(sys.executable).parent),
                                                                   os.environ.get("PATH", "")]))
@@ -87,7 +89,8 @@ def main(argv=None) -> int:
             port = free_port()
             procs.append(subprocess.Popen([granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                                            "--workers", "1", "--no-ws", "--log-level", "warning", "bench_floor:app"],
-                                          cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                          cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                          start_new_session=True))
             targets["granian 1 worker, app that does nothing"] = (port, lambda i: (path, request))
         for port, _ in targets.values():
             _wait(port)
@@ -102,8 +105,12 @@ def main(argv=None) -> int:
                     print(f"round {rnd + 1} {name} c={conc}: {r.rps:,.0f} req/s p50 {r.p50:.2f} ms",
                           file=sys.stderr, flush=True)
     finally:
-        for p in procs:
-            p.kill()
+        for p in procs:          # each in its own session: its group holds granian's worker process too
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait(5)
         if ox is not None:
             ox.server.stop()
         shutil.rmtree(work, ignore_errors=True)
