@@ -67,13 +67,14 @@ def main(argv=None) -> int:
     from loadgen import drive, free_port
 
     work = Path(tempfile.mkdtemp(prefix="kg-bench-floor-"))
-    data = work / f"catalogue-{args.triples}-s{args.seed}.ttl"
-    generate.generate(args.triples, data, seed=args.seed)
-    iris, _ = bench_http.resources(data, args.seed)
     procs: list[subprocess.Popen] = []
     targets: dict = {}
     ox = None
+    logs: list = []
     try:
+        data = work / f"catalogue-{args.triples}-s{args.seed}.ttl"
+        generate.generate(args.triples, data, seed=args.seed)
+        iris, _ = bench_http.resources(data, args.seed)
         ox = bench_http.start_servers(["oxigraph-mem"], data, work)["oxigraph-mem"]
         targets["oxigraph serve (memory), a whole lookup"] = (ox.server.port, lambda i: ox.q(
             bench_http.lookup_query(iris[i % len(iris)])))
@@ -87,13 +88,18 @@ def main(argv=None) -> int:
                                                                   os.environ.get("PATH", "")]))
         if granian:
             port = free_port()
+            log = open(work / "granian.log", "wb")        # closed after the process, below
+            logs.append(log)
             procs.append(subprocess.Popen([granian, "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
                                            "--workers", "1", "--no-ws", "--log-level", "warning", "bench_floor:app"],
-                                          cwd=HERE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                          start_new_session=True))
+                                          cwd=HERE, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
             targets["granian 1 worker, app that does nothing"] = (port, lambda i: (path, request))
-        for port, _ in targets.values():
-            _wait(port)
+        for name, (port, _) in targets.items():
+            try:
+                _wait(port)
+            except RuntimeError as exc:
+                said = (work / "granian.log").read_text(errors="replace")[-2000:] if "granian" in name else ""
+                raise RuntimeError(f"{name}: {exc}\n{said}") from None
         results: dict[tuple[str, int], list[tuple[float, float]]] = {}
         for rnd in range(args.rounds):
             for name, (port, make) in targets.items():
@@ -108,16 +114,19 @@ def main(argv=None) -> int:
         for p in procs:          # each in its own session: its group holds granian's worker process too
             try:
                 os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
+                p.wait(5)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
                 pass
-            p.wait(5)
         if ox is not None:
             ox.server.stop()
+        for log in logs:
+            log.close()
         shutil.rmtree(work, ignore_errors=True)
 
     base = next(iter(targets))
     print(f"Requests per cell {args.requests}, {args.rounds} rounds (medians); request line of a SPARQL lookup; "
-          f"oxigraph serve in memory on {args.triples:,} generated triples.\n")
+          f"oxigraph serve in memory on {args.triples:,} generated triples. The load generator shares the cores: "
+          "at c=4 the fastest servers are bounded by the client, which narrows the ratios.\n")
     print("| server | c | req/s | p50 ms | ÷ oxigraph lookup |")
     print("| --- | --- | ---: | ---: | ---: |")
     for conc in (1, 4):

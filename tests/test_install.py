@@ -47,7 +47,10 @@ def _clone_of_the_checkout(dest: Path) -> Path:
         source = ROOT / relative
         if source.is_file():                                # a tracked file deleted in the checkout is not copied
             (dest / relative).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / relative)
+            try:
+                shutil.copy2(source, dest / relative)
+            except FileNotFoundError:                       # a new file that went away meanwhile
+                continue
     return dest
 
 
