@@ -71,3 +71,42 @@ def test_search_is_typeahead_fast(web):
     for q in ("k", "ke", "ket", "kete", "keten", "ketenr"):
         web.get("/api/search", query_string={"q": q})
     assert (time.perf_counter() - t) / 6 < 0.05
+
+
+def test_the_ranking_window_is_the_full_sort_cut():
+    """Only the tiers a page reaches get their labels looked up; the window must be exactly the first
+    ``need`` of the full sort (tier, shorter label, label without case, IRI) whatever the ties."""
+    import random
+
+    from ketengraaf.web.search import _window
+    rng = random.Random(15)
+    for _ in range(300):
+        n = rng.randint(0, 60)
+        labels = {f"urn:x:{i}": rng.choice(["Ab", "ab", "aB", "Abc", "b", "Zz", "zZ", "keten", ""]) for i in range(n)}
+        hits = [(rng.choice([0, 0.5, 1, 2, 2.5, 3, 4]), iri) for iri in labels]
+        full = sorted(hits, key=lambda h: (h[0], len(labels[h[1]]), labels[h[1]].casefold(), h[1]))
+        need = rng.randint(0, n + 5)
+        asked: list[str] = []
+
+        def label(iri: str, asked=asked, labels=labels) -> str:
+            asked.append(iri)
+            return labels[iri]
+        got = _window(hits, need, label)
+        assert got == full[:need]
+        if need and full:                          # no label looked up beyond the tier that fills the window
+            last_tier = full[min(need, len(full)) - 1][0]
+            assert all(t <= last_tier for t, iri in hits if iri in asked)
+
+
+def test_pages_put_together_are_the_whole_ranking(web):
+    r = web.get("/api/search", query_string={"q": "keten", "limit": 100})
+    whole = [h["iri"] for h in r.json["results"]]
+    assert 10 < r.json["total"] == len(whole) <= 100      # the whole ranking fits in one answer
+    pages = []
+    for offset in range(0, len(whole), 7):
+        with web.application.test_request_context("/"):
+            from ketengraaf.web.search import index
+            hits, total, _ = index().search("keten", limit=7, offset=offset)
+        assert total == len(whole)
+        pages += [h["iri"] for h in hits]
+    assert pages == whole
