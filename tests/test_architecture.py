@@ -237,10 +237,12 @@ def test_pending_exceptions_are_still_needed():
 
 # Issue 16: the Store interface is the boundary. Only these modules know the embedded backend's folders
 # (generation paths, the store folder): the backend itself, its loader and writer, the worker pool that
-# opens a generation per process, and the commands that run them. Pages, the endpoint's views, search,
+# opens a generation per process (and the lookups the web process answers from the generation it has open),
+# and the commands that run them. Pages, the endpoint's views, search,
 # validation and the importers reach data through ``Store`` only, so a remote store plugs in under them.
 EMBEDDED_BACKEND = ("ketengraaf.store", "ketengraaf.loading", "ketengraaf.writing", "ketengraaf.sparql.workers",
-                    "ketengraaf.sparql.pool_state", "ketengraaf.sparql.command", "ketengraaf.cli")
+                    "ketengraaf.sparql.inprocess", "ketengraaf.sparql.pool_state", "ketengraaf.sparql.command",
+                    "ketengraaf.cli")
 FOLDER_ATTRIBUTES = {"path", "dir", "store_dir", "pointer"}
 
 

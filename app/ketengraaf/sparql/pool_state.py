@@ -4,7 +4,9 @@ Admission: at most ``query_threads`` (and never more than ``threads`` - 2) serve
 inside :meth:`SparqlState.run` at once, running a query or waiting for a worker; a query past
 them is refused at once with 503 and ``Retry-After`` (:class:`ServerBusy`), so a flood of slow
 queries leaves the server's other threads to pages and ``/healthz`` (issue 9: 20 slow queries
-took every waitress thread and ``/healthz`` took 19.5 s). Answers from the cache never get here.
+took every waitress thread and ``/healthz`` took 19.5 s). Answers from the cache never get here;
+a single-resource lookup is answered in this process (:mod:`.inprocess`), its work bounded, with
+no admission and no worker.
 
 The pool starts on the first query (or explicitly with :meth:`SparqlState.start`,
 which ``ketengraaf serve`` does) and stops at interpreter exit or on
@@ -18,6 +20,7 @@ import threading
 
 from ..errors import ServerBusy
 from ..store import Store
+from . import inprocess
 from .cache import AnswerCache
 from .workers import Job, QueryPool
 
@@ -84,6 +87,9 @@ class SparqlState:
 
     def run(self, gen, query: str, dataset, kind: str, fmt, base_iri: str | None = None) -> bytes:
         job = Job.for_query(gen, query, dataset, kind, fmt, self.settings, base_iri)
+        body = self._in_process(gen, job)
+        if body is not None:
+            return body
         if not self._admission.acquire(blocking=False):
             raise ServerBusy(f"all {self.query_threads} server threads for queries are busy (setting "
                              "query_threads); try again in a few seconds")
@@ -91,6 +97,15 @@ class SparqlState:
             return self.pool.run(job, self.settings.query_timeout)
         finally:
             self._admission.release()
+
+    def _in_process(self, gen, job: Job) -> bytes | None:
+        """The answer of a single-resource lookup from the generation this process has open
+        (:mod:`.inprocess`), or None: a worker answers."""
+        pinned = self._store.pinned()
+        opened = getattr(pinned, "opened", None)
+        if opened is None or pinned.generation().id != gen.id:
+            return None
+        return inprocess.answer(opened(), job)
 
 
 def admitted_threads(settings) -> int:

@@ -370,6 +370,10 @@ class PinnedStore(Store):
     def pinned(self) -> PinnedStore:
         return self
 
+    def opened(self) -> Opened:
+        """The generation as opened for reading (its store on disk and in-memory copies)."""
+        return self._ox
+
     def generation_file(self, name: str) -> bytes | None:
         return generation_file(self._gen, name)
 

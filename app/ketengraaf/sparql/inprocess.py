@@ -1,0 +1,113 @@
+"""Single-resource lookups answered in the web process, without the hop to a query worker.
+
+``SELECT ?p ?o WHERE { <iri> ?p ?o }`` is what linked-data clients send most, and the engine
+answers it in about 0.05 ms; the hand-off to a worker process and back costs several times that
+(bench/README.md, issue 15). A query of exactly that form is answered here instead, on the
+generation the web process already has open, by the same engine and serializer as a worker.
+
+What makes this safe without the worker's walls (no network, a killable process):
+
+- The engine never sees the client's text. :func:`recognize` accepts one narrow form by a strict
+  pattern over the whole text (leading comment lines, ``SELECT`` of the pattern's two variables or
+  ``*``, one triple pattern with an absolute IRI as subject and two variables, an optional
+  ``LIMIT``/``OFFSET``, at most :data:`LONGEST` characters); anything else, including any
+  backslash (an escape), a prefixed name or a non-ASCII variable name, is not recognized and goes
+  to a worker as before. The engine runs :func:`canonical`, a text built here from the recognized
+  parts, which holds no ``SERVICE``, no ``LOAD`` and nothing that nests.
+- The work is bounded before it starts: the subject's triples are counted first, and a subject
+  with more than :data:`MOST_ROWS` of them goes to a worker (which has the time-out).
+- Any error on this path (an IRI the engine refuses, an answer over ``max_result_bytes``) sends
+  the client's own query to a worker, which answers it, or its error, in the client's words.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from itertools import islice
+
+import pyoxigraph as ox
+
+from ..store.oxigraph import Opened
+from .workers import Job, execute
+
+MOST_ROWS = 1000        # a subject with more triples than this is looked up by a worker
+LONGEST = 8192          # characters; a longer text is not read here (a lookup is short; the pattern stays cheap)
+
+_VAR = r"[?$]([A-Za-z0-9_]+)(?![^\s?$.{}*])"       # ASCII names only; anything else: not recognized
+_FORM = re.compile(
+    r"(?:[ \t\r\n]*\#[^\r\n]*(?:\r?\n|\Z))*"                        # whole comment lines before the query
+    r"[ \t\r\n]*(?i:SELECT)[ \t\r\n]+(?P<projection>\*|(?:" + _VAR.replace("(", "(?:", 1) + r"[ \t\r\n]*)+)"
+    r"[ \t\r\n]*(?:(?i:WHERE)[ \t\r\n]*)?\{[ \t\r\n]*"
+    r"<(?P<iri>[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*)>[ \t\r\n]*"
+    + _VAR.replace("(", "(?P<p>", 1) + r"[ \t\r\n]*" + _VAR.replace("(", "(?P<o>", 1)
+    + r"[ \t\r\n]*\.?[ \t\r\n]*\}"
+    r"(?:[ \t\r\n]*(?P<k1>(?i:LIMIT|OFFSET))[ \t\r\n]+(?P<n1>[0-9]{1,18}))?"
+    r"(?:[ \t\r\n]*(?P<k2>(?i:LIMIT|OFFSET))[ \t\r\n]+(?P<n2>[0-9]{1,18}))?"
+    r"[ \t\r\n]*")
+_NAME = re.compile(_VAR)
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A recognized lookup: the subject, the pattern's two variables, what is selected, and the slice."""
+
+    subject: str
+    p: str
+    o: str
+    projection: tuple[str, ...]        # variable names, in the order selected; () for ``*``
+    limit: int | None = None
+    offset: int | None = None
+
+
+def recognize(query: str) -> Lookup | None:
+    """The lookup ``query`` is, or None when it is anything else (then a worker answers it)."""
+    if len(query) > LONGEST:
+        return None
+    m = _FORM.fullmatch(query)
+    if m is None:
+        return None
+    p, o = m.group("p"), m.group("o")
+    if p == o:                                  # ?x ?x: predicate equal to object, another query
+        return None
+    projection: tuple[str, ...] = ()
+    if m.group("projection") != "*":      # ``*`` stays ``*``: the engine orders its columns its own way
+        projection = tuple(v.group(1) for v in _NAME.finditer(m.group("projection")))
+        if len(set(projection)) != len(projection) or not set(projection) <= {p, o}:
+            return None
+    slice_: dict[str, int] = {}
+    for k, n in (("k1", "n1"), ("k2", "n2")):
+        if m.group(k):
+            word = m.group(k).upper()
+            if word.lower() in slice_:
+                return None                     # LIMIT twice: a syntax error, the worker says so
+            slice_[word.lower()] = int(m.group(n))
+    return Lookup(m.group("iri"), p, o, projection, slice_.get("limit"), slice_.get("offset"))
+
+
+def canonical(lookup: Lookup) -> str:
+    """The query text the engine runs for ``lookup`` (built here: nothing of the client's text but the
+    recognized IRI, variable names and numbers)."""
+    text = (f"SELECT {' '.join('?' + v for v in lookup.projection) or '*'} "
+            f"WHERE {{ <{lookup.subject}> ?{lookup.p} ?{lookup.o} }}")
+    if lookup.limit is not None:
+        text += f" LIMIT {lookup.limit}"
+    if lookup.offset is not None:
+        text += f" OFFSET {lookup.offset}"
+    return text
+
+
+def answer(opened: Opened, job: Job) -> bytes | None:
+    """The serialized answer of ``job`` if it is a lookup this process may answer, else None (a worker
+    answers it). Only the default graph as the server defines it (no graphs chosen in the request)."""
+    if job.kind != "results" or not job.union or job.default_graph is not None or job.named_graphs is not None:
+        return None
+    lookup = recognize(job.query)
+    if lookup is None:
+        return None
+    try:
+        subject = ox.NamedNode(lookup.subject)
+        if sum(1 for _ in islice(opened.quads(subject, None, None, None), MOST_ROWS + 1)) > MOST_ROWS:
+            return None
+        return execute(opened, replace(job, query=canonical(lookup), base_iri=None, prefixes=()))
+    except Exception:  # the client's query goes to a worker, which answers it or says what is wrong
+        return None
