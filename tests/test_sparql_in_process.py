@@ -224,3 +224,12 @@ def test_only_the_generation_this_process_has_open(sparql):
     assert st._in_process(gen, job) is not None
     other = replace(gen, id=gen.id + "-other")
     assert st._in_process(other, replace(job, generation_path=other.path)) is None
+
+
+def test_one_lookup_at_a_time_here(sparql):
+    """While one lookup runs in the web process, the next goes to a worker (the cores stay in use)."""
+    st, gen, _ = sparql
+    job = _job(gen, f"SELECT ?p ?o WHERE {{ <{GOAL}> ?p ?o }}", settings=st.settings)
+    with st._in_process_slot:
+        assert st._in_process(gen, job) is None
+    assert st._in_process(gen, job) is not None

@@ -6,7 +6,7 @@ them is refused at once with 503 and ``Retry-After`` (:class:`ServerBusy`), so a
 queries leaves the server's other threads to pages and ``/healthz`` (issue 9: 20 slow queries
 took every waitress thread and ``/healthz`` took 19.5 s). Answers from the cache never get here;
 a single-resource lookup is answered in this process (:mod:`.inprocess`), its work bounded, with
-no admission and no worker.
+no admission and no worker, one at a time.
 
 The pool starts on the first query (or explicitly with :meth:`SparqlState.start`,
 which ``ketengraaf serve`` does) and stops at interpreter exit or on
@@ -35,6 +35,7 @@ class SparqlState:
         self._store = store            # the app's store: new workers open its current generation
         self.query_threads = admitted_threads(settings)
         self._admission = threading.BoundedSemaphore(self.query_threads)
+        self._in_process_slot = threading.Lock()
         preparers = getattr(store, "preparers", None)
         if preparers is not None:          # a store that switches in the background: warm the workers first
             preparers.append(self._prepare)
@@ -100,12 +101,19 @@ class SparqlState:
 
     def _in_process(self, gen, job: Job) -> bytes | None:
         """The answer of a single-resource lookup from the generation this process has open
-        (:mod:`.inprocess`), or None: a worker answers."""
-        pinned = self._store.pinned()
-        opened = getattr(pinned, "opened", None)
-        if opened is None or pinned.generation().id != gen.id:
+        (:mod:`.inprocess`), or None: a worker answers. One lookup at a time: while one runs here, the
+        next goes to a worker, so concurrent lookups still use the other cores (measured: without this,
+        four clients got 12% fewer lookups a second than with every lookup on a worker)."""
+        if not self._in_process_slot.acquire(blocking=False):
             return None
-        return inprocess.answer(opened(), job)
+        try:
+            pinned = self._store.pinned()
+            opened = getattr(pinned, "opened", None)
+            if opened is None or pinned.generation().id != gen.id:
+                return None
+            return inprocess.answer(opened(), job)
+        finally:
+            self._in_process_slot.release()
 
 
 def admitted_threads(settings) -> int:
