@@ -17,6 +17,7 @@ from dataclasses import replace
 import pyoxigraph as ox
 import pytest
 
+from conftest import make_app
 from ketengraaf.sparql import inprocess
 from ketengraaf.sparql.formats import BY_NAME
 from ketengraaf.sparql.inprocess import Lookup, canonical, recognize
@@ -103,12 +104,29 @@ def test_a_long_text_is_turned_away_at_once():
     assert time.perf_counter() - started < 0.1
 
 
-@pytest.fixture(scope="module")
-def sparql(embedded_app):
-    """The embedded app's endpoint state, its generation, and that generation as the web process opened it."""
-    st = embedded_app.extensions["ketengraaf.sparql"]
+def _state(app):
+    """An app's endpoint state, its generation, and that generation as the web process opened it."""
+    st = app.extensions["ketengraaf.sparql"]
     gen = st.store().generation()
     return st, gen, st.store().pinned().opened()
+
+
+@pytest.fixture(scope="module")
+def sparql(embedded_app):
+    """The shipped catalogue, its default graph copied into memory (as below ``memory_max_triples``)."""
+    st, gen, opened = _state(embedded_app)
+    assert opened.memory is not None
+    return st, gen, opened
+
+
+@pytest.fixture(scope="module")
+def sparql_on_disk(catalogue_dir):
+    """The same catalogue read from the disk (as above ``memory_max_triples``), by the web process and
+    its workers."""
+    st, gen, opened = _state(make_app(catalogue_dir, load_on_start=False, memory_max_triples=0))
+    assert opened.memory is None
+    yield st, gen, opened
+    st.close()
 
 
 def _job(gen, query: str, fmt: str = "json", **kw) -> Job:
@@ -128,8 +146,9 @@ def _rows(body: bytes, fmt: str) -> list:
     return sorted(tuple(str(s[n]) for n in names) for s in solutions)
 
 
-def test_the_answer_is_the_one_written_by_hand(sparql):
-    st, gen, opened = sparql
+@pytest.mark.parametrize("storage", ["sparql", "sparql_on_disk"])
+def test_the_answer_is_the_one_written_by_hand(request, storage):
+    st, gen, opened = request.getfixturevalue(storage)
     body = inprocess.answer(opened, _job(gen, f"SELECT ?p ?o WHERE {{ <{GOAL}> ?p ?o }}", settings=st.settings))
     assert body is not None
     rows = {(b["p"]["value"], b["o"]["value"], b["o"].get("xml:lang"))
@@ -150,9 +169,10 @@ SUBJECTS = [GOAL, ID + "keten/vth", ID + "keten/vergunning-met-extern-advies", I
             "https://w3id.org/ketengraaf/def#Keten"]
 
 
+@pytest.mark.parametrize("storage", ["sparql", "sparql_on_disk"])
 @pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
-def test_the_answer_is_the_one_a_worker_gives(sparql, fmt):
-    st, gen, opened = sparql
+def test_the_answer_is_the_one_a_worker_gives(request, storage, fmt):
+    st, gen, opened = request.getfixturevalue(storage)
     compared = 0
     for subject in SUBJECTS:
         for form in LOOKUPS:
