@@ -473,9 +473,15 @@ def ratio_columns(servers: list[str]) -> list[tuple[str, str, str]]:
 
 
 def report(out: dict, servers: list[str]) -> str:
-    from importlib.metadata import version
-    vers = ", ".join(f"{n} {version(n)}" for n in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint",
-                                                   "waitress", "Flask"))
+    from importlib.metadata import PackageNotFoundError, version
+
+    def installed(name: str) -> str:
+        try:
+            return f"{name} {version(name)}"
+        except PackageNotFoundError:          # a peer not installed was not run either
+            return f"{name} not installed"
+    vers = ", ".join(installed(n) for n in ("pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "waitress",
+                                            "Flask"))
     mode = out.get("storage") or {n: storage(n, out["triples"]) for n in servers}
     lines = [f"Machine: {os.cpu_count()} cores (shared by the client and the server), Python "
              f"{platform.python_version()}, {vers}; {time.strftime('%Y-%m-%d')}; "
