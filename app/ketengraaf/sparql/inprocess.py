@@ -33,18 +33,24 @@ from .workers import Job, execute
 MOST_ROWS = 1000        # a subject with more triples than this is looked up by a worker
 LONGEST = 8192          # characters; a longer text is not read here (a lookup is short; the pattern stays cheap)
 
+_WS = r"[ \t\r\n]"                                  # SPARQL's WS, exactly
 _VAR = r"[?$]([A-Za-z0-9_]+)(?![^\s?$.{}*])"       # ASCII names only; anything else: not recognized
+_ANY_VAR = _VAR.replace("(", "(?:", 1)
+# No two runs of whitespace meet without something required between them, so a text that almost
+# matches is turned down in linear time (two adjacent runs made a near miss of 8 KB take minutes).
+# ASCII only: with Unicode case folding (?i:SELECT) would take "ſELECT" and LIMIT "LİMIT", which the
+# engine refuses.
 _FORM = re.compile(
-    r"(?:[ \t\r\n]*\#[^\r\n]*(?:\r?\n|\Z))*"                        # whole comment lines before the query
-    r"[ \t\r\n]*(?i:SELECT)[ \t\r\n]+(?P<projection>\*|(?:" + _VAR.replace("(", "(?:", 1) + r"[ \t\r\n]*)+)"
-    r"[ \t\r\n]*(?:(?i:WHERE)[ \t\r\n]*)?\{[ \t\r\n]*"
-    r"<(?P<iri>[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*)>[ \t\r\n]*"
-    + _VAR.replace("(", "(?P<p>", 1) + r"[ \t\r\n]*" + _VAR.replace("(", "(?P<o>", 1)
-    + r"[ \t\r\n]*\.?[ \t\r\n]*\}"
-    r"(?:[ \t\r\n]*(?P<k1>(?i:LIMIT|OFFSET))[ \t\r\n]+(?P<n1>[0-9]{1,18}))?"
-    r"(?:[ \t\r\n]*(?P<k2>(?i:LIMIT|OFFSET))[ \t\r\n]+(?P<n2>[0-9]{1,18}))?"
-    r"[ \t\r\n]*")
-_NAME = re.compile(_VAR)
+    r"(?:" + _WS + r"*\#[^\r\n]*(?:\r?\n|\Z))*"                  # whole comment lines before the query
+    + _WS + r"*(?i:SELECT)" + _WS + r"+(?P<projection>\*|" + _ANY_VAR + r"(?:" + _WS + r"*" + _ANY_VAR + r")*)"
+    + _WS + r"*(?:(?i:WHERE)" + _WS + r"*)?\{" + _WS + r"*"
+    r"<(?P<iri>[A-Za-z][A-Za-z0-9+.\-]*:[^<>\"{}|^`\\\x00-\x20]*)>" + _WS + r"*"
+    + _VAR.replace("(", "(?P<p>", 1) + _WS + r"*" + _VAR.replace("(", "(?P<o>", 1)
+    + _WS + r"*(?:\." + _WS + r"*)?\}"
+    r"(?:" + _WS + r"*(?P<k1>(?i:LIMIT|OFFSET))" + _WS + r"+(?P<n1>[0-9]{1,18}))?"
+    r"(?:" + _WS + r"*(?P<k2>(?i:LIMIT|OFFSET))" + _WS + r"+(?P<n2>[0-9]{1,18}))?"
+    + _WS + r"*", re.ASCII)
+_NAME = re.compile(_VAR, re.ASCII)
 
 
 @dataclass(frozen=True)
@@ -96,14 +102,17 @@ def canonical(lookup: Lookup) -> str:
     return text
 
 
-def answer(opened: Opened, job: Job) -> bytes | None:
-    """The serialized answer of ``job`` if it is a lookup this process may answer, else None (a worker
-    answers it). Only the default graph as the server defines it (no graphs chosen in the request)."""
+def lookup_of(job: Job) -> Lookup | None:
+    """The lookup ``job`` asks for, if this process may answer it: the recognized form, on the default
+    graph as the server defines it (no graphs chosen in the request); else None (a worker answers)."""
     if job.kind != "results" or not job.union or job.default_graph is not None or job.named_graphs is not None:
         return None
-    lookup = recognize(job.query)
-    if lookup is None:
-        return None
+    return recognize(job.query)
+
+
+def answer(opened: Opened, job: Job, lookup: Lookup) -> bytes | None:
+    """The serialized answer of ``job``, which asks for ``lookup`` (:func:`lookup_of`), from ``opened``;
+    None when a worker should answer it instead (a subject with many triples, any failure)."""
     try:
         subject = ox.NamedNode(lookup.subject)
         if sum(1 for _ in islice(opened.quads(subject, None, None, None), MOST_ROWS + 1)) > MOST_ROWS:
