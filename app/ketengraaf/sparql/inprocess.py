@@ -83,10 +83,10 @@ def recognize(query: str) -> Lookup | None:
     slice_: dict[str, int] = {}
     for k, n in (("k1", "n1"), ("k2", "n2")):
         if m.group(k):
-            word = m.group(k).upper()
-            if word.lower() in slice_:
+            word = m.group(k).lower()
+            if word in slice_:
                 return None                     # LIMIT twice: a syntax error, the worker says so
-            slice_[word.lower()] = int(m.group(n))
+            slice_[word] = int(m.group(n))
     return Lookup(m.group("iri"), p, o, projection, slice_.get("limit"), slice_.get("offset"))
 
 

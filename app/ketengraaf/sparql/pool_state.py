@@ -108,11 +108,12 @@ class SparqlState:
         if lookup is None or not self._in_process_slot.acquire(blocking=False):
             return None
         try:
-            pinned = self._store.pinned()
-            opened = getattr(pinned, "opened", None)
-            if opened is None or pinned.generation().id != gen.id:
+            # the generation served now, without a second look at CURRENT (the caller's generation() made it)
+            pinned_now = getattr(self._store, "pinned_now", None)
+            pinned = pinned_now() if pinned_now is not None else None
+            if pinned is None or pinned.generation().id != gen.id:
                 return None
-            return inprocess.answer(opened(), job, lookup)
+            return inprocess.answer(pinned.opened(), job, lookup)
         finally:
             self._in_process_slot.release()
 
